@@ -1,0 +1,44 @@
+// The only top-level catch: an error no rank agreed on ends the whole job
+// through MPI_Abort, so no rank is left waiting in a collective.
+#include <mpi.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app/cli.h"
+#include "app/train_command.h"
+#include "dist/communicator.h"
+
+int main(int argc, char** argv) {
+  using namespace seqtrain;
+  MPI_Init(&argc, &argv);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  int rc = app::kExitOk;
+  try {
+    const app::CliRequest request =
+        app::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+    dist::Communicator comm(MPI_COMM_WORLD);
+    switch (request.command) {
+      case app::CliRequest::Command::kHelp:
+        if (rank == 0) std::printf("%s", request.help_text.c_str());
+        break;
+      case app::CliRequest::Command::kTrain:
+        rc = app::RunTrain(request.train, comm);
+        break;
+    }
+  } catch (const AgreedFailure& e) {
+    rc = e.exit_code();
+  } catch (const app::UsageError& e) {
+    // Every rank parsed the same argv and failed the same way.
+    if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", e.what());
+    rc = app::kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "seqtrain: error: [rank %d] %s\n", rank, e.what());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, app::kExitFailure);
+  }
+  MPI_Finalize();
+  return rc;
+}

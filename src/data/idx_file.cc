@@ -1,0 +1,139 @@
+#include "data/idx_file.h"
+
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "util/error.h"
+
+namespace seqtrain::data {
+namespace {
+
+constexpr uint8_t kUnsignedByteType = 0x08;
+constexpr int kMaxDims = 8;
+constexpr size_t kReadChunk = size_t{1} << 22;
+
+struct GzCloser {
+  void operator()(gzFile_s* f) const { gzclose(f); }
+};
+using GzHandle = std::unique_ptr<gzFile_s, GzCloser>;
+
+class IdxStream {
+ public:
+  explicit IdxStream(const std::string& path) : path_(path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) Fail(std::string("cannot open: ") + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) Fail("not a regular file");
+    // gzopen reads plain files unchanged, so both forms take one path.
+    file_.reset(gzopen(path.c_str(), "rb"));
+    if (!file_) Fail(std::string("cannot open: ") + std::strerror(errno));
+    gzbuffer(file_.get(), 1 << 17);
+  }
+
+  // Reads up to n bytes; returns how many were read (fewer only at the end).
+  size_t Read(uint8_t* out, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      const unsigned want = static_cast<unsigned>(std::min(n - done, kReadChunk));
+      const int got = gzread(file_.get(), out + done, want);
+      if (got < 0) {
+        int code = 0;
+        const char* msg = gzerror(file_.get(), &code);
+        Fail(std::string("read failed: ") + (code == Z_ERRNO ? std::strerror(errno) : msg));
+      }
+      if (got == 0) break;
+      done += static_cast<size_t>(got);
+    }
+    // A damaged gzip stream can end early without gzread returning -1.
+    int code = Z_OK;
+    const char* msg = gzerror(file_.get(), &code);
+    if (code != Z_OK && code != Z_BUF_ERROR) Fail(std::string("corrupt gzip data: ") + msg);
+    return done;
+  }
+
+  // True when a gzip stream ended before its trailer.
+  bool StreamCutShort() {
+    int code = Z_OK;
+    gzerror(file_.get(), &code);
+    return code == Z_BUF_ERROR;
+  }
+
+  [[noreturn]] void Fail(const std::string& what) const { throw Error(path_ + ": " + what); }
+
+ private:
+  std::string path_;
+  GzHandle file_;
+};
+
+uint32_t BigEndian32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+std::string Hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08X", v);
+  return buf;
+}
+
+}  // namespace
+
+IdxArray ReadIdx(const std::string& path, int expected_dims) {
+  IdxStream in(path);
+  uint8_t magic[4];
+  const size_t magic_bytes = in.Read(magic, 4);
+  if (magic_bytes < 4) in.Fail("truncated: file ends inside the 4-byte IDX magic number");
+  const uint32_t magic_value = BigEndian32(magic);
+  if (magic[0] != 0 || magic[1] != 0 || magic[3] == 0 || magic[3] > kMaxDims) {
+    in.Fail("bad magic number " + Hex32(magic_value) + ": not an IDX file");
+  }
+  if (magic[2] != kUnsignedByteType) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "unsupported IDX element type 0x%02X (only 0x08, unsigned byte)", magic[2]);
+    in.Fail(buf);
+  }
+  if (expected_dims > 0 && magic[3] != expected_dims) {
+    in.Fail("bad magic number " + Hex32(magic_value) + ": expected " +
+            Hex32(0x800u + static_cast<uint32_t>(expected_dims)) + " (unsigned bytes, " +
+            std::to_string(expected_dims) + (expected_dims == 1 ? " dimension)" : " dimensions)"));
+  }
+  IdxArray array;
+  const int ndims = magic[3];
+  uint8_t dims[4 * kMaxDims];
+  if (in.Read(dims, 4 * static_cast<size_t>(ndims)) < 4 * static_cast<size_t>(ndims)) {
+    in.Fail("truncated: file ends inside the header's " + std::to_string(ndims) + " dimension sizes");
+  }
+  int64_t total = 1;
+  for (int d = 0; d < ndims; ++d) {
+    const int64_t size = BigEndian32(dims + 4 * d);
+    array.dims.push_back(size);
+    total *= size;
+    if (total > kMaxIdxBytes) {
+      in.Fail("header claims more than " + std::to_string(kMaxIdxBytes) + " bytes of data");
+    }
+  }
+  // Grow as data arrives, so memory follows what the file really holds.
+  const auto expected = static_cast<size_t>(total);
+  size_t have = 0;
+  while (have < expected) {
+    const size_t want = std::min(expected - have, kReadChunk);
+    array.data.resize(have + want);
+    const size_t got = in.Read(array.data.data() + have, want);
+    have += got;
+    if (got < want) {
+      in.Fail("truncated: header promises " + std::to_string(expected) + " data bytes, file holds " +
+              std::to_string(have));
+    }
+  }
+  uint8_t extra;
+  if (in.Read(&extra, 1) != 0) {
+    in.Fail("trailing bytes after the " + std::to_string(expected) + " data bytes the header describes");
+  }
+  if (in.StreamCutShort()) in.Fail("truncated gzip stream: data complete but the gzip trailer is missing");
+  return array;
+}
+
+}  // namespace seqtrain::data

@@ -1,0 +1,139 @@
+#include "nn/lstm_layer.h"
+
+#include <algorithm>
+
+#include "nn/activations.h"
+#include "tensor/blas.h"
+
+namespace seqtrain::nn {
+
+using tensor::Gemm;
+
+template <typename T>
+LstmLayer<T>::LstmLayer(int input_size, int hidden_size)
+    : input_size_(input_size), hidden_size_(hidden_size) {}
+
+template <typename T>
+void LstmLayer<T>::Forward(const LstmWeights<T>& w, const T* x, int steps, int batch) {
+  const int H = hidden_size_, G = 4 * hidden_size_, I = input_size_;
+  const size_t rows = static_cast<size_t>(steps) * batch;
+  steps_ = steps;
+  batch_ = batch;
+  x_ = x;
+  gates_.resize(rows * G);
+  cell_.resize(rows * H);
+  tanh_cell_.resize(rows * H);
+  hidden_.resize(rows * H + hidden_block());
+  if (rows == 0) return;
+  std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
+
+  // Pre-activations of every step at once: x W_x + b.
+  for (size_t r = 0; r < rows; ++r) std::copy(w.b, w.b + G, gates_.data() + r * G);
+  Gemm(false, false, static_cast<int>(rows), G, I, T(1), x, I, w.w_x, G, T(1),
+       gates_.data(), G);
+
+  const size_t step_hidden = hidden_block();
+  const size_t step_gates = static_cast<size_t>(batch) * G;
+  for (int t = 0; t < steps; ++t) {
+    T* gates = gates_.data() + t * step_gates;
+    const T* h_prev = hidden_.data() + t * step_hidden;
+    if (t > 0) Gemm(false, false, batch, G, H, T(1), h_prev, H, w.w_h, G, T(1), gates, G);
+    const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
+    T* c = cell_.data() + t * step_hidden;
+    T* tc = tanh_cell_.data() + t * step_hidden;
+    T* h = hidden_.data() + (t + 1) * step_hidden;
+    for (int b = 0; b < batch; ++b) {
+      T* gi = gates + static_cast<size_t>(b) * G;
+      T* gf = gi + H;
+      T* gg = gi + 2 * H;
+      T* go = gi + 3 * H;
+      const size_t row = static_cast<size_t>(b) * H;
+      for (int j = 0; j < H; ++j) {
+        const T i = Sigmoid(gi[j]);
+        const T f = Sigmoid(gf[j]);
+        const T g = Tanh(gg[j]);
+        const T o = Sigmoid(go[j]);
+        gi[j] = i;
+        gf[j] = f;
+        gg[j] = g;
+        go[j] = o;
+        const T cell = (c_prev ? f * c_prev[row + j] : T(0)) + i * g;
+        const T tanh_cell = Tanh(cell);
+        c[row + j] = cell;
+        tc[row + j] = tanh_cell;
+        h[row + j] = o * tanh_cell;
+      }
+    }
+  }
+}
+
+template <typename T>
+void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* dh_last,
+                            const LstmGrads<T>& grads, T* dx) {
+  const int H = hidden_size_, G = 4 * hidden_size_, I = input_size_;
+  const int steps = steps_, batch = batch_;
+  const size_t rows = static_cast<size_t>(steps) * batch;
+  if (rows == 0) {
+    std::fill(grads.w_x, grads.w_x + static_cast<size_t>(I) * G, T(0));
+    std::fill(grads.w_h, grads.w_h + static_cast<size_t>(H) * G, T(0));
+    std::fill(grads.b, grads.b + G, T(0));
+    return;
+  }
+  const size_t step_hidden = hidden_block();
+  const size_t step_gates = static_cast<size_t>(batch) * G;
+  dgates_.resize(rows * G);
+  dh_.assign(step_hidden, T(0));
+  dc_.assign(step_hidden, T(0));
+
+  for (int t = steps - 1; t >= 0; --t) {
+    const T* gates = gates_.data() + t * step_gates;
+    T* dgates = dgates_.data() + t * step_gates;
+    const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
+    const T* tc = tanh_cell_.data() + t * step_hidden;
+    const T* dh_in = dh_seq ? dh_seq + t * step_hidden : nullptr;
+    const T* dh_end = (t == steps - 1) ? dh_last : nullptr;
+    for (int b = 0; b < batch; ++b) {
+      const T* gi = gates + static_cast<size_t>(b) * G;
+      T* di = dgates + static_cast<size_t>(b) * G;
+      const size_t row = static_cast<size_t>(b) * H;
+      for (int j = 0; j < H; ++j) {
+        const size_t k = row + j;
+        T dh = dh_[k];
+        if (dh_in) dh += dh_in[k];
+        if (dh_end) dh += dh_end[k];
+        const T i = gi[j], f = gi[H + j], g = gi[2 * H + j], o = gi[3 * H + j];
+        const T tanh_cell = tc[k];
+        const T dc = dc_[k] + dh * o * (T(1) - tanh_cell * tanh_cell);
+        const T cp = c_prev ? c_prev[k] : T(0);
+        di[j] = dc * g * i * (T(1) - i);
+        di[H + j] = dc * cp * f * (T(1) - f);
+        di[2 * H + j] = dc * i * (T(1) - g * g);
+        di[3 * H + j] = dh * tanh_cell * o * (T(1) - o);
+        dc_[k] = dc * f;
+      }
+    }
+    // Gradient reaching h_{t-1} through W_h.
+    if (t > 0) Gemm(false, true, batch, H, G, T(1), dgates, G, w.w_h, G, T(0), dh_.data(), H);
+  }
+
+  const int all_rows = static_cast<int>(rows);
+  Gemm(true, false, I, G, all_rows, T(1), x_, I, dgates_.data(), G, T(0), grads.w_x, G);
+  if (steps > 1) {
+    // h_{t-1} for t = 1..T-1 is hidden_[1..T-1]; h_0 = 0 adds nothing.
+    Gemm(true, false, H, G, all_rows - batch, T(1), hidden_.data() + step_hidden, H,
+         dgates_.data() + step_gates, G, T(0), grads.w_h, G);
+  } else {
+    std::fill(grads.w_h, grads.w_h + static_cast<size_t>(H) * G, T(0));
+  }
+  std::fill(grads.b, grads.b + G, T(0));
+  for (size_t r = 0; r < rows; ++r) {
+    const T* d = dgates_.data() + r * G;
+    for (int j = 0; j < G; ++j) grads.b[j] += d[j];
+  }
+  if (dx) Gemm(false, true, all_rows, I, G, T(1), dgates_.data(), G, w.w_x, G, T(0), dx, I);
+}
+
+template class LstmLayer<float>;
+template class LstmLayer<double>;
+
+}  // namespace seqtrain::nn

@@ -1,0 +1,59 @@
+#include "train/run_config.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "util/error.h"
+
+namespace seqtrain::train {
+namespace {
+
+template <typename V>
+[[noreturn]] void Invalid(const char* field, V value, const std::string& why) {
+  std::ostringstream out;
+  out << field << " = " << value << ": " << why;
+  throw Error(out.str());
+}
+
+template <typename V>
+void RequirePositive(const char* field, V value) {
+  if (!(value > 0)) Invalid(field, value, "must be positive");
+}
+
+}  // namespace
+
+std::string DataConfig::PathOf(const std::string& file) const {
+  if (!file.empty() && file.front() == '/') return file;
+  if (dir.empty()) return file;
+  return dir.back() == '/' ? dir + file : dir + "/" + file;
+}
+
+void Validate(const RunConfig& c, int world_size) {
+  RequirePositive("model.input_size", c.model.input_size);
+  RequirePositive("model.time_steps", c.model.time_steps);
+  RequirePositive("model.hidden_size", c.model.hidden_size);
+  RequirePositive("model.num_layers", c.model.num_layers);
+  if (c.model.num_classes < 2) Invalid("model.num_classes", c.model.num_classes, "must be at least 2");
+  if (c.model.num_classes > 256) Invalid("model.num_classes", c.model.num_classes, "labels are bytes: at most 256");
+  if (!std::isfinite(c.forget_bias)) Invalid("model.forget_bias", c.forget_bias, "must be finite");
+  if (c.data.dir.empty()) Invalid("data.dir", "\"\"", "not set (use --data-dir DIR)");
+  const auto& o = c.optimizer;
+  if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) Invalid("optimizer.learning_rate", o.learning_rate, "must be positive and finite");
+  if (!(o.beta1 >= 0 && o.beta1 < 1)) Invalid("optimizer.beta1", o.beta1, "must be in [0, 1)");
+  if (!(o.beta2 >= 0 && o.beta2 < 1)) Invalid("optimizer.beta2", o.beta2, "must be in [0, 1)");
+  if (!(o.epsilon > 0) || !std::isfinite(o.epsilon)) Invalid("optimizer.epsilon", o.epsilon, "must be positive and finite");
+  const auto& s = c.schedule;
+  RequirePositive("schedule.batch_size", s.batch_size);
+  if (s.batch_size < world_size) {
+    Invalid("schedule.batch_size", s.batch_size,
+            "smaller than the number of ranks (" + std::to_string(world_size) + ")");
+  }
+  if (s.batch_size > (int64_t{1} << 24)) Invalid("schedule.batch_size", s.batch_size, "larger than 16777216");
+  if (s.max_steps < 0) Invalid("schedule.max_steps", s.max_steps, "must not be negative");
+  if (s.max_steps == 0) RequirePositive("schedule.epochs", s.epochs);
+  RequirePositive("schedule.display_step", s.display_step);
+  if (s.eval_every < 0) Invalid("schedule.eval_every", s.eval_every, "must not be negative");
+  RequirePositive("schedule.eval_batch_size", s.eval_batch_size);
+}
+
+}  // namespace seqtrain::train

@@ -1,0 +1,47 @@
+// Everything a training run needs to know. Plain structs with the reference
+// workload's defaults; the protobuf TrainConfig fills them field by field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "nn/lstm_classifier.h"
+#include "optim/adam.h"
+
+namespace seqtrain::train {
+
+struct DataConfig {
+  std::string dir;  // no default: a run must say where its data is
+  std::string train_images = "train-images-idx3-ubyte.gz";
+  std::string train_labels = "train-labels-idx1-ubyte.gz";
+  std::string test_images = "t10k-images-idx3-ubyte.gz";
+  std::string test_labels = "t10k-labels-idx1-ubyte.gz";
+  bool shuffle = true;
+
+  // A file name that is absolute stays as is; otherwise it is under dir.
+  std::string PathOf(const std::string& file) const;
+};
+
+struct ScheduleConfig {
+  int64_t batch_size = 128;  // global: split over all ranks
+  int64_t epochs = 10;
+  int64_t max_steps = 0;     // > 0: train exactly this many steps, ignoring epochs
+  int64_t display_step = 100;
+  int64_t eval_every = 0;    // > 0: evaluate on the test set every this many steps
+  int64_t eval_batch_size = 250;  // per rank, evaluation only
+};
+
+struct RunConfig {
+  uint64_t seed = 1;
+  nn::ModelShape model;
+  double forget_bias = 1.0;
+  DataConfig data;
+  optim::AdamConfig optimizer;
+  ScheduleConfig schedule;
+  std::string metrics_path;  // JSON lines, written by rank 0; empty: none
+};
+
+// Throws seqtrain::Error naming the first invalid field and its value.
+void Validate(const RunConfig& config, int world_size);
+
+}  // namespace seqtrain::train

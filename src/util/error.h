@@ -1,0 +1,41 @@
+// Error kinds and their contract with main():
+//   Error          bad user input (flag, config, data file, checkpoint). One line:
+//                  "path[:line:col]: field = value: reason". Seen on one rank, it
+//                  still ends every rank: main() aborts the job.
+//   AgreedFailure  thrown on every rank at once after a failure was agreed on
+//                  (see dist/agreement.h) and already printed; main() exits cleanly.
+//   SEQ_CHECK      internal invariant; prints file:line and aborts.
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+namespace seqtrain {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class AgreedFailure : public std::runtime_error {
+ public:
+  explicit AgreedFailure(int exit_code)
+      : std::runtime_error("agreed failure"), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+}  // namespace seqtrain
+
+#define SEQ_CHECK(cond)                                                   \
+  do {                                                                    \
+    if (!(cond)) {                                                        \
+      std::fprintf(stderr, "seqtrain: internal error at %s:%d: %s\n",    \
+                   __FILE__, __LINE__, #cond);                            \
+      std::abort();                                                       \
+    }                                                                     \
+  } while (0)
