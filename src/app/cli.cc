@@ -38,7 +38,7 @@ CliRequest ParseTrain(const std::vector<std::string>& args) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(rest).options(opts).run(), vm);
+    po::store(po::command_line_parser(rest).options(opts).positional({}).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(std::string("train: ") + e.what() + " (see `seqtrain train --help`)");

@@ -43,7 +43,8 @@ class IdxStream {
       if (got < 0) {
         int code = 0;
         const char* msg = gzerror(file_.get(), &code);
-        Fail(std::string("read failed: ") + (code == Z_ERRNO ? std::strerror(errno) : msg));
+        if (code == Z_ERRNO) Fail(std::string("read failed: ") + std::strerror(errno));
+        Fail("corrupt gzip data: " + WithoutPathPrefix(msg));
       }
       if (got == 0) break;
       done += static_cast<size_t>(got);
@@ -51,7 +52,7 @@ class IdxStream {
     // A damaged gzip stream can end early without gzread returning -1.
     int code = Z_OK;
     const char* msg = gzerror(file_.get(), &code);
-    if (code != Z_OK && code != Z_BUF_ERROR) Fail(std::string("corrupt gzip data: ") + msg);
+    if (code != Z_OK && code != Z_BUF_ERROR) Fail("corrupt gzip data: " + WithoutPathPrefix(msg));
     return done;
   }
 
@@ -60,6 +61,13 @@ class IdxStream {
     int code = Z_OK;
     gzerror(file_.get(), &code);
     return code == Z_BUF_ERROR;
+  }
+
+  // zlib prefixes its messages with the path, which Fail adds anyway.
+  std::string WithoutPathPrefix(const char* msg) const {
+    const std::string m = msg ? msg : "unknown error";
+    const std::string prefix = path_ + ": ";
+    return m.rfind(prefix, 0) == 0 ? m.substr(prefix.size()) : m;
   }
 
   [[noreturn]] void Fail(const std::string& what) const { throw Error(path_ + ": " + what); }

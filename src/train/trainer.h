@@ -47,6 +47,7 @@ class Trainer {
   int64_t total_steps() const { return total_steps_; }
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
   const nn::LstmClassifier<float>& model() const { return model_; }
+  nn::LstmClassifier<float>& model() { return model_; }
   // One record per step done, in order (loss and accuracy of the global batch).
   const std::vector<StepRecord>& history() const { return history_; }
 

@@ -1,0 +1,57 @@
+# Shared by the end-to-end tests: bash TEST.sh SEQTRAIN MPIEXEC SCRATCH_DIR
+set -u
+SEQTRAIN=$1
+MPIEXEC=$2
+SCRATCH=$3
+rm -rf "$SCRATCH"
+mkdir -p "$SCRATCH"
+FAILURES=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  FAILURES=$((FAILURES + 1))
+}
+
+need_mnist() {
+  if [ -z "${SEQTRAIN_MNIST_DIR:-}" ] || [ ! -d "$SEQTRAIN_MNIST_DIR" ]; then
+    echo "FAIL: SEQTRAIN_MNIST_DIR='${SEQTRAIN_MNIST_DIR:-}' is not a folder (configure with -DSEQTRAIN_TEST_DATA_DIR=...)" >&2
+    exit 1
+  fi
+}
+
+# expect_error NAME EXIT_CODE REGEX MAX_SECONDS -- COMMAND...
+# Runs COMMAND and checks its exit code, that stderr matches REGEX as one line,
+# and that it ended within MAX_SECONDS (no rank left hanging).
+expect_error() {
+  local name=$1 want_rc=$2 regex=$3 max_seconds=$4
+  shift 5
+  local start end rc
+  start=$(date +%s.%N)
+  timeout -s KILL 60 "$@" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err" </dev/null
+  rc=$?
+  end=$(date +%s.%N)
+  local took
+  took=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+  if [ "$rc" -ne "$want_rc" ]; then
+    fail "$name: exit code $rc, expected $want_rc; stderr:"
+    sed 's/^/    /' "$SCRATCH/$name.err" >&2
+  elif ! grep -Eq "$regex" "$SCRATCH/$name.err"; then
+    fail "$name: stderr does not match /$regex/:"
+    sed 's/^/    /' "$SCRATCH/$name.err" >&2
+  elif [ "$(grep -c 'seqtrain: error' "$SCRATCH/$name.err")" -ne 1 ]; then
+    fail "$name: expected exactly one error line, got:"
+    sed 's/^/    /' "$SCRATCH/$name.err" >&2
+  elif awk -v t="$took" -v m="$max_seconds" 'BEGIN { exit !(t > m) }'; then
+    fail "$name: took ${took}s, more than ${max_seconds}s"
+  else
+    echo "ok: $name (exit $rc in ${took}s): $(grep 'seqtrain: error' "$SCRATCH/$name.err")"
+  fi
+}
+
+finish() {
+  if [ "$FAILURES" -ne 0 ]; then
+    echo "$FAILURES check(s) failed" >&2
+    exit 1
+  fi
+  echo "all checks passed"
+}

@@ -1,0 +1,25 @@
+# 300 steps on 2 ranks of real MNIST reach >= 90% test accuracy, and the
+# metrics file holds the documented JSON lines.
+source "$(dirname "$0")/lib.sh"
+need_mnist
+M=$SCRATCH/metrics.jsonl
+timeout 170 "$MPIEXEC" -n 2 "$SEQTRAIN" train --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps 300 \
+  --display-step 50 --eval-every 150 --metrics "$M" >"$SCRATCH/out.txt" 2>"$SCRATCH/err.txt"
+rc=$?
+cat "$SCRATCH/out.txt"
+[ $rc -eq 0 ] || { fail "training exited $rc: $(cat "$SCRATCH/err.txt")"; finish; }
+
+steps=$(grep -c '"event":"step"' "$M")
+[ "$steps" -eq 7 ] || fail "expected 7 step lines (1, 50, ..., 300), got $steps"
+grep -q '^{"event":"step","step":1,"epoch":0,"loss":[0-9.e+-]*,"train_accuracy":[0-9.e+-]*,"samples_per_sec":[0-9.e+-]*}$' "$M" \
+  || fail "step line format"
+grep -q '^{"event":"eval","step":150,"test_accuracy":[0-9.e+-]*,"test_loss":[0-9.e+-]*}$' "$M" || fail "eval line at step 150"
+last=$(tail -n 1 "$M")
+[[ "$last" =~ ^\{\"event\":\"final\",\"step\":300,\"test_accuracy\":([0-9.e+-]+),\"wall_seconds\":[0-9.e+-]+,\"world_size\":2,\"samples_per_sec\":[0-9.e+-]+\}$ ]] \
+  || fail "final line format: $last"
+acc=${BASH_REMATCH[1]:-0}
+awk -v a="$acc" 'BEGIN { exit !(a >= 0.90) }' || fail "test accuracy $acc < 0.90"
+echo "test accuracy after 300 steps on 2 ranks: $acc"
+grep -q "Optimization Finished! Testing Accuracy: " "$SCRATCH/out.txt" || fail "no final line on stdout"
+[ "$(grep -c 'Optimization Finished' "$SCRATCH/out.txt")" -eq 1 ] || fail "final line printed more than once"
+finish

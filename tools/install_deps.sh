@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what seqtrain needs to build and test on Debian 12 (bookworm).
+set -euo pipefail
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+PACKAGES=(
+  g++ cmake make pkg-config            # toolchain
+  openmpi-bin libopenmpi-dev           # MPI
+  libopenblas-dev                      # BLAS
+  libprotobuf-dev protobuf-compiler    # config and checkpoint formats
+  libboost-program-options-dev         # command line
+  libgtest-dev libgmock-dev            # tests
+  zlib1g-dev                           # .gz data files
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
