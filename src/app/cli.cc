@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include <boost/program_options.hpp>
+#include <functional>
 #include <sstream>
 
 namespace seqtrain::app {
@@ -11,51 +12,162 @@ const char* kUsage =
     "usage: seqtrain <command> [options]\n"
     "\n"
     "commands:\n"
-    "  train    train the LSTM classifier (run under mpirun for data parallelism)\n"
-    "  help     show this text; `seqtrain <command> --help` shows a command's options\n";
+    "  train     train the LSTM classifier (run under mpirun for data parallelism)\n"
+    "  eval      test accuracy of a checkpoint, on any number of ranks\n"
+    "  predict   predicted labels and probabilities for an IDX image file\n"
+    "  inspect   a checkpoint's metadata and config\n"
+    "  diff      largest difference between the parameters of two checkpoints\n"
+    "  help      this text; `seqtrain <command> --help` shows a command's options\n";
+
+// Shorthand flags: each sets one config field, as --set would.
+struct Shorthand {
+  const char* flag;
+  const char* field;
+  const char* help;
+};
+const Shorthand kShorthands[] = {
+    {"data-dir", "data.dir", "folder with the four MNIST IDX files (.gz or plain)"},
+    {"epochs", "schedule.epochs", "passes over the training set (default 10)"},
+    {"max-steps", "schedule.max_steps", "> 0: train exactly N steps in total, overriding --epochs"},
+    {"batch-size", "schedule.batch_size", "global batch size, split over the ranks (default 128)"},
+    {"lr", "optimizer.learning_rate", "Adam learning rate (default 0.001)"},
+    {"hidden-size", "model.hidden_size", "LSTM units (default 128)"},
+    {"seed", "seed", "seed for initialization and data order (default 1)"},
+    {"display-step", "schedule.display_step", "print loss and accuracy every N steps (default 100)"},
+    {"eval-every", "schedule.eval_every", "> 0: evaluate on the test set every N steps"},
+    {"metrics", "logging.metrics_path", "write JSON lines of metrics to FILE (rank 0)"},
+    {"checkpoint-dir", "checkpoint.dir", "save checkpoints in DIR"},
+    {"checkpoint-every", "checkpoint.every_steps", "> 0: save a checkpoint every N steps"},
+};
+
+po::variables_map Parse(const std::string& command, const std::vector<std::string>& args,
+                        const po::options_description& opts, const po::positional_options_description& positional) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
+                  .options(opts)
+                  .positional(positional)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(command + ": " + e.what() + " (see `seqtrain " + command + " --help`)");
+  }
+  return vm;
+}
+
+bool WantsHelp(const po::variables_map& vm, const po::options_description& opts, CliRequest* request) {
+  if (!vm.count("help")) return false;
+  std::ostringstream out;
+  out << opts;
+  request->command = CliRequest::Command::kHelp;
+  request->help_text = out.str();
+  return true;
+}
+
+void RequireNonNegative(const std::string& what, int64_t value) {
+  if (value < 0) throw UsageError(what + " " + std::to_string(value) + ": must not be negative");
+}
 
 CliRequest ParseTrain(const std::vector<std::string>& args) {
   CliRequest request;
   request.command = CliRequest::Command::kTrain;
-  train::RunConfig& c = request.train.config;
-  int64_t seed = static_cast<int64_t>(c.seed);
+  TrainRequest& t = request.train;
+  std::vector<std::string> sets;
   po::options_description opts("seqtrain train [options]");
-  // clang-format off
-  opts.add_options()
-      ("help,h", "show this help")
-      ("data-dir", po::value(&c.data.dir), "folder holding the four MNIST IDX files (.gz or plain)")
-      ("epochs", po::value(&c.schedule.epochs)->default_value(c.schedule.epochs), "passes over the training set")
-      ("max-steps", po::value(&c.schedule.max_steps)->default_value(c.schedule.max_steps), "> 0: train exactly this many steps, overriding --epochs")
-      ("batch-size", po::value(&c.schedule.batch_size)->default_value(c.schedule.batch_size), "global batch size, split over all ranks")
-      ("lr", po::value(&c.optimizer.learning_rate)->default_value(c.optimizer.learning_rate), "Adam learning rate")
-      ("hidden-size", po::value(&c.model.hidden_size)->default_value(c.model.hidden_size), "LSTM units")
-      ("seed", po::value(&seed)->default_value(seed), "seed for initialization and data order")
-      ("display-step", po::value(&c.schedule.display_step)->default_value(c.schedule.display_step), "print loss and accuracy every N steps")
-      ("eval-every", po::value(&c.schedule.eval_every)->default_value(c.schedule.eval_every), "> 0: evaluate on the test set every N steps")
-      ("metrics", po::value(&c.metrics_path), "write JSON lines of metrics to FILE (rank 0)")
-      ("blas-threads", po::value(&request.train.blas_threads)->default_value(0), "OpenBLAS threads per rank (0: $OPENBLAS_NUM_THREADS, else 1)");
-  // clang-format on
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(rest).options(opts).positional({}).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(std::string("train: ") + e.what() + " (see `seqtrain train --help`)");
+  opts.add_options()("help,h", "show this help")(
+      "config", po::value(&t.config_path), "protobuf text config (configs/*.txtpb); flags below override it")(
+      "set", po::value(&sets)->composing(), "override one field: --set schedule.batch_size=256 (repeatable)")(
+      "resume", po::value(&t.resume), "'auto': newest valid checkpoint in checkpoint.dir (none: start fresh); or a checkpoint FILE")(
+      "blas-threads", po::value(&t.blas_threads)->default_value(0), "OpenBLAS threads per rank (0: $OPENBLAS_NUM_THREADS, else 1)");
+  for (const Shorthand& s : kShorthands) {
+    opts.add_options()(s.flag, po::value<std::string>(), (std::string(s.help) + "; sets " + s.field).c_str());
   }
-  if (vm.count("help")) {
-    std::ostringstream out;
-    out << opts;
-    request.command = CliRequest::Command::kHelp;
-    request.help_text = out.str();
-    return request;
+  const po::variables_map vm = Parse("train", args, opts, {});
+  if (WantsHelp(vm, opts, &request)) return request;
+  if (t.blas_threads < 0) throw UsageError("train: --blas-threads " + std::to_string(t.blas_threads) + ": must not be negative");
+  // Flags apply in a fixed order, then --set in the order given: --set wins.
+  for (const Shorthand& s : kShorthands) {
+    if (vm.count(s.flag)) {
+      const std::string value = vm[s.flag].as<std::string>();
+      t.overrides.push_back({std::string("--") + s.flag + " " + value, s.field, value});
+    }
   }
-  if (seed < 0) throw UsageError("train: --seed " + std::to_string(seed) + ": must not be negative");
-  if (request.train.blas_threads < 0) {
-    throw UsageError("train: --blas-threads " + std::to_string(request.train.blas_threads) +
-                     ": must not be negative");
+  for (const std::string& assignment : sets) {
+    try {
+      t.overrides.push_back(config::ParseSetFlag(assignment));
+    } catch (const Error& e) {
+      throw UsageError(std::string("train: ") + e.what());
+    }
   }
-  c.seed = static_cast<uint64_t>(seed);
+  return request;
+}
+
+CliRequest ParseInspect(const std::vector<std::string>& args) {
+  CliRequest request;
+  request.command = CliRequest::Command::kInspect;
+  po::options_description opts("seqtrain inspect CHECKPOINT [options]");
+  opts.add_options()("help,h", "show this help")("checkpoint", po::value(&request.inspect.checkpoint), "checkpoint file")(
+      "tensors", po::bool_switch(&request.inspect.tensors), "list tensors with shapes and statistics")(
+      "values", po::bool_switch(&request.inspect.values), "print every tensor value (implies --tensors)");
+  po::positional_options_description positional;
+  positional.add("checkpoint", 1);
+  const po::variables_map vm = Parse("inspect", args, opts, positional);
+  if (WantsHelp(vm, opts, &request)) return request;
+  if (request.inspect.checkpoint.empty()) throw UsageError("inspect: a checkpoint file is required");
+  request.inspect.tensors |= request.inspect.values;
+  return request;
+}
+
+CliRequest ParseEval(const std::vector<std::string>& args) {
+  CliRequest request;
+  request.command = CliRequest::Command::kEval;
+  po::options_description opts("seqtrain eval --checkpoint FILE [options]");
+  opts.add_options()("help,h", "show this help")("checkpoint", po::value(&request.eval.checkpoint), "checkpoint file")(
+      "data-dir", po::value(&request.eval.data_dir), "folder with the test files (default: the checkpoint's data.dir)")(
+      "blas-threads", po::value(&request.eval.blas_threads)->default_value(0), "OpenBLAS threads per rank");
+  const po::variables_map vm = Parse("eval", args, opts, {});
+  if (WantsHelp(vm, opts, &request)) return request;
+  if (request.eval.checkpoint.empty()) throw UsageError("eval: --checkpoint FILE is required");
+  RequireNonNegative("eval: --blas-threads", request.eval.blas_threads);
+  return request;
+}
+
+CliRequest ParsePredict(const std::vector<std::string>& args) {
+  CliRequest request;
+  request.command = CliRequest::Command::kPredict;
+  PredictRequest& p = request.predict;
+  po::options_description opts("seqtrain predict --checkpoint FILE --images FILE [options]");
+  opts.add_options()("help,h", "show this help")("checkpoint", po::value(&p.checkpoint), "checkpoint file")(
+      "images", po::value(&p.images), "IDX image file (.gz or plain)")(
+      "limit", po::value(&p.limit)->default_value(0), "> 0: only the first N images")(
+      "blas-threads", po::value(&p.blas_threads)->default_value(0), "OpenBLAS threads");
+  const po::variables_map vm = Parse("predict", args, opts, {});
+  if (WantsHelp(vm, opts, &request)) return request;
+  if (p.checkpoint.empty()) throw UsageError("predict: --checkpoint FILE is required");
+  if (p.images.empty()) throw UsageError("predict: --images FILE is required");
+  RequireNonNegative("predict: --limit", p.limit);
+  RequireNonNegative("predict: --blas-threads", p.blas_threads);
+  return request;
+}
+
+CliRequest ParseDiff(const std::vector<std::string>& args) {
+  CliRequest request;
+  request.command = CliRequest::Command::kDiff;
+  DiffRequest& d = request.diff;
+  std::vector<std::string> files;
+  po::options_description opts("seqtrain diff A.ckpt B.ckpt [options]");
+  opts.add_options()("help,h", "show this help")("files", po::value(&files), "two checkpoint files")(
+      "tolerance", po::value(&d.tolerance)->default_value(0),
+      "exit 0 when max |a-b| / max |a| over all parameters is at most this (0: bit-identical)");
+  po::positional_options_description positional;
+  positional.add("files", 2);
+  const po::variables_map vm = Parse("diff", args, opts, positional);
+  if (WantsHelp(vm, opts, &request)) return request;
+  if (files.size() != 2) throw UsageError("diff: two checkpoint files are required");
+  if (!(d.tolerance >= 0)) throw UsageError("diff: --tolerance must be >= 0");
+  d.a = files[0];
+  d.b = files[1];
   return request;
 }
 
@@ -65,8 +177,13 @@ CliRequest ParseCommandLine(const std::vector<std::string>& args) {
   CliRequest request;
   request.help_text = kUsage;
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") return request;
-  if (args[0] == "train") return ParseTrain(args);
-  throw UsageError("unknown command '" + args[0] + "' (commands: train, help)");
+  const std::pair<const char*, std::function<CliRequest(const std::vector<std::string>&)>> commands[] = {
+      {"train", ParseTrain}, {"inspect", ParseInspect}, {"eval", ParseEval},
+      {"predict", ParsePredict}, {"diff", ParseDiff}};
+  for (const auto& [name, parse] : commands) {
+    if (args[0] == name) return parse(args);
+  }
+  throw UsageError("unknown command '" + args[0] + "' (commands: train, eval, predict, inspect, diff, help)");
 }
 
 }  // namespace seqtrain::app

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "train/run_config.h"
+#include "config/config_loader.h"
 #include "util/error.h"
 
 namespace seqtrain::app {
@@ -21,15 +21,45 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 struct TrainRequest {
-  train::RunConfig config;
-  int blas_threads = 0;  // 0: OPENBLAS_NUM_THREADS if set, else 1 per rank
+  std::string config_path;                  // "" : defaults only
+  std::vector<config::Override> overrides;  // flags and --set, in the order given
+  std::string resume;                       // "", "auto" or a checkpoint file
+  int blas_threads = 0;                     // 0: OPENBLAS_NUM_THREADS if set, else 1 per rank
+};
+
+struct InspectRequest {
+  std::string checkpoint;
+  bool tensors = false;  // list tensors with shapes and statistics
+  bool values = false;   // and print every value
+};
+
+struct EvalRequest {
+  std::string checkpoint;
+  std::string data_dir;  // "" : the checkpoint's data.dir
+  int blas_threads = 0;
+};
+
+struct PredictRequest {
+  std::string checkpoint;
+  std::string images;
+  int64_t limit = 0;  // 0: all
+  int blas_threads = 0;
+};
+
+struct DiffRequest {
+  std::string a, b;
+  double tolerance = 0;  // largest relative difference accepted
 };
 
 struct CliRequest {
-  enum class Command { kHelp, kTrain };
+  enum class Command { kHelp, kTrain, kInspect, kEval, kPredict, kDiff };
   Command command = Command::kHelp;
   std::string help_text;  // what to print for kHelp
   TrainRequest train;
+  InspectRequest inspect;
+  EvalRequest eval;
+  PredictRequest predict;
+  DiffRequest diff;
 };
 
 CliRequest ParseCommandLine(const std::vector<std::string>& args);

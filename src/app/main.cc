@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "app/cli.h"
-#include "app/train_command.h"
+#include "app/commands.h"
 #include "dist/communicator.h"
 
 int main(int argc, char** argv) {
@@ -26,6 +26,18 @@ int main(int argc, char** argv) {
         break;
       case app::CliRequest::Command::kTrain:
         rc = app::RunTrain(request.train, comm);
+        break;
+      case app::CliRequest::Command::kEval:
+        rc = app::RunEval(request.eval, comm);
+        break;
+      case app::CliRequest::Command::kPredict:
+        rc = app::RunPredict(request.predict, comm);
+        break;
+      case app::CliRequest::Command::kInspect:
+        rc = app::RunInspect(request.inspect, comm);
+        break;
+      case app::CliRequest::Command::kDiff:
+        rc = app::RunDiff(request.diff, comm);
         break;
     }
   } catch (const AgreedFailure& e) {

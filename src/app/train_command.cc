@@ -1,25 +1,15 @@
-#include "app/train_command.h"
-
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <sstream>
 
+#include "app/commands.h"
+#include "checkpoint/checkpoint_file.h"
+#include "checkpoint/shared_load.h"
+#include "config/config_convert.h"
 #include "dist/agreement.h"
-#include "tensor/blas.h"
 #include "train/trainer.h"
 
 namespace seqtrain::app {
 namespace {
-
-// One OpenBLAS thread per rank by default: ranks already fill the cores, and
-// oversubscribed BLAS threads make every rank slower.
-int ConfigureBlasThreads(int requested) {
-  if (requested > 0) return tensor::SetBlasThreads(requested);
-  const char* env = std::getenv("OPENBLAS_NUM_THREADS");
-  if (env && *env) return tensor::SetBlasThreads(std::max(1, std::atoi(env)));
-  return tensor::SetBlasThreads(1);
-}
 
 std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
                      const train::Trainer& trainer, int blas_threads) {
@@ -30,23 +20,22 @@ std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
       << m.time_steps << " steps x " << m.input_size << " inputs -> LSTM " << m.hidden_size;
   if (m.num_layers > 1) out << " x " << m.num_layers << " layers";
   out << " -> " << m.num_classes << " classes (" << trainer.model().num_params()
-      << " parameters)\n"
-      << "seqtrain: global batch " << c.schedule.batch_size << ", " << trainer.total_steps()
-      << " steps (" << trainer.steps_per_epoch() << " per epoch), Adam lr "
-      << c.optimizer.learning_rate << ", seed " << c.seed << ", data " << c.data.dir;
+      << " parameters); global batch " << c.schedule.batch_size << ", steps " << trainer.step()
+      << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch() << " per epoch)";
   return out.str();
 }
 
 }  // namespace
 
 int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
-  const train::RunConfig& config = request.config;
-  const int blas_threads = ConfigureBlasThreads(request.blas_threads);
-  if (comm.is_root() && std::strstr(tensor::BlasConfig(), "OpenBLAS") == nullptr) {
-    std::fprintf(stderr, "seqtrain: warning: BLAS is not OpenBLAS (%s); expect it to be slow\n",
-                 tensor::BlasConfig());
-  }
-  dist::RunAgreed(comm, [&] { train::Validate(config, comm.size()); });
+  const int blas_threads = ConfigureBlasThreads(request.blas_threads, comm);
+  train::RunConfig config;
+  dist::RunAgreed(comm, [&] {
+    config = config::LoadRunConfig(request.config_path, request.overrides, comm.size());
+    if (!request.resume.empty() && request.resume == "auto" && config.checkpoint.dir.empty()) {
+      throw Error("--resume auto: checkpoint.dir is not set (use --checkpoint-dir DIR)");
+    }
+  });
 
   data::LabeledImages train_set, test_set;
   dist::RunAgreed(comm, [&] {
@@ -61,8 +50,26 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   std::unique_ptr<train::Trainer> trainer;
   dist::RunAgreed(comm, [&] {
     trainer = std::make_unique<train::Trainer>(config, comm, train_set, test_set);
+    if (comm.is_root() && !config.checkpoint.dir.empty()) checkpoint::EnsureDirectory(config.checkpoint.dir);
     log = std::make_unique<train::MetricsLog>(comm.is_root(), config.metrics_path);
   });
+  log->Info("seqtrain: effective config:\n" + config::ToText(config::ToProto(config)));
+
+  if (!request.resume.empty()) {
+    const auto loaded = checkpoint::LoadOnAllRanks(comm, request.resume, config.checkpoint.dir);
+    if (loaded) {
+      dist::RunAgreed(comm, [&] { trainer->Restore(loaded->checkpoint, loaded->path); });
+      if (loaded->checkpoint.config().seed() != config.seed) {
+        log->Info("seqtrain: warning: the checkpoint was trained with seed " +
+                  std::to_string(loaded->checkpoint.config().seed()) + ", this run uses " +
+                  std::to_string(config.seed) + ": the data order changes from here");
+      }
+      log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
+                ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
+    } else {
+      log->Info("No checkpoint in " + config.checkpoint.dir + ": starting from step 0");
+    }
+  }
   log->Info(Describe(config, comm, *trainer, blas_threads));
   trainer->Run(*log);
   return kExitOk;

@@ -1,6 +1,8 @@
 #include "dist/communicator.h"
 
+#include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 
 #include "util/error.h"
@@ -38,6 +40,16 @@ void Communicator::Broadcast(float* data, size_t count, int root) {
   for (size_t done = 0; done < count; done += kMaxChunk) {
     const int n = static_cast<int>(std::min(kMaxChunk, count - done));
     Check(MPI_Bcast(data + done, n, MPI_FLOAT, root, comm_), "MPI_Bcast");
+  }
+}
+
+void Communicator::BroadcastBytes(std::string* bytes, int root) {
+  uint64_t size = bytes->size();
+  Check(MPI_Bcast(&size, 1, MPI_UINT64_T, root, comm_), "MPI_Bcast");
+  bytes->resize(static_cast<size_t>(size));
+  for (size_t done = 0; done < size; done += kMaxChunk) {
+    const int n = static_cast<int>(std::min<size_t>(kMaxChunk, size - done));
+    Check(MPI_Bcast(bytes->data() + done, n, MPI_CHAR, root, comm_), "MPI_Bcast");
   }
 }
 

@@ -4,6 +4,7 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <string>
 
 namespace seqtrain::dist {
 
@@ -18,6 +19,8 @@ class Communicator {
   void AllreduceSum(float* data, size_t count);
   void AllreduceSum(double* data, size_t count);
   void Broadcast(float* data, size_t count, int root);
+  // Resizes bytes on the other ranks to root's size and fills it.
+  void BroadcastBytes(std::string* bytes, int root);
   // The lowest rank that passed ok == false, or -1 when every rank passed true.
   int FirstFailingRank(bool ok);
   [[noreturn]] void Abort(int exit_code);

@@ -21,6 +21,10 @@ void Adam::Step(float* params, const float* grads, float grad_scale) {
   float* __restrict m = m_.data();
   float* __restrict v = v_.data();
   const size_t n = m_.size();
+  if (config_.weight_decay > 0) {
+    const auto keep = static_cast<float>(1.0 - config_.learning_rate * config_.weight_decay);
+    for (size_t i = 0; i < n; ++i) params[i] *= keep;
+  }
   for (size_t i = 0; i < n; ++i) {
     const float g = grads[i] * grad_scale;
     m[i] = b1 * m[i] + (1.0f - b1) * g;

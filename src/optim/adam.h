@@ -2,6 +2,8 @@
 // step counter, over one flat parameter buffer:
 //   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
 //   p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+// and, when weight_decay > 0, the decoupled decay of AdamW (Loshchilov & Hutter):
+//   p -= lr * weight_decay * p   (before the Adam update, on the old p)
 #pragma once
 
 #include <cstddef>
@@ -15,6 +17,8 @@ struct AdamConfig {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double epsilon = 1e-8;
+  double weight_decay = 0;    // decoupled (AdamW): p -= learning_rate * weight_decay * p
+  double clip_grad_norm = 0;  // applied by the trainer to the reduced gradient
 };
 
 class Adam {

@@ -61,10 +61,10 @@ void MetricsLog::Eval(const EvalRecord& r) {
 
 void MetricsLog::Final(const FinalRecord& r) {
   if (!is_root_) return;
-  Info(Format("Optimization Finished! Testing Accuracy: %.4f (%lld steps, %d ranks, %.1f s, %.0f "
+  Info(Format("Optimization Finished! Testing Accuracy: %.4f (%lld steps, %d rank%s, %.1f s, %.0f "
               "samples/s)",
-              r.test_accuracy, static_cast<long long>(r.step), r.world_size, r.wall_seconds,
-              r.samples_per_sec));
+              r.test_accuracy, static_cast<long long>(r.step), r.world_size,
+              r.world_size == 1 ? "" : "s", r.wall_seconds, r.samples_per_sec));
   WriteJson(Format("{\"event\":\"final\",\"step\":%lld,\"test_accuracy\":%.9g,"
                    "\"wall_seconds\":%.6g,\"world_size\":%d,\"samples_per_sec\":%.6g}",
                    static_cast<long long>(r.step), r.test_accuracy, r.wall_seconds, r.world_size,

@@ -12,7 +12,7 @@ template <typename V>
 [[noreturn]] void Invalid(const char* field, V value, const std::string& why) {
   std::ostringstream out;
   out << field << " = " << value << ": " << why;
-  throw Error(out.str());
+  throw FieldError(field, out.str());
 }
 
 template <typename V>
@@ -54,6 +54,15 @@ void Validate(const RunConfig& c, int world_size) {
   RequirePositive("schedule.display_step", s.display_step);
   if (s.eval_every < 0) Invalid("schedule.eval_every", s.eval_every, "must not be negative");
   RequirePositive("schedule.eval_batch_size", s.eval_batch_size);
+  if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay)) Invalid("optimizer.weight_decay", o.weight_decay, "must be >= 0 and finite");
+  if (!(o.clip_grad_norm >= 0) || !std::isfinite(o.clip_grad_norm)) Invalid("optimizer.clip_grad_norm", o.clip_grad_norm, "must be >= 0 and finite");
+  const auto& k = c.checkpoint;
+  if (k.every_steps < 0) Invalid("checkpoint.every_steps", k.every_steps, "must not be negative");
+  if (!(k.every_seconds >= 0) || !std::isfinite(k.every_seconds)) Invalid("checkpoint.every_seconds", k.every_seconds, "must be >= 0 and finite");
+  if (k.keep < 1) Invalid("checkpoint.keep", k.keep, "must be at least 1");
+  if (k.dir.empty() && (k.every_steps > 0 || k.every_seconds > 0)) {
+    Invalid("checkpoint.dir", "\"\"", "not set, but checkpoint.every_steps or every_seconds asks for checkpoints");
+  }
 }
 
 }  // namespace seqtrain::train

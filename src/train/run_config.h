@@ -7,6 +7,7 @@
 
 #include "nn/lstm_classifier.h"
 #include "optim/adam.h"
+#include "util/error.h"
 
 namespace seqtrain::train {
 
@@ -31,6 +32,14 @@ struct ScheduleConfig {
   int64_t eval_batch_size = 250;  // per rank, evaluation only
 };
 
+struct CheckpointConfig {
+  std::string dir;  // empty: no checkpoints
+  int64_t every_steps = 0;
+  double every_seconds = 0;
+  int32_t keep = 3;
+  bool save_final = true;
+};
+
 struct RunConfig {
   uint64_t seed = 1;
   nn::ModelShape model;
@@ -38,10 +47,24 @@ struct RunConfig {
   DataConfig data;
   optim::AdamConfig optimizer;
   ScheduleConfig schedule;
+  CheckpointConfig checkpoint;
   std::string metrics_path;  // JSON lines, written by rank 0; empty: none
 };
 
-// Throws seqtrain::Error naming the first invalid field and its value.
+// An invalid config value. field is the dotted path in TrainConfig
+// (config.proto), e.g. "schedule.batch_size", so the config loader can point
+// at the line that set it.
+class FieldError : public Error {
+ public:
+  FieldError(std::string field, const std::string& message)
+      : Error(message), field_(std::move(field)) {}
+  const std::string& field() const { return field_; }
+
+ private:
+  std::string field_;
+};
+
+// Throws FieldError ("field = value: reason") for the first invalid field.
 void Validate(const RunConfig& config, int world_size);
 
 }  // namespace seqtrain::train

@@ -1,8 +1,13 @@
 #include "train/trainer.h"
 
 #include <chrono>
+#include <cmath>
+#include <ctime>
 #include <numeric>
 
+#include "checkpoint/checkpoint_file.h"
+#include "checkpoint/model_tensors.h"
+#include "config/config_convert.h"
 #include "data/shard.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -42,11 +47,19 @@ Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
   Validate(config_, comm_.size());
   CheckFits(train_, config_.data.train_images, config_);
   CheckFits(test_, config_.data.test_images, config_);
-  const int64_t batch = config_.schedule.batch_size;
-  steps_per_epoch_ = (train_.count + batch - 1) / batch;
-  total_steps_ = config_.schedule.max_steps > 0 ? config_.schedule.max_steps
-                                                 : config_.schedule.epochs * steps_per_epoch_;
   model_.Initialize(DeriveSeed(config_.seed, kInitStream, 0), config_.forget_bias);
+}
+
+int64_t Trainer::steps_per_epoch() const {
+  return (train_.count + config_.schedule.batch_size - 1) / config_.schedule.batch_size;
+}
+
+int64_t Trainer::final_step() const {
+  if (config_.schedule.max_steps > 0) return config_.schedule.max_steps;
+  if (epoch_ >= config_.schedule.epochs) return step_;
+  const int64_t batch = config_.schedule.batch_size;
+  const int64_t rest_of_epoch = (train_.count - epoch_position_ + batch - 1) / batch;
+  return step_ + rest_of_epoch + (config_.schedule.epochs - epoch_ - 1) * steps_per_epoch();
 }
 
 const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
@@ -63,13 +76,25 @@ const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
   return order_;
 }
 
-StepRecord Trainer::TrainStep() {
+void Trainer::ClipGradient(double count) {
+  // The reduced buffer is identical on every rank, so every rank clips alike.
+  const float* g = model_.grads();
+  double sum_sq = 0;
+  for (size_t i = 0; i < model_.num_params(); ++i) sum_sq += double{g[i]} * g[i];
+  const double norm = std::sqrt(sum_sq) / count;
+  if (norm > config_.optimizer.clip_grad_norm) {
+    const auto scale = static_cast<float>(config_.optimizer.clip_grad_norm / norm);
+    float* w = model_.grads();
+    for (size_t i = 0; i < model_.num_params(); ++i) w[i] *= scale;
+  }
+}
+
+StepRecord Trainer::TrainStep(bool request_save) {
   const auto& m = config_.model;
-  const int64_t epoch = step_ / steps_per_epoch_;
-  const int64_t begin = (step_ % steps_per_epoch_) * config_.schedule.batch_size;
+  const int64_t begin = epoch_position_;
   const int64_t global_batch = std::min(config_.schedule.batch_size, train_.count - begin);
   const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());
-  const auto& order = EpochOrder(epoch);
+  const auto& order = EpochOrder(epoch_);
   const int batch = static_cast<int>(mine.size);
   batch_x_.resize(static_cast<size_t>(m.time_steps) * batch * m.input_size);
   batch_labels_.resize(static_cast<size_t>(batch));
@@ -81,57 +106,98 @@ StepRecord Trainer::TrainStep() {
   tail[kSampleCount] = static_cast<float>(local.count);
   tail[kLossSum] = static_cast<float>(local.loss_sum);
   tail[kCorrectCount] = static_cast<float>(local.correct);
+  tail[kSaveRequest] = request_save ? 1.0f : 0.0f;
   comm_.AllreduceSum(model_.grads(), model_.num_params() + kTailSlots);
   const double count = tail[kSampleCount];
   SEQ_CHECK(count == static_cast<double>(global_batch));
+  if (config_.optimizer.clip_grad_norm > 0) ClipGradient(count);
   adam_.Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
-  ++step_;
 
   StepRecord record;
-  record.step = step_;
-  record.epoch = epoch;
+  record.step = ++step_;
+  record.epoch = epoch_;
   record.loss = tail[kLossSum] / count;
   record.train_accuracy = tail[kCorrectCount] / count;
+  epoch_position_ += global_batch;
+  if (epoch_position_ >= train_.count) {
+    ++epoch_;
+    epoch_position_ = 0;
+  }
   return record;
 }
 
 EvalResult Trainer::Evaluate(const data::LabeledImages& set) {
-  const auto& m = config_.model;
-  const data::Range mine = data::ShardRange(set.count, comm_.size(), comm_.rank());
-  const int64_t chunk = config_.schedule.eval_batch_size;
-  double sums[3] = {0, 0, 0};  // loss, correct, count
-  for (int64_t done = 0; done < mine.size; done += chunk) {
-    const int batch = static_cast<int>(std::min(chunk, mine.size - done));
-    eval_indices_.resize(static_cast<size_t>(batch));
-    std::iota(eval_indices_.begin(), eval_indices_.end(), mine.begin + done);
-    batch_x_.resize(static_cast<size_t>(m.time_steps) * batch * m.input_size);
-    batch_labels_.resize(static_cast<size_t>(batch));
-    data::FillTimeMajor(set, eval_indices_.data(), batch, m.time_steps, m.input_size,
-                        batch_x_.data(), batch_labels_.data());
-    const nn::BatchStats s = model_.Forward(batch_x_.data(), batch_labels_.data(), batch);
-    sums[0] += s.loss_sum;
-    sums[1] += static_cast<double>(s.correct);
-    sums[2] += static_cast<double>(s.count);
+  return EvaluateModel(model_, set, comm_, config_.schedule.eval_batch_size);
+}
+
+Checkpoint Trainer::MakeCheckpoint() const {
+  Checkpoint c;
+  c.set_format_version(checkpoint::kFormatVersion);
+  *c.mutable_config() = config::ToProto(config_);
+  c.set_global_step(step_);
+  c.set_epoch(epoch_);
+  c.set_epoch_position(epoch_position_);
+  c.set_data_order_seed(config_.seed);
+  const nn::ParamLayout& layout = model_.layout();
+  checkpoint::PackTensors(layout, model_.params(), c.mutable_params());
+  checkpoint::PackTensors(layout, adam_.first_moment().data(), c.mutable_adam_m());
+  checkpoint::PackTensors(layout, adam_.second_moment().data(), c.mutable_adam_v());
+  c.set_adam_step(adam_.step());
+  c.set_wall_seconds(wall_before_ + (run_start_ > 0 ? Now() - run_start_ : 0));
+  c.set_world_size(comm_.size());
+  c.set_saved_unix_time(static_cast<int64_t>(std::time(nullptr)));
+  return c;
+}
+
+void Trainer::Restore(const Checkpoint& c, const std::string& path) {
+  checkpoint::CheckModelMatches(c.config().model(), config_.model, path);
+  if (c.global_step() < 0 || c.epoch() < 0 || c.epoch_position() < 0 || c.adam_step() < 0) {
+    throw Error(path + ": negative step, epoch or position");
   }
-  comm_.AllreduceSum(sums, 3);
-  SEQ_CHECK(sums[2] == static_cast<double>(set.count));
-  return {sums[1] / sums[2], sums[0] / sums[2], static_cast<int64_t>(sums[2])};
+  if (c.epoch_position() >= train_.count) {
+    throw Error(path + ": epoch_position = " + std::to_string(c.epoch_position()) +
+                " is beyond the training set's " + std::to_string(train_.count) + " images");
+  }
+  const nn::ParamLayout& layout = model_.layout();
+  std::vector<float> m(model_.num_params()), v(model_.num_params());
+  checkpoint::UnpackTensors(c.params(), layout, model_.params(), path, "params");
+  checkpoint::UnpackTensors(c.adam_m(), layout, m.data(), path, "adam_m");
+  checkpoint::UnpackTensors(c.adam_v(), layout, v.data(), path, "adam_v");
+  adam_.Restore(c.adam_step(), std::move(m), std::move(v));
+  step_ = c.global_step();
+  epoch_ = c.epoch();
+  epoch_position_ = c.epoch_position();
+  wall_before_ = c.wall_seconds();
+  order_epoch_ = -1;
+}
+
+void Trainer::Save(MetricsLog& log) {
+  if (!comm_.is_root()) return;
+  const std::string path = checkpoint::SaveCheckpoint(config_.checkpoint.dir, MakeCheckpoint(),
+                                                      config_.checkpoint.keep);
+  log.Info("Saved checkpoint " + path + " (step " + std::to_string(step_) + ")");
 }
 
 TrainResult Trainer::Run(MetricsLog& log) {
   const auto& s = config_.schedule;
-  // Every rank derived the same weights; the broadcast makes that a fact.
+  const auto& k = config_.checkpoint;
+  const bool checkpoints = !k.dir.empty();
+  // Every rank derived (or restored) the same weights; the broadcast makes that a fact.
   comm_.Broadcast(model_.params(), model_.num_params(), 0);
-  const double start = Now();
-  double display_start = start;
-  int64_t display_samples = 0, total_samples = 0;
-  history_.reserve(static_cast<size_t>(total_steps_ - step_));
-  while (step_ < total_steps_) {
-    StepRecord record = TrainStep();
+  const int64_t last = final_step();
+  run_start_ = Now();
+  double display_start = run_start_, last_save = run_start_;
+  int64_t display_samples = 0, total_samples = 0, saved_step = -1;
+  history_.reserve(history_.size() + static_cast<size_t>(std::max<int64_t>(0, last - step_)));
+  while (step_ < last) {
+    // Only rank 0's clock decides, through the allreduce, so all ranks save together.
+    const bool time_to_save = checkpoints && k.every_seconds > 0 && comm_.is_root() &&
+                              Now() - last_save >= k.every_seconds;
+    StepRecord record = TrainStep(time_to_save);
     const auto batch_samples = static_cast<int64_t>(model_.grad_tail()[kSampleCount]);
     display_samples += batch_samples;
     total_samples += batch_samples;
-    if (record.step == 1 || record.step % s.display_step == 0 || record.step == total_steps_) {
+    if (record.step == 1 || record.step % s.display_step == 0 || record.step == last) {
       const double now = Now();
       record.samples_per_sec = display_samples / std::max(now - display_start, 1e-9);
       display_start = now;
@@ -139,17 +205,25 @@ TrainResult Trainer::Run(MetricsLog& log) {
       log.Step(record);
     }
     history_.push_back(record);
-    if (s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != total_steps_) {
+    const bool save_requested = model_.grad_tail()[kSaveRequest] > 0;
+    const double pause_start = Now();  // saving and evaluating are not training time
+    if (checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0))) {
+      Save(log);
+      saved_step = step_;
+      last_save = Now();
+    }
+    if (s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last) {
       const EvalResult e = Evaluate(test_);
       log.Eval({record.step, e.accuracy, e.loss, e.count});
-      display_start = Now();  // keep evaluation out of the training rate
     }
+    display_start += Now() - pause_start;
   }
-  const double train_seconds = Now() - start;
+  const double train_seconds = Now() - run_start_;
+  if (checkpoints && k.save_final && saved_step != step_) Save(log);
   TrainResult result;
   result.steps = step_;
   result.test = Evaluate(test_);
-  result.wall_seconds = Now() - start;
+  result.wall_seconds = Now() - run_start_;
   result.samples_per_sec = total_samples / std::max(train_seconds, 1e-9);
   log.Eval({step_, result.test.accuracy, result.test.loss, result.test.count});
   log.Final({step_, result.test.accuracy, result.wall_seconds, comm_.size(), result.samples_per_sec});

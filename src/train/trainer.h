@@ -1,33 +1,31 @@
 // Data-parallel training of the LSTM classifier. Every rank holds the whole
-// model. Step s uses the next global batch of the epoch's permutation (drawn
-// from the run seed, identical on every rank); rank r takes its ShardRange of
-// that batch, computes the gradient sum of its slice, and one allreduce of
-// [gradients..., count, loss sum, correct] gives every rank the global-batch
-// mean, so every rank makes the Adam step one rank would make on the whole batch.
+// model. Each step takes the next global batch of the epoch's permutation
+// (drawn from the run seed and the epoch, identical on every rank); rank r
+// takes its ShardRange of that batch, computes the gradient sum of its slice,
+// and one allreduce of [gradients..., control slots] gives every rank the
+// global-batch mean and the same decisions, so every rank makes the Adam step
+// one rank would make on the whole batch.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "checkpoint.pb.h"
 #include "data/labeled_images.h"
 #include "dist/communicator.h"
 #include "nn/lstm_classifier.h"
 #include "optim/adam.h"
+#include "train/evaluate.h"
 #include "train/metrics_log.h"
 #include "train/run_config.h"
 
 namespace seqtrain::train {
 
-struct EvalResult {
-  double accuracy = 0;
-  double loss = 0;  // mean cross-entropy
-  int64_t count = 0;
-};
-
 struct TrainResult {
   int64_t steps = 0;
   EvalResult test;
-  double wall_seconds = 0;     // training loop plus final evaluation
+  double wall_seconds = 0;     // this run's training loop plus final evaluation
   double samples_per_sec = 0;  // training samples over training time
 };
 
@@ -38,25 +36,37 @@ class Trainer {
   Trainer(const RunConfig& config, dist::Communicator& comm, const data::LabeledImages& train,
           const data::LabeledImages& test);
 
-  // Trains to the configured number of steps, evaluates, reports to log.
+  // Continues from a checkpoint. Every rank must pass the same checkpoint.
+  // Throws seqtrain::Error "path: ..." when it does not fit this model.
+  void Restore(const Checkpoint& checkpoint, const std::string& path);
+
+  // Trains to the configured end, saving checkpoints as configured, then
+  // evaluates and reports to log.
   TrainResult Run(MetricsLog& log);
 
   // Accuracy and loss over the whole set, sharded over the ranks.
   EvalResult Evaluate(const data::LabeledImages& set);
 
-  int64_t total_steps() const { return total_steps_; }
-  int64_t steps_per_epoch() const { return steps_per_epoch_; }
+  // The full training state, with the effective config.
+  Checkpoint MakeCheckpoint() const;
+
+  int64_t step() const { return step_; }
+  // The step at which Run stops.
+  int64_t final_step() const;
+  int64_t steps_per_epoch() const;
   const nn::LstmClassifier<float>& model() const { return model_; }
   nn::LstmClassifier<float>& model() { return model_; }
-  // One record per step done, in order (loss and accuracy of the global batch).
+  // One record per step done by this object, in order (global-batch loss and accuracy).
   const std::vector<StepRecord>& history() const { return history_; }
 
  private:
-  // Tail slots of the reduced gradient buffer.
-  enum TailSlot { kSampleCount, kLossSum, kCorrectCount, kTailSlots };
+  // Slots after the gradient in the reduced buffer.
+  enum TailSlot { kSampleCount, kLossSum, kCorrectCount, kSaveRequest, kTailSlots };
 
-  StepRecord TrainStep();
+  StepRecord TrainStep(bool request_save);
   const std::vector<int64_t>& EpochOrder(int64_t epoch);
+  void ClipGradient(double count);
+  void Save(MetricsLog& log);
 
   RunConfig config_;
   dist::Communicator& comm_;
@@ -64,14 +74,15 @@ class Trainer {
   const data::LabeledImages& test_;
   nn::LstmClassifier<float> model_;
   optim::Adam adam_;
-  int64_t steps_per_epoch_ = 0;
-  int64_t total_steps_ = 0;
   int64_t step_ = 0;
+  int64_t epoch_ = 0;           // epoch of the next batch
+  int64_t epoch_position_ = 0;  // samples of that epoch's permutation already used
+  double wall_before_ = 0;      // training seconds of earlier runs (from the checkpoint)
+  double run_start_ = 0;
   int64_t order_epoch_ = -1;
-  std::vector<int64_t> order_;      // this epoch's permutation of the training set
-  std::vector<float> batch_x_;      // (T, B, I)
+  std::vector<int64_t> order_;  // permutation of the training set for order_epoch_
+  std::vector<float> batch_x_;  // (T, B, I)
   std::vector<int32_t> batch_labels_;
-  std::vector<int64_t> eval_indices_;
   std::vector<StepRecord> history_;
 };
 

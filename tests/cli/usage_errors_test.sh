@@ -5,15 +5,27 @@ RUN2=("$MPIEXEC" -n 2 "$SEQTRAIN")
 D=${SEQTRAIN_MNIST_DIR:-/nonexistent}
 
 expect_error unknown_flag 2 "seqtrain: error: train: .*--bogus" 10 -- "${RUN2[@]}" train --bogus
-expect_error bad_number 2 "seqtrain: error: train: .*--epochs" 10 -- "${RUN2[@]}" train --epochs ten
+expect_error bad_number 1 "seqtrain: error: --epochs ten: schedule.epochs = ten: not a valid int64" 10 -- "${RUN2[@]}" train --epochs ten
 expect_error missing_value 2 "seqtrain: error: train: .*--lr" 10 -- "${RUN2[@]}" train --lr
 expect_error unknown_command 2 "seqtrain: error: unknown command 'trian'" 10 -- "${RUN2[@]}" trian
-expect_error negative_seed 2 "seqtrain: error: train: --seed -1: must not be negative" 10 -- "${RUN2[@]}" train --seed=-1
-expect_error zero_lr 1 "seqtrain: error: optimizer.learning_rate = 0: must be positive" 10 -- "${RUN2[@]}" train --data-dir "$D" --lr 0
-expect_error batch_below_ranks 1 "seqtrain: error: schedule.batch_size = 1: smaller than the number of ranks \(2\)" 10 -- "${RUN2[@]}" train --data-dir "$D" --batch-size 1
+expect_error negative_seed 1 "seqtrain: error: --seed -1: seed = -1: not a valid uint64" 10 -- "${RUN2[@]}" train --seed=-1
+expect_error zero_lr 1 "seqtrain: error: --lr 0: optimizer.learning_rate = 0: must be positive" 10 -- "${RUN2[@]}" train --data-dir "$D" --lr 0
+expect_error batch_below_ranks 1 "seqtrain: error: --batch-size 1: schedule.batch_size = 1: smaller than the number of ranks \(2\)" 10 -- "${RUN2[@]}" train --data-dir "$D" --batch-size 1
 expect_error no_data_dir 1 "seqtrain: error: data.dir = \"\": not set" 10 -- "${RUN2[@]}" train
 expect_error metrics_unwritable 1 "seqtrain: error: /nonexistent/dir/m.jsonl: cannot write metrics file" 30 -- \
   "${RUN2[@]}" train --data-dir "$D" --max-steps 1 --metrics /nonexistent/dir/m.jsonl
+
+printf 'schedule {\n  batch_size: 0\n}\n' >"$SCRATCH/bad.txtpb"
+expect_error config_value 1 "seqtrain: error: $SCRATCH/bad.txtpb:2:3: schedule.batch_size = 0: must be positive" 10 -- \
+  "${RUN2[@]}" train --config "$SCRATCH/bad.txtpb" --data-dir "$D"
+printf 'model { hiden: 3 }\n' >"$SCRATCH/typo.txtpb"
+expect_error config_field 1 "seqtrain: error: $SCRATCH/typo.txtpb:1:14: Message type \"seqtrain.ModelConfig\" has no field named \"hiden\"" 10 -- \
+  "${RUN2[@]}" train --config "$SCRATCH/typo.txtpb"
+expect_error set_path 1 "seqtrain: error: --set schedule.batchsize=3: no field 'batchsize' in schedule" 10 -- \
+  "${RUN2[@]}" train --data-dir "$D" --set schedule.batchsize=3
+expect_error resume_missing 1 "seqtrain: error: $SCRATCH/none.ckpt: cannot open: No such file or directory" 30 -- \
+  "${RUN2[@]}" train --data-dir "$D" --resume "$SCRATCH/none.ckpt"
+expect_error inspect_missing 1 "seqtrain: error: $SCRATCH/none.ckpt: cannot open" 10 -- "$SEQTRAIN" inspect "$SCRATCH/none.ckpt"
 
 # --help succeeds and prints once.
 out=$("$MPIEXEC" -n 2 "$SEQTRAIN" train --help 2>&1)

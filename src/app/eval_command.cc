@@ -1,0 +1,40 @@
+#include <cstdio>
+
+#include "app/commands.h"
+#include "checkpoint/model_tensors.h"
+#include "checkpoint/shared_load.h"
+#include "config/config_convert.h"
+#include "dist/agreement.h"
+#include "train/evaluate.h"
+
+namespace seqtrain::app {
+
+int RunEval(const EvalRequest& request, dist::Communicator& comm) {
+  ConfigureBlasThreads(request.blas_threads, comm);
+  const auto loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint, "");
+  train::RunConfig config = config::ToRunConfig(loaded->checkpoint.config());
+  if (!request.data_dir.empty()) config.data.dir = request.data_dir;
+
+  data::LabeledImages test_set;
+  std::unique_ptr<nn::LstmClassifier<float>> model;
+  dist::RunAgreed(comm, [&] {
+    test_set = data::LoadLabeledImages(config.data.PathOf(config.data.test_images),
+                                       config.data.PathOf(config.data.test_labels), config.model.num_classes);
+    if (test_set.pixels_per_image() != int64_t{config.model.time_steps} * config.model.input_size) {
+      throw Error(config.data.PathOf(config.data.test_images) + ": images do not fit the checkpoint's model (" +
+                  std::to_string(config.model.time_steps) + " steps x " + std::to_string(config.model.input_size) +
+                  " inputs)");
+    }
+    model = std::make_unique<nn::LstmClassifier<float>>(config.model);
+    checkpoint::UnpackTensors(loaded->checkpoint.params(), model->layout(), model->params(), loaded->path, "params");
+  });
+  const train::EvalResult result = train::EvaluateModel(*model, test_set, comm, config.schedule.eval_batch_size);
+  if (comm.is_root()) {
+    std::printf("%s: step %lld, test accuracy %.4f, test loss %.4f (%lld images, %d ranks)\n",
+                loaded->path.c_str(), static_cast<long long>(loaded->checkpoint.global_step()), result.accuracy,
+                result.loss, static_cast<long long>(result.count), comm.size());
+  }
+  return kExitOk;
+}
+
+}  // namespace seqtrain::app

@@ -1,0 +1,63 @@
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+#include "app/commands.h"
+#include "checkpoint/model_tensors.h"
+#include "checkpoint/shared_load.h"
+#include "config/config_convert.h"
+#include "data/idx_file.h"
+#include "data/labeled_images.h"
+#include "dist/agreement.h"
+
+namespace seqtrain::app {
+
+// Rank 0 predicts; other ranks only take part in the agreed loading.
+int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
+  ConfigureBlasThreads(request.blas_threads, comm);
+  const auto loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint, "");
+  const nn::ModelShape shape = config::ToRunConfig(loaded->checkpoint.config()).model;
+  dist::RunAgreed(comm, [&] {
+    if (!comm.is_root()) return;
+    const data::IdxArray images = data::ReadIdx(request.images, 3);
+    if (images.dims[1] * images.dims[2] != int64_t{shape.time_steps} * shape.input_size) {
+      throw Error(request.images + ": images are " + std::to_string(images.dims[1]) + "x" +
+                  std::to_string(images.dims[2]) + ", the model reads " + std::to_string(shape.time_steps) +
+                  " steps x " + std::to_string(shape.input_size) + " inputs");
+    }
+    nn::LstmClassifier<float> model(shape);
+    checkpoint::UnpackTensors(loaded->checkpoint.params(), model.layout(), model.params(), loaded->path, "params");
+    data::LabeledImages set;
+    set.count = images.dims[0];
+    set.rows = static_cast<int>(images.dims[1]);
+    set.cols = static_cast<int>(images.dims[2]);
+    set.pixels = images.data;
+    set.labels.assign(static_cast<size_t>(set.count), 0);
+    const int64_t total = request.limit > 0 ? std::min(request.limit, set.count) : set.count;
+    const int64_t chunk = 256;
+    const int K = shape.num_classes;
+    std::vector<int64_t> indices;
+    std::vector<float> x, probs;
+    std::vector<int32_t> unused_labels;
+    std::printf("index\tlabel\tprobability\n");
+    for (int64_t done = 0; done < total; done += chunk) {
+      const int batch = static_cast<int>(std::min(chunk, total - done));
+      indices.resize(static_cast<size_t>(batch));
+      std::iota(indices.begin(), indices.end(), done);
+      x.resize(static_cast<size_t>(shape.time_steps) * batch * shape.input_size);
+      unused_labels.resize(static_cast<size_t>(batch));
+      probs.resize(static_cast<size_t>(batch) * K);
+      data::FillTimeMajor(set, indices.data(), batch, shape.time_steps, shape.input_size, x.data(),
+                          unused_labels.data());
+      model.Forward(x.data(), nullptr, batch, probs.data());
+      for (int b = 0; b < batch; ++b) {
+        const float* p = probs.data() + static_cast<size_t>(b) * K;
+        const int best = static_cast<int>(std::max_element(p, p + K) - p);
+        std::printf("%lld\t%d\t%.4f\n", static_cast<long long>(done + b), best, p[best]);
+      }
+    }
+  });
+  return kExitOk;
+}
+
+}  // namespace seqtrain::app

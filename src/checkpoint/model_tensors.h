@@ -1,0 +1,25 @@
+// The model's flat buffers <-> named checkpoint tensors, and the check that a
+// checkpoint was written by a model of the configured shape.
+#pragma once
+
+#include <string>
+
+#include "checkpoint.pb.h"
+#include "nn/lstm_classifier.h"
+#include "nn/param_layout.h"
+
+namespace seqtrain::checkpoint {
+
+void PackTensors(const nn::ParamLayout& layout, const float* data,
+                 google::protobuf::RepeatedPtrField<Tensor>* out);
+
+// Throws seqtrain::Error "path: ..." when names, shapes or sizes differ from layout.
+void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
+                   const nn::ParamLayout& layout, float* out, const std::string& path,
+                   const std::string& what);
+
+// Throws seqtrain::Error "path: model.hidden_size = 64 in the checkpoint, 128 in the config".
+void CheckModelMatches(const ModelConfig& saved, const nn::ModelShape& configured,
+                       const std::string& path);
+
+}  // namespace seqtrain::checkpoint

@@ -1,0 +1,160 @@
+#include "config/config_loader.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <map>
+
+#include "config/config_convert.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace seqtrain::config {
+namespace {
+
+namespace pb = google::protobuf;
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+class FirstErrorCollector : public pb::io::ErrorCollector {
+ public:
+  // Protobuf 3.21 names; newer releases call these RecordError/RecordWarning.
+  void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
+    if (message_.empty()) {
+      message_ = std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " + message;
+    }
+  }
+  void AddWarning(int, pb::io::ColumnNumber, const std::string&) override {}
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string message_;
+};
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot - start));
+    if (dot == std::string::npos) return parts;
+    start = dot + 1;
+  }
+}
+
+std::string FieldNames(const pb::Descriptor* d) {
+  std::string names;
+  for (int i = 0; i < d->field_count(); ++i) names += (i ? ", " : "") + d->field(i)->name();
+  return names;
+}
+
+// Where the file set each field, by dotted path.
+void CollectLocations(const pb::Message& message, const pb::TextFormat::ParseInfoTree* tree,
+                      const std::string& prefix, std::map<std::string, std::string>* out) {
+  const pb::Reflection* r = message.GetReflection();
+  std::vector<const pb::FieldDescriptor*> fields;
+  r->ListFields(message, &fields);
+  for (const pb::FieldDescriptor* f : fields) {
+    const std::string path = prefix + f->name();
+    const pb::TextFormat::ParseLocation loc = tree->GetLocation(f, f->is_repeated() ? 0 : -1);
+    if (loc.line >= 0) (*out)[path] = std::to_string(loc.line + 1) + ":" + std::to_string(loc.column + 1);
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated()) {
+      const pb::TextFormat::ParseInfoTree* nested = tree->GetTreeForNested(f, -1);
+      if (nested) CollectLocations(r->GetMessage(message, f), nested, path + ".", out);
+    }
+  }
+}
+
+TrainConfig ParseText(const std::string& path, const std::string& text,
+                      std::map<std::string, std::string>* locations) {
+  TrainConfig config;
+  pb::TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  pb::TextFormat::ParseInfoTree tree;
+  parser.WriteLocationsTo(&tree);
+  if (!parser.ParseFromString(text, &config)) {
+    throw Error(path + ":" + (errors.message().empty() ? std::string("1:1: cannot parse") : errors.message()));
+  }
+  if (locations) CollectLocations(config, &tree, "", locations);
+  return config;
+}
+
+}  // namespace
+
+Override ParseSetFlag(const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw Error("--set " + assignment + ": expected path.to.field=value");
+  }
+  return {"--set " + assignment, assignment.substr(0, eq), assignment.substr(eq + 1)};
+}
+
+void ApplyOverride(const Override& o, TrainConfig* config) {
+  pb::Message* message = config;
+  const std::vector<std::string> parts = Split(o.field_path);
+  std::string walked;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const pb::Descriptor* d = message->GetDescriptor();
+    const pb::FieldDescriptor* f = d->FindFieldByName(parts[i]);
+    const std::string where = walked.empty() ? "the top level" : walked;
+    if (!f) {
+      throw Error(o.origin + ": no field '" + parts[i] + "' in " + where + " (fields: " + FieldNames(d) + ")");
+    }
+    walked += (walked.empty() ? "" : ".") + parts[i];
+    if (f->is_repeated()) throw Error(o.origin + ": " + walked + " is a list; set it in the config file");
+    const bool last = i + 1 == parts.size();
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (last) {
+        throw Error(o.origin + ": " + walked + " is a group of settings (fields: " +
+                    FieldNames(f->message_type()) + "); set one of them");
+      }
+      message = message->GetReflection()->MutableMessage(message, f);
+      continue;
+    }
+    if (!last) throw Error(o.origin + ": " + walked + " is a single value, not a group");
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
+      std::string value = o.value;
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      message->GetReflection()->SetString(message, f, value);
+    } else {
+      pb::TextFormat::Parser parser;
+      FirstErrorCollector errors;  // keeps protobuf from logging the error itself
+      parser.RecordErrorsTo(&errors);
+      if (!parser.ParseFieldValueFromString(o.value, f, message)) {
+        throw Error(o.origin + ": " + walked + " = " + o.value + ": not a valid " + f->type_name());
+      }
+    }
+  }
+}
+
+TrainConfig ParseConfigFile(const std::string& path) {
+  return ParseText(path, ReadWholeFile(path, kMaxConfigBytes), nullptr);
+}
+
+train::RunConfig LoadRunConfig(const std::string& path, const std::vector<Override>& overrides,
+                               int world_size) {
+  TrainConfig proto;
+  std::map<std::string, std::string> origins;  // field path -> where its value came from
+  if (!path.empty()) {
+    std::map<std::string, std::string> locations;
+    proto = ParseText(path, ReadWholeFile(path, kMaxConfigBytes), &locations);
+    for (const auto& [field, loc] : locations) origins[field] = path + ":" + loc;
+  }
+  for (const Override& o : overrides) {
+    ApplyOverride(o, &proto);
+    origins[o.field_path] = o.origin;
+  }
+  train::RunConfig config = ToRunConfig(proto);
+  try {
+    train::Validate(config, world_size);
+  } catch (const train::FieldError& e) {
+    const auto it = origins.find(e.field());
+    if (it != origins.end()) throw Error(it->second + ": " + e.what());
+    if (!path.empty()) throw Error(path + ": " + e.what() + " (the default; set it in the file)");
+    throw;
+  }
+  return config;
+}
+
+}  // namespace seqtrain::config

@@ -1,0 +1,35 @@
+// Builds the effective run config from, in order (later wins): the defaults in
+// config.proto, a text-format file, and overrides "path.to.field=value" given
+// by flags (--set, --epochs, ...). Every error is one line that names where
+// the bad value came from: "file:line:col: ..." or "--set a.b=v: ...".
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config.pb.h"
+#include "train/run_config.h"
+
+namespace seqtrain::config {
+
+struct Override {
+  std::string origin;      // shown in errors, e.g. "--set schedule.epochs=3" or "--epochs 3"
+  std::string field_path;  // e.g. "schedule.epochs"
+  std::string value;       // text-format value; strings may be given without quotes
+};
+
+// "a.b=value" -> Override; throws seqtrain::Error when there is no '='.
+Override ParseSetFlag(const std::string& assignment);
+
+// Sets one field by reflection; throws seqtrain::Error naming origin, path and value.
+void ApplyOverride(const Override& override_value, TrainConfig* config);
+
+// Parses a text-format file strictly (unknown fields, wrong types, repeated
+// singular fields are errors). Throws seqtrain::Error "file:line:col: reason".
+TrainConfig ParseConfigFile(const std::string& path);
+
+// File (optional, may be "") + overrides -> validated RunConfig.
+train::RunConfig LoadRunConfig(const std::string& path, const std::vector<Override>& overrides,
+                               int world_size);
+
+}  // namespace seqtrain::config

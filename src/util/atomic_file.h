@@ -1,0 +1,16 @@
+// Replaces a file so that a crash at any moment leaves either the old or the
+// new content at `path`, never a mix: write a temporary file in the same
+// folder, fsync it, rename it over `path`, fsync the folder.
+#pragma once
+
+#include <string>
+
+namespace seqtrain {
+
+// Throws seqtrain::Error naming the path; the temporary file is removed on failure.
+void WriteFileAtomically(const std::string& path, const std::string& bytes);
+
+// Reads a whole file; throws seqtrain::Error naming the path.
+std::string ReadWholeFile(const std::string& path, size_t max_bytes);
+
+}  // namespace seqtrain
