@@ -60,8 +60,11 @@ void Validate(const RunConfig& c, int world_size) {
   if (k.every_steps < 0) Invalid("checkpoint.every_steps", k.every_steps, "must not be negative");
   if (!(k.every_seconds >= 0) || !std::isfinite(k.every_seconds)) Invalid("checkpoint.every_seconds", k.every_seconds, "must be >= 0 and finite");
   if (k.keep < 1) Invalid("checkpoint.keep", k.keep, "must be at least 1");
-  if (k.dir.empty() && (k.every_steps > 0 || k.every_seconds > 0)) {
-    Invalid("checkpoint.dir", "\"\"", "not set, but checkpoint.every_steps or every_seconds asks for checkpoints");
+  if (k.dir.empty() && k.every_steps > 0) {
+    Invalid("checkpoint.every_steps", k.every_steps, "needs checkpoint.dir (use --checkpoint-dir DIR)");
+  }
+  if (k.dir.empty() && k.every_seconds > 0) {
+    Invalid("checkpoint.every_seconds", k.every_seconds, "needs checkpoint.dir (use --checkpoint-dir DIR)");
   }
 }
 

@@ -116,8 +116,7 @@ TEST_F(ConfigLoaderTest, InvalidValuesNameFileLineColumnFieldAndValue) {
   EXPECT_EQ(one("keep.txtpb", "checkpoint { dir: \"/c\" keep: 0 }"),
             dir_ + "/keep.txtpb:2:24: checkpoint.keep = 0: must be at least 1");
   EXPECT_EQ(one("ckdir.txtpb", "checkpoint { every_steps: 5 }"),
-            dir_ + "/ckdir.txtpb: checkpoint.dir = \"\": not set, but checkpoint.every_steps or every_seconds asks "
-                   "for checkpoints (the default; set it in the file)");
+            dir_ + "/ckdir.txtpb:2:14: checkpoint.every_steps = 5: needs checkpoint.dir (use --checkpoint-dir DIR)");
   // Valid alone, too small for 4 ranks.
   EXPECT_EQ(LoadError(Write("ranks.txtpb", "data { dir: \"/d\" }\nschedule { batch_size: 3 }\n"), {}, 4),
             dir_ + "/ranks.txtpb:2:12: schedule.batch_size = 3: smaller than the number of ranks (4)");

@@ -1,0 +1,122 @@
+// Resuming from a checkpoint continues the same trajectory: 2N steps straight
+// equal N steps, save, restore into a new trainer, N more steps, bit for bit.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "checkpoint/checkpoint_file.h"
+#include "data/labeled_images.h"
+#include "dist/communicator.h"
+#include "train/trainer.h"
+
+namespace seqtrain::train {
+namespace {
+
+// The first 1000 training images: an epoch is 8 steps of 128 (the last has 104),
+// so a short run crosses epochs and resumes mid-epoch.
+struct Data {
+  data::LabeledImages train, test;
+  RunConfig config;
+};
+
+const Data& LoadData() {
+  static const Data d = [] {
+    Data out;
+    const char* dir = std::getenv("SEQTRAIN_MNIST_DIR");
+    if (!dir || !*dir) {
+      ADD_FAILURE() << "SEQTRAIN_MNIST_DIR is not set";
+      std::abort();
+    }
+    out.config.data.dir = dir;
+    out.config.seed = 11;
+    out.config.model.hidden_size = 48;
+    out.config.schedule.display_step = 1000;
+    out.config.optimizer.weight_decay = 0.01;  // the decay path resumes too
+    out.config.optimizer.clip_grad_norm = 1.0;
+    const auto& c = out.config.data;
+    const data::LabeledImages full = data::LoadLabeledImages(c.PathOf(c.train_images), c.PathOf(c.train_labels), 10);
+    out.train = full;
+    out.train.count = 1000;
+    out.train.pixels.resize(1000 * 784);
+    out.train.labels.resize(1000);
+    out.test = full;  // evaluation is not under test here: 500 training images will do
+    out.test.count = 500;
+    out.test.pixels.resize(500 * 784);
+    out.test.labels.resize(500);
+    return out;
+  }();
+  return d;
+}
+
+struct Outcome {
+  std::vector<float> params;
+  std::vector<StepRecord> history;
+  Checkpoint checkpoint;
+};
+
+Outcome Train(int64_t steps, const Checkpoint* resume_from) {
+  const Data& d = LoadData();
+  RunConfig config = d.config;
+  config.schedule.max_steps = steps;
+  dist::Communicator comm(MPI_COMM_WORLD);
+  Trainer trainer(config, comm, d.train, d.test);
+  if (resume_from) {
+    // Through the file format, as a real resume goes.
+    trainer.Restore(checkpoint::Decode(checkpoint::Encode(*resume_from), "mem"), "mem");
+  }
+  MetricsLog quiet(false, "");
+  trainer.Run(quiet);
+  Outcome out;
+  out.params.assign(trainer.model().params(), trainer.model().params() + trainer.model().num_params());
+  out.history = trainer.history();
+  out.checkpoint = trainer.MakeCheckpoint();
+  return out;
+}
+
+TEST(ResumeMpi, StopAndResumeIsBitIdenticalToStraightThrough) {
+  for (int64_t half : {5, 8, 11}) {  // mid-epoch, at an epoch boundary, in the second epoch
+    const Outcome straight = Train(2 * half, nullptr);
+    const Outcome first = Train(half, nullptr);
+    EXPECT_EQ(first.checkpoint.global_step(), half);
+    const Outcome second = Train(2 * half, &first.checkpoint);
+    ASSERT_EQ(second.params.size(), straight.params.size());
+    EXPECT_EQ(std::memcmp(second.params.data(), straight.params.data(), straight.params.size() * sizeof(float)), 0)
+        << "resumed at step " << half;
+    ASSERT_EQ(second.history.size(), static_cast<size_t>(half));
+    for (int64_t s = 0; s < half; ++s) {
+      const StepRecord& a = straight.history[static_cast<size_t>(half + s)];
+      const StepRecord& b = second.history[static_cast<size_t>(s)];
+      EXPECT_EQ(a.step, b.step);
+      EXPECT_EQ(a.epoch, b.epoch);
+      EXPECT_EQ(a.loss, b.loss) << "step " << a.step;
+      EXPECT_EQ(a.train_accuracy, b.train_accuracy) << "step " << a.step;
+    }
+    // The saved optimizer state matches too.
+    EXPECT_EQ(second.checkpoint.adam_step(), straight.checkpoint.adam_step());
+    EXPECT_EQ(second.checkpoint.adam_v(0).data(), straight.checkpoint.adam_v(0).data());
+    EXPECT_EQ(second.checkpoint.epoch(), straight.checkpoint.epoch());
+    EXPECT_EQ(second.checkpoint.epoch_position(), straight.checkpoint.epoch_position());
+  }
+}
+
+TEST(ResumeMpi, CheckpointOfAnotherModelIsRejected) {
+  const Data& d = LoadData();
+  const Outcome run = Train(2, nullptr);
+  RunConfig other = d.config;
+  other.model.hidden_size = 16;
+  dist::Communicator comm(MPI_COMM_WORLD);
+  Trainer trainer(other, comm, d.train, d.test);
+  try {
+    trainer.Restore(run.checkpoint, "x.ckpt");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "x.ckpt: model.hidden_size = 48 in the checkpoint but 16 in the config: the checkpoint is for "
+                 "another model");
+  }
+}
+
+}  // namespace
+}  // namespace seqtrain::train
