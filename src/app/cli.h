@@ -19,6 +19,9 @@ class UsageError : public Error {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+// Stopped early on SIGTERM/SIGINT/SIGUSR1 after saving a checkpoint: run again
+// with --resume auto (EX_TEMPFAIL: "try again later").
+constexpr int kExitStopped = 75;
 
 struct TrainRequest {
   std::string config_path;                  // "" : defaults only

@@ -42,6 +42,10 @@ int main(int argc, char** argv) {
     }
   } catch (const AgreedFailure& e) {
     rc = e.exit_code();
+  } catch (const AgreedError& e) {
+    // Every rank reached the same verdict from the same reduced values.
+    if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", e.what());
+    rc = e.exit_code();
   } catch (const app::UsageError& e) {
     // Every rank parsed the same argv and failed the same way.
     if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", e.what());

@@ -6,6 +6,7 @@
 #include "checkpoint/shared_load.h"
 #include "config/config_convert.h"
 #include "dist/agreement.h"
+#include "train/stop_signal.h"
 #include "train/trainer.h"
 
 namespace seqtrain::app {
@@ -71,8 +72,9 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     }
   }
   log->Info(Describe(config, comm, *trainer, blas_threads));
-  trainer->Run(*log);
-  return kExitOk;
+  train::InstallStopHandlers();
+  const train::TrainResult result = trainer->Run(*log);
+  return result.stop_signal > 0 ? kExitStopped : kExitOk;
 }
 
 }  // namespace seqtrain::app

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "tensor/blas.h"
+#include "util/phase_timer.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -76,6 +77,7 @@ void LstmClassifier<T>::RunLayers(const T* x, int batch) {
     input = layers_[l].output();
   }
   const T* h_last = input + static_cast<size_t>(steps - 1) * batch * H;
+  ScopedPhase timer(Phase::kForwardGemm);
   logits_.resize(static_cast<size_t>(batch) * K);
   for (int b = 0; b < batch; ++b) {
     std::copy(params_.data() + out_b_, params_.data() + out_b_ + K,
@@ -89,6 +91,7 @@ template <typename T>
 BatchStats LstmClassifier<T>::Forward(const T* x, const int32_t* labels, int batch, T* probs) {
   if (batch == 0) return {};
   RunLayers(x, batch);
+  ScopedPhase timer(Phase::kLoss);
   return SoftmaxCrossEntropy<T>(logits_.data(), labels, batch, shape_.num_classes, nullptr, probs);
 }
 
@@ -102,11 +105,16 @@ BatchStats LstmClassifier<T>::ForwardBackward(const T* x, const int32_t* labels,
   }
   RunLayers(x, batch);
   dlogits_.resize(static_cast<size_t>(batch) * K);
-  const BatchStats stats =
-      SoftmaxCrossEntropy<T>(logits_.data(), labels, batch, K, dlogits_.data(), nullptr);
+  BatchStats stats;
+  {
+    ScopedPhase timer(Phase::kLoss);
+    stats = SoftmaxCrossEntropy<T>(logits_.data(), labels, batch, K, dlogits_.data(), nullptr);
+  }
 
   const int top = shape_.num_layers - 1;
   const T* h_last = layers_[top].output() + static_cast<size_t>(steps - 1) * batch * H;
+  {
+  ScopedPhase timer(Phase::kBackwardGemm);
   Gemm(true, false, H, K, batch, T(1), h_last, H, dlogits_.data(), K, T(0),
        grads_.data() + out_w_, K);
   T* db_out = grads_.data() + out_b_;
@@ -117,6 +125,7 @@ BatchStats LstmClassifier<T>::ForwardBackward(const T* x, const int32_t* labels,
   dh_last_.resize(static_cast<size_t>(batch) * H);
   Gemm(false, true, batch, H, K, T(1), dlogits_.data(), K, params_.data() + out_w_, K, T(0),
        dh_last_.data(), H);
+  }
 
   // Each layer's dx is the gradient on the outputs of the layer below.
   const T* dh_seq = nullptr;

@@ -4,6 +4,7 @@
 
 #include "nn/activations.h"
 #include "tensor/blas.h"
+#include "util/phase_timer.h"
 
 namespace seqtrain::nn {
 
@@ -27,17 +28,24 @@ void LstmLayer<T>::Forward(const LstmWeights<T>& w, const T* x, int steps, int b
   if (rows == 0) return;
   std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
 
-  // Pre-activations of every step at once: x W_x + b.
-  for (size_t r = 0; r < rows; ++r) std::copy(w.b, w.b + G, gates_.data() + r * G);
-  Gemm(false, false, static_cast<int>(rows), G, I, T(1), x, I, w.w_x, G, T(1),
-       gates_.data(), G);
+  {
+    // Pre-activations of every step at once: x W_x + b.
+    ScopedPhase timer(Phase::kForwardGemm);
+    for (size_t r = 0; r < rows; ++r) std::copy(w.b, w.b + G, gates_.data() + r * G);
+    Gemm(false, false, static_cast<int>(rows), G, I, T(1), x, I, w.w_x, G, T(1),
+         gates_.data(), G);
+  }
 
   const size_t step_hidden = hidden_block();
   const size_t step_gates = static_cast<size_t>(batch) * G;
   for (int t = 0; t < steps; ++t) {
     T* gates = gates_.data() + t * step_gates;
     const T* h_prev = hidden_.data() + t * step_hidden;
-    if (t > 0) Gemm(false, false, batch, G, H, T(1), h_prev, H, w.w_h, G, T(1), gates, G);
+    if (t > 0) {
+      ScopedPhase timer(Phase::kForwardGemm);
+      Gemm(false, false, batch, G, H, T(1), h_prev, H, w.w_h, G, T(1), gates, G);
+    }
+    ScopedPhase timer(Phase::kGateMath);
     const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
     T* c = cell_.data() + t * step_hidden;
     T* tc = tanh_cell_.data() + t * step_hidden;
@@ -92,6 +100,8 @@ void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* d
     const T* tc = tanh_cell_.data() + t * step_hidden;
     const T* dh_in = dh_seq ? dh_seq + t * step_hidden : nullptr;
     const T* dh_end = (t == steps - 1) ? dh_last : nullptr;
+    {
+    ScopedPhase gate_timer(Phase::kGateMath);
     for (int b = 0; b < batch; ++b) {
       const T* gi = gates + static_cast<size_t>(b) * G;
       T* di = dgates + static_cast<size_t>(b) * G;
@@ -112,9 +122,15 @@ void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* d
         dc_[k] = dc * f;
       }
     }
+    }
     // Gradient reaching h_{t-1} through W_h.
-    if (t > 0) Gemm(false, true, batch, H, G, T(1), dgates, G, w.w_h, G, T(0), dh_.data(), H);
+    if (t > 0) {
+      ScopedPhase timer(Phase::kBackwardGemm);
+      Gemm(false, true, batch, H, G, T(1), dgates, G, w.w_h, G, T(0), dh_.data(), H);
+    }
   }
+
+  ScopedPhase timer(Phase::kBackwardGemm);
 
   const int all_rows = static_cast<int>(rows);
   Gemm(true, false, I, G, all_rows, T(1), x_, I, dgates_.data(), G, T(0), grads.w_x, G);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "util/error.h"
+#include "util/phase_timer.h"
 
 namespace seqtrain::train {
 namespace {
@@ -30,6 +31,12 @@ void MetricsLog::Info(const std::string& line) {
   if (!is_root_ || !console_) return;
   std::fprintf(console_, "%s\n", line.c_str());
   std::fflush(console_);
+}
+
+void MetricsLog::Warn(const std::string& line) {
+  if (!is_root_) return;
+  std::fprintf(stderr, "seqtrain: warning: %s\n", line.c_str());
+  std::fflush(stderr);
 }
 
 void MetricsLog::WriteJson(const std::string& line) {
@@ -65,10 +72,28 @@ void MetricsLog::Final(const FinalRecord& r) {
               "samples/s)",
               r.test_accuracy, static_cast<long long>(r.step), r.world_size,
               r.world_size == 1 ? "" : "s", r.wall_seconds, r.samples_per_sec));
+  std::string phases, phases_json;
+  double total = 0;
+  for (double ms : r.phase_ms_per_step) total += ms;
+  for (size_t i = 0; i < r.phase_ms_per_step.size(); ++i) {
+    const char* name = PhaseName(static_cast<Phase>(i));
+    const double ms = r.phase_ms_per_step[i];
+    phases += Format("%s%s %.3f ms (%.0f%%)", i ? ", " : "", name, ms, total > 0 ? 100 * ms / total : 0.0);
+    phases_json += Format("%s\"%s\":%.6g", i ? "," : "", name, ms);
+  }
+  std::string rss, rss_json;
+  for (size_t i = 0; i < r.peak_rss_mib.size(); ++i) {
+    rss += Format("%s%.1f", i ? " " : "", r.peak_rss_mib[i]);
+    rss_json += Format("%s%.6g", i ? "," : "", r.peak_rss_mib[i]);
+  }
+  Info("Time per step: " + phases + "; peak RSS MiB per rank: " + rss +
+       Format("; first step done %.2f s after launch", r.first_step_seconds));
   WriteJson(Format("{\"event\":\"final\",\"step\":%lld,\"test_accuracy\":%.9g,"
-                   "\"wall_seconds\":%.6g,\"world_size\":%d,\"samples_per_sec\":%.6g}",
+                   "\"wall_seconds\":%.6g,\"world_size\":%d,\"samples_per_sec\":%.6g,"
+                   "\"first_step_seconds\":%.6g,\"skipped_steps\":%lld,",
                    static_cast<long long>(r.step), r.test_accuracy, r.wall_seconds, r.world_size,
-                   r.samples_per_sec));
+                   r.samples_per_sec, r.first_step_seconds, static_cast<long long>(r.skipped_steps)) +
+            "\"peak_rss_mib\":[" + rss_json + "],\"phase_ms_per_step\":{" + phases_json + "}}");
 }
 
 }  // namespace seqtrain::train

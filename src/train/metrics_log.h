@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace seqtrain::train {
 
@@ -31,6 +32,11 @@ struct FinalRecord {
   double wall_seconds = 0;
   int world_size = 1;
   double samples_per_sec = 0;
+  // For benchmarks.
+  double first_step_seconds = 0;         // process start to end of the first step, rank 0
+  std::vector<double> peak_rss_mib;      // per rank
+  std::vector<double> phase_ms_per_step; // per Phase, mean over ranks
+  int64_t skipped_steps = 0;
 };
 
 class MetricsLog {
@@ -40,6 +46,8 @@ class MetricsLog {
   MetricsLog(bool is_root, const std::string& jsonl_path, std::FILE* console = stdout);
 
   void Info(const std::string& line);
+  // "seqtrain: warning: ..." on stderr.
+  void Warn(const std::string& line);
   void Step(const StepRecord& r);
   void Eval(const EvalRecord& r);
   void Final(const FinalRecord& r);

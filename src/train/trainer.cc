@@ -1,5 +1,7 @@
 #include "train/trainer.h"
 
+#include "train/stop_signal.h"
+
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -10,6 +12,8 @@
 #include "config/config_convert.h"
 #include "data/shard.h"
 #include "util/error.h"
+#include "util/phase_timer.h"
+#include "util/process_stats.h"
 #include "util/rng.h"
 
 namespace seqtrain::train {
@@ -18,6 +22,8 @@ namespace {
 // Purposes for DeriveSeed, so each random stream is independent of the others.
 constexpr uint64_t kInitStream = 1;
 constexpr uint64_t kEpochOrderStream = 2;
+// Consecutive non-finite steps after which the run is declared diverged.
+constexpr int64_t kMaxConsecutiveSkips = 5;
 
 double Now() {
   using Clock = std::chrono::steady_clock;
@@ -32,6 +38,13 @@ void CheckFits(const data::LabeledImages& set, const std::string& what, const Ru
                 std::to_string(c.model.time_steps) + " * " + std::to_string(c.model.input_size) +
                 " = " + std::to_string(needed));
   }
+}
+
+bool AllFinite(const float* values, size_t count) {
+  // A sum is NaN exactly when some value is NaN or +-Inf (or they cancel to NaN).
+  float sum = 0;
+  for (size_t i = 0; i < count; ++i) sum += values[i] * 0.0f;
+  return sum == 0.0f;
 }
 
 }  // namespace
@@ -89,7 +102,7 @@ void Trainer::ClipGradient(double count) {
   }
 }
 
-StepRecord Trainer::TrainStep(bool request_save) {
+bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   const auto& m = config_.model;
   const int64_t begin = epoch_position_;
   const int64_t global_batch = std::min(config_.schedule.batch_size, train_.count - begin);
@@ -98,8 +111,11 @@ StepRecord Trainer::TrainStep(bool request_save) {
   const int batch = static_cast<int>(mine.size);
   batch_x_.resize(static_cast<size_t>(m.time_steps) * batch * m.input_size);
   batch_labels_.resize(static_cast<size_t>(batch));
-  data::FillTimeMajor(train_, order.data() + begin + mine.begin, batch, m.time_steps,
-                      m.input_size, batch_x_.data(), batch_labels_.data());
+  {
+    ScopedPhase timer(Phase::kData);
+    data::FillTimeMajor(train_, order.data() + begin + mine.begin, batch, m.time_steps,
+                        m.input_size, batch_x_.data(), batch_labels_.data());
+  }
 
   const nn::BatchStats local = model_.ForwardBackward(batch_x_.data(), batch_labels_.data(), batch);
   float* tail = model_.grad_tail();
@@ -107,23 +123,36 @@ StepRecord Trainer::TrainStep(bool request_save) {
   tail[kLossSum] = static_cast<float>(local.loss_sum);
   tail[kCorrectCount] = static_cast<float>(local.correct);
   tail[kSaveRequest] = request_save ? 1.0f : 0.0f;
-  comm_.AllreduceSum(model_.grads(), model_.num_params() + kTailSlots);
+  tail[kStopSignal] = static_cast<float>(StopSignalReceived());
+  {
+    ScopedPhase timer(Phase::kOptimizer);
+    const bool finite = AllFinite(model_.grads(), model_.num_params()) && std::isfinite(local.loss_sum);
+    tail[kNonFiniteRanks] = finite ? 0.0f : 1.0f;
+  }
+  {
+    ScopedPhase timer(Phase::kAllreduce);
+    comm_.AllreduceSum(model_.grads(), model_.num_params() + kTailSlots);
+  }
   const double count = tail[kSampleCount];
   SEQ_CHECK(count == static_cast<double>(global_batch));
-  if (config_.optimizer.clip_grad_norm > 0) ClipGradient(count);
-  adam_.Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
 
-  StepRecord record;
-  record.step = ++step_;
-  record.epoch = epoch_;
-  record.loss = tail[kLossSum] / count;
-  record.train_accuracy = tail[kCorrectCount] / count;
+  // The decision is taken on reduced values, so every rank takes the same one.
+  const bool finite = tail[kNonFiniteRanks] == 0;
+  if (finite) {
+    ScopedPhase timer(Phase::kOptimizer);
+    if (config_.optimizer.clip_grad_norm > 0) ClipGradient(count);
+    adam_.Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
+  }
+  record->step = ++step_;
+  record->epoch = epoch_;
+  record->loss = tail[kLossSum] / count;
+  record->train_accuracy = tail[kCorrectCount] / count;
   epoch_position_ += global_batch;
   if (epoch_position_ >= train_.count) {
     ++epoch_;
     epoch_position_ = 0;
   }
-  return record;
+  return finite;
 }
 
 EvalResult Trainer::Evaluate(const data::LabeledImages& set) {
@@ -187,13 +216,33 @@ TrainResult Trainer::Run(MetricsLog& log) {
   const int64_t last = final_step();
   run_start_ = Now();
   double display_start = run_start_, last_save = run_start_;
-  int64_t display_samples = 0, total_samples = 0, saved_step = -1;
+  int64_t display_samples = 0, total_samples = 0, saved_step = -1, skipped_steps = 0;
+  int stop_signal = 0;
+  double first_step_seconds = 0;
+  const PhaseTotals phases_before = GlobalPhaseTotals();
+  const int64_t first_step = step_;
   history_.reserve(history_.size() + static_cast<size_t>(std::max<int64_t>(0, last - step_)));
   while (step_ < last) {
     // Only rank 0's clock decides, through the allreduce, so all ranks save together.
     const bool time_to_save = checkpoints && k.every_seconds > 0 && comm_.is_root() &&
                               Now() - last_save >= k.every_seconds;
-    StepRecord record = TrainStep(time_to_save);
+    StepRecord record;
+    const bool applied = TrainStep(time_to_save, &record);
+    if (step_ == first_step + 1) first_step_seconds = SecondsSinceProcessStart();
+    if (applied) {
+      consecutive_skips_ = 0;
+    } else {
+      ++skipped_steps;
+      ++consecutive_skips_;
+      log.Warn("step " + std::to_string(record.step) + ": loss or gradient is NaN/Inf on " +
+               std::to_string(static_cast<int>(model_.grad_tail()[kNonFiniteRanks])) +
+               " rank(s); update skipped (" + std::to_string(consecutive_skips_) + " in a row)");
+      if (consecutive_skips_ >= kMaxConsecutiveSkips) {
+        throw AgreedError("training diverged: " + std::to_string(consecutive_skips_) +
+                          " steps in a row had a NaN/Inf loss or gradient (last: step " +
+                          std::to_string(record.step) + ")");
+      }
+    }
     const auto batch_samples = static_cast<int64_t>(model_.grad_tail()[kSampleCount]);
     display_samples += batch_samples;
     total_samples += batch_samples;
@@ -212,6 +261,8 @@ TrainResult Trainer::Run(MetricsLog& log) {
       saved_step = step_;
       last_save = Now();
     }
+    stop_signal = static_cast<int>(model_.grad_tail()[kStopSignal]);
+    if (stop_signal > 0) break;
     if (s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last) {
       const EvalResult e = Evaluate(test_);
       log.Eval({record.step, e.accuracy, e.loss, e.count});
@@ -219,14 +270,43 @@ TrainResult Trainer::Run(MetricsLog& log) {
     display_start += Now() - pause_start;
   }
   const double train_seconds = Now() - run_start_;
-  if (checkpoints && k.save_final && saved_step != step_) Save(log);
   TrainResult result;
   result.steps = step_;
+  result.skipped_steps = skipped_steps;
+  if (stop_signal > 0) {
+    // Preemption: save at once and leave the evaluation to the resumed run.
+    if (checkpoints && saved_step != step_) Save(log);
+    result.stop_signal = stop_signal;
+    result.wall_seconds = Now() - run_start_;
+    log.Info("Stopped at step " + std::to_string(step_) + " on signal " + std::to_string(stop_signal) +
+             (checkpoints ? "; resume with --resume auto" : "; no checkpoint.dir, nothing saved"));
+    return result;
+  }
+  if (checkpoints && k.save_final && saved_step != step_) Save(log);
   result.test = Evaluate(test_);
   result.wall_seconds = Now() - run_start_;
   result.samples_per_sec = total_samples / std::max(train_seconds, 1e-9);
   log.Eval({step_, result.test.accuracy, result.test.loss, result.test.count});
-  log.Final({step_, result.test.accuracy, result.wall_seconds, comm_.size(), result.samples_per_sec});
+  FinalRecord final_record;
+  final_record.step = step_;
+  final_record.test_accuracy = result.test.accuracy;
+  final_record.wall_seconds = result.wall_seconds;
+  final_record.world_size = comm_.size();
+  final_record.samples_per_sec = result.samples_per_sec;
+  final_record.first_step_seconds = first_step_seconds;
+  final_record.skipped_steps = skipped_steps;
+  // Each rank fills its own slot; a sum then gathers every rank's value.
+  std::vector<double> stats(static_cast<size_t>(comm_.size()) + static_cast<size_t>(Phase::kCount), 0.0);
+  stats[static_cast<size_t>(comm_.rank())] = PeakRssMiB();
+  const int64_t steps_done = std::max<int64_t>(1, step_ - first_step);
+  for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {
+    const double seconds = GlobalPhaseTotals().seconds[p] - phases_before.seconds[p];
+    stats[static_cast<size_t>(comm_.size() + p)] = 1000.0 * seconds / steps_done / comm_.size();
+  }
+  comm_.AllreduceSum(stats.data(), stats.size());
+  final_record.peak_rss_mib.assign(stats.begin(), stats.begin() + comm_.size());
+  final_record.phase_ms_per_step.assign(stats.begin() + comm_.size(), stats.end());
+  log.Final(final_record);
   return result;
 }
 

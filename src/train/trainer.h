@@ -24,6 +24,8 @@ namespace seqtrain::train {
 
 struct TrainResult {
   int64_t steps = 0;
+  int stop_signal = 0;         // > 0: stopped early on this signal (no final evaluation)
+  int64_t skipped_steps = 0;   // steps whose gradient was not finite on some rank
   EvalResult test;
   double wall_seconds = 0;     // this run's training loop plus final evaluation
   double samples_per_sec = 0;  // training samples over training time
@@ -61,9 +63,18 @@ class Trainer {
 
  private:
   // Slots after the gradient in the reduced buffer.
-  enum TailSlot { kSampleCount, kLossSum, kCorrectCount, kSaveRequest, kTailSlots };
+  enum TailSlot {
+    kSampleCount,
+    kLossSum,
+    kCorrectCount,
+    kSaveRequest,     // > 0: save after this step (rank 0's timer)
+    kStopSignal,      // > 0: a rank received a stop signal; save and stop after this step
+    kNonFiniteRanks,  // > 0: some rank's loss or gradient is NaN/Inf; skip this update
+    kTailSlots
+  };
 
-  StepRecord TrainStep(bool request_save);
+  // Returns false when the step's update was skipped (non-finite gradient).
+  bool TrainStep(bool request_save, StepRecord* record);
   const std::vector<int64_t>& EpochOrder(int64_t epoch);
   void ClipGradient(double count);
   void Save(MetricsLog& log);
@@ -79,6 +90,7 @@ class Trainer {
   int64_t epoch_position_ = 0;  // samples of that epoch's permutation already used
   double wall_before_ = 0;      // training seconds of earlier runs (from the checkpoint)
   double run_start_ = 0;
+  int64_t consecutive_skips_ = 0;
   int64_t order_epoch_ = -1;
   std::vector<int64_t> order_;  // permutation of the training set for order_epoch_
   std::vector<float> batch_x_;  // (T, B, I)

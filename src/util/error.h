@@ -19,6 +19,19 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A failure every rank detects at the same point from the same reduced values
+// (a diverged run, say): each rank throws it; main() prints it on rank 0 only
+// and exits with exit_code without aborting the job.
+class AgreedError : public Error {
+ public:
+  explicit AgreedError(const std::string& message, int exit_code = 1)
+      : Error(message), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
 class AgreedFailure : public std::runtime_error {
  public:
   explicit AgreedFailure(int exit_code)
