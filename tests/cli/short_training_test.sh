@@ -15,7 +15,7 @@ grep -q '^{"event":"step","step":1,"epoch":0,"loss":[0-9.e+-]*,"train_accuracy":
   || fail "step line format"
 grep -q '^{"event":"eval","step":150,"test_accuracy":[0-9.e+-]*,"test_loss":[0-9.e+-]*}$' "$M" || fail "eval line at step 150"
 last=$(tail -n 1 "$M")
-[[ "$last" =~ ^\{\"event\":\"final\",\"step\":300,\"test_accuracy\":([0-9.e+-]+),\"wall_seconds\":[0-9.e+-]+,\"world_size\":2,\"samples_per_sec\":[0-9.e+-]+\}$ ]] \
+[[ "$last" =~ ^\{\"event\":\"final\",\"step\":300,\"test_accuracy\":([0-9.e+-]+),\"wall_seconds\":[0-9.e+-]+,\"world_size\":2,\"samples_per_sec\":[0-9.e+-]+,\"first_step_seconds\":[0-9.e+-]+,\"skipped_steps\":0,\"peak_rss_mib\":\[[0-9.e+-]+,[0-9.e+-]+\],\"phase_ms_per_step\":\{\"data\":[0-9.e+-]+,.*\"optimizer\":[0-9.e+-]+\}\}$ ]] \
   || fail "final line format: $last"
 acc=${BASH_REMATCH[1]:-0}
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.90) }' || fail "test accuracy $acc < 0.90"
