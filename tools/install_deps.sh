@@ -11,6 +11,10 @@ PACKAGES=(
   libboost-program-options-dev         # command line
   libgtest-dev libgmock-dev            # tests
   zlib1g-dev                           # .gz data files
+  python3 libxml2-utils bsdutils       # tests: an independent TensorBoard reader, SVG check, `script` for a TTY
+  # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)
+  # and network-namespace "hosts" (ip, ss; unshare is in util-linux); ps/pgrep
+  slurmctld slurmd slurm-client munge libpmix-dev iproute2 procps
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -17,6 +17,7 @@ const char* kUsage =
     "  predict   predicted labels and probabilities for an IDX image file\n"
     "  inspect   a checkpoint's metadata and config\n"
     "  diff      largest difference between the parameters of two checkpoints\n"
+    "  plot      loss and accuracy curves of a metrics file as an SVG\n"
     "  help      this text; `seqtrain <command> --help` shows a command's options\n";
 
 // Shorthand flags: each sets one config field, as --set would.
@@ -36,6 +37,7 @@ const Shorthand kShorthands[] = {
     {"display-step", "schedule.display_step", "print loss and accuracy every N steps (default 100)"},
     {"eval-every", "schedule.eval_every", "> 0: evaluate on the test set every N steps"},
     {"metrics", "logging.metrics_path", "write JSON lines of metrics to FILE (rank 0)"},
+    {"tensorboard-dir", "logging.tensorboard_dir", "write TensorBoard event files in DIR (rank 0)"},
     {"checkpoint-dir", "checkpoint.dir", "save checkpoints in DIR"},
     {"checkpoint-every", "checkpoint.every_steps", "> 0: save a checkpoint every N steps"},
 };
@@ -171,6 +173,22 @@ CliRequest ParseDiff(const std::vector<std::string>& args) {
   return request;
 }
 
+CliRequest ParsePlot(const std::vector<std::string>& args) {
+  CliRequest request;
+  request.command = CliRequest::Command::kPlot;
+  PlotRequest& p = request.plot;
+  po::options_description opts("seqtrain plot METRICS.jsonl --out FILE.svg [options]");
+  opts.add_options()("help,h", "show this help")("metrics", po::value(&p.metrics), "metrics file (train --metrics)")(
+      "out", po::value(&p.out), "SVG file to write")("title", po::value(&p.title), "title (default: seqtrain: METRICS)");
+  po::positional_options_description positional;
+  positional.add("metrics", 1);
+  const po::variables_map vm = Parse("plot", args, opts, positional);
+  if (WantsHelp(vm, opts, &request)) return request;
+  if (p.metrics.empty()) throw UsageError("plot: a metrics file is required");
+  if (p.out.empty()) throw UsageError("plot: --out FILE.svg is required");
+  return request;
+}
+
 }  // namespace
 
 CliRequest ParseCommandLine(const std::vector<std::string>& args) {
@@ -179,11 +197,11 @@ CliRequest ParseCommandLine(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") return request;
   const std::pair<const char*, std::function<CliRequest(const std::vector<std::string>&)>> commands[] = {
       {"train", ParseTrain}, {"inspect", ParseInspect}, {"eval", ParseEval},
-      {"predict", ParsePredict}, {"diff", ParseDiff}};
+      {"predict", ParsePredict}, {"diff", ParseDiff}, {"plot", ParsePlot}};
   for (const auto& [name, parse] : commands) {
     if (args[0] == name) return parse(args);
   }
-  throw UsageError("unknown command '" + args[0] + "' (commands: train, eval, predict, inspect, diff, help)");
+  throw UsageError("unknown command '" + args[0] + "' (commands: train, eval, predict, inspect, diff, plot, help)");
 }
 
 }  // namespace seqtrain::app

@@ -54,8 +54,14 @@ struct DiffRequest {
   double tolerance = 0;  // largest relative difference accepted
 };
 
+struct PlotRequest {
+  std::string metrics;  // JSON lines written by `train --metrics`
+  std::string out;      // SVG file to write
+  std::string title;    // "" : "seqtrain: <metrics>"
+};
+
 struct CliRequest {
-  enum class Command { kHelp, kTrain, kInspect, kEval, kPredict, kDiff };
+  enum class Command { kHelp, kTrain, kInspect, kEval, kPredict, kDiff, kPlot };
   Command command = Command::kHelp;
   std::string help_text;  // what to print for kHelp
   TrainRequest train;
@@ -63,6 +69,7 @@ struct CliRequest {
   EvalRequest eval;
   PredictRequest predict;
   DiffRequest diff;
+  PlotRequest plot;
 };
 
 CliRequest ParseCommandLine(const std::vector<std::string>& args);

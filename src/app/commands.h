@@ -11,6 +11,7 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm);
 int RunPredict(const PredictRequest& request, dist::Communicator& comm);
 int RunInspect(const InspectRequest& request, dist::Communicator& comm);
 int RunDiff(const DiffRequest& request, dist::Communicator& comm);
+int RunPlot(const PlotRequest& request, dist::Communicator& comm);
 
 // One OpenBLAS thread per rank unless asked (requested > 0, or OPENBLAS_NUM_THREADS):
 // ranks already fill the cores, and oversubscribed BLAS threads slow every rank.

@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
       case app::CliRequest::Command::kDiff:
         rc = app::RunDiff(request.diff, comm);
         break;
+      case app::CliRequest::Command::kPlot:
+        rc = app::RunPlot(request.plot, comm);
+        break;
     }
   } catch (const AgreedFailure& e) {
     rc = e.exit_code();

@@ -6,7 +6,6 @@
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/shared_load.h"
 #include "config/config_convert.h"
-#include "data/idx_file.h"
 #include "data/labeled_images.h"
 #include "dist/agreement.h"
 
@@ -19,21 +18,15 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   const nn::ModelShape shape = config::ToRunConfig(loaded->checkpoint.config()).model;
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
-    const data::IdxArray images = data::ReadIdx(request.images, 3);
-    if (images.dims[1] * images.dims[2] != int64_t{shape.time_steps} * shape.input_size) {
-      throw Error(request.images + ": images are " + std::to_string(images.dims[1]) + "x" +
-                  std::to_string(images.dims[2]) + ", the model reads " + std::to_string(shape.time_steps) +
-                  " steps x " + std::to_string(shape.input_size) + " inputs");
+    const data::LabeledImages set = data::LoadImages(request.images, request.limit);
+    if (set.pixels_per_image() != int64_t{shape.time_steps} * shape.input_size) {
+      throw Error(request.images + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
+                  ", the model reads " + std::to_string(shape.time_steps) + " steps x " +
+                  std::to_string(shape.input_size) + " inputs");
     }
     nn::LstmClassifier<float> model(shape);
     checkpoint::UnpackTensors(loaded->checkpoint.params(), model.layout(), model.params(), loaded->path, "params");
-    data::LabeledImages set;
-    set.count = images.dims[0];
-    set.rows = static_cast<int>(images.dims[1]);
-    set.cols = static_cast<int>(images.dims[2]);
-    set.pixels = images.data;
-    set.labels.assign(static_cast<size_t>(set.count), 0);
-    const int64_t total = request.limit > 0 ? std::min(request.limit, set.count) : set.count;
+    const int64_t total = set.count;
     const int64_t chunk = 256;
     const int K = shape.num_classes;
     std::vector<int64_t> indices;

@@ -6,6 +6,7 @@
 #include "checkpoint/shared_load.h"
 #include "config/config_convert.h"
 #include "dist/agreement.h"
+#include "dist/watchdog.h"
 #include "train/stop_signal.h"
 #include "train/trainer.h"
 
@@ -38,6 +39,10 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     }
   });
 
+  // From here on a rank stuck in a collective ends the job instead of hanging it.
+  dist::Watchdog watchdog(config.failure.collective_timeout_seconds, comm.rank());
+  comm.set_watchdog(&watchdog);
+
   data::LabeledImages train_set, test_set;
   dist::RunAgreed(comm, [&] {
     const int classes = config.model.num_classes;
@@ -52,7 +57,11 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   dist::RunAgreed(comm, [&] {
     trainer = std::make_unique<train::Trainer>(config, comm, train_set, test_set);
     if (comm.is_root() && !config.checkpoint.dir.empty()) checkpoint::EnsureDirectory(config.checkpoint.dir);
-    log = std::make_unique<train::MetricsLog>(comm.is_root(), config.metrics_path);
+    train::MetricsOutputs outputs;
+    outputs.jsonl_path = config.metrics_path;
+    outputs.tensorboard_dir = config.tensorboard_dir;
+    outputs.learning_rate = config.optimizer.learning_rate;
+    log = std::make_unique<train::MetricsLog>(comm.is_root(), outputs);
   });
   log->Info("seqtrain: effective config:\n" + config::ToText(config::ToProto(config)));
 
@@ -73,7 +82,9 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   }
   log->Info(Describe(config, comm, *trainer, blas_threads));
   train::InstallStopHandlers();
+  log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);
+  comm.set_watchdog(nullptr);
   return result.stop_signal > 0 ? kExitStopped : kExitOk;
 }
 

@@ -133,9 +133,9 @@ std::vector<std::string> ListCheckpoints(const std::string& dir) {
   return paths;
 }
 
-std::string SaveCheckpoint(const std::string& dir, const Checkpoint& checkpoint, int keep) {
+std::string SaveCheckpoint(const std::string& dir, const Checkpoint& checkpoint, int keep, bool crash_halfway) {
   const std::string path = CheckpointPath(dir, checkpoint.global_step());
-  WriteFileAtomically(path, Encode(checkpoint));
+  WriteFileAtomically(path, Encode(checkpoint), crash_halfway);
   const std::vector<std::string> all = ListCheckpoints(dir);
   for (size_t i = static_cast<size_t>(std::max(keep, 1)); i < all.size(); ++i) ::unlink(all[i].c_str());
   return path;

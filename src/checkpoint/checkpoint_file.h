@@ -25,7 +25,8 @@ Checkpoint ReadCheckpoint(const std::string& path);
 
 std::string CheckpointPath(const std::string& dir, int64_t step);
 // Writes atomically, then deletes all but the newest `keep`. Returns the path.
-std::string SaveCheckpoint(const std::string& dir, const Checkpoint& checkpoint, int keep);
+// crash_halfway: fault injection, see WriteFileAtomically.
+std::string SaveCheckpoint(const std::string& dir, const Checkpoint& checkpoint, int keep, bool crash_halfway = false);
 // The step-*.ckpt files of dir, newest step first; none when dir does not exist.
 std::vector<std::string> ListCheckpoints(const std::string& dir);
 // Creates dir (and parents) if missing; throws seqtrain::Error if it cannot.

@@ -42,6 +42,11 @@ train::RunConfig ToRunConfig(const TrainConfig& p) {
   c.checkpoint.keep = k.keep();
   c.checkpoint.save_final = k.save_final();
   c.metrics_path = p.logging().metrics_path();
+  const FailureConfig& f = p.failure();
+  c.failure.collective_timeout_seconds = f.collective_timeout_seconds();
+  c.failure.replica_check_every = f.replica_check_every();
+  c.failure.max_consecutive_nonfinite = f.max_consecutive_nonfinite();
+  c.tensorboard_dir = p.logging().tensorboard_dir();
   return c;
 }
 
@@ -83,6 +88,11 @@ TrainConfig ToProto(const train::RunConfig& c) {
   k->set_keep(c.checkpoint.keep);
   k->set_save_final(c.checkpoint.save_final);
   p.mutable_logging()->set_metrics_path(c.metrics_path);
+  FailureConfig* f = p.mutable_failure();
+  f->set_collective_timeout_seconds(c.failure.collective_timeout_seconds);
+  f->set_replica_check_every(c.failure.replica_check_every);
+  f->set_max_consecutive_nonfinite(c.failure.max_consecutive_nonfinite);
+  p.mutable_logging()->set_tensorboard_dir(c.tensorboard_dir);
   return p;
 }
 

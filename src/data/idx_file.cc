@@ -16,11 +16,14 @@ namespace {
 constexpr uint8_t kUnsignedByteType = 0x08;
 constexpr int kMaxDims = 8;
 constexpr size_t kReadChunk = size_t{1} << 22;
+constexpr size_t kMaxUpfrontReserve = size_t{1} << 28;
 
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
 };
 using GzHandle = std::unique_ptr<gzFile_s, GzCloser>;
+
+}  // namespace
 
 class IdxStream {
  public:
@@ -77,6 +80,8 @@ class IdxStream {
   GzHandle file_;
 };
 
+namespace {
+
 uint32_t BigEndian32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
@@ -89,8 +94,9 @@ std::string Hex32(uint32_t v) {
 
 }  // namespace
 
-IdxArray ReadIdx(const std::string& path, int expected_dims) {
-  IdxStream in(path);
+IdxReader::IdxReader(const std::string& path, int expected_dims)
+    : stream_(std::make_unique<IdxStream>(path)) {
+  IdxStream& in = *stream_;
   uint8_t magic[4];
   const size_t magic_bytes = in.Read(magic, 4);
   if (magic_bytes < 4) in.Fail("truncated: file ends inside the 4-byte IDX magic number");
@@ -108,7 +114,6 @@ IdxArray ReadIdx(const std::string& path, int expected_dims) {
             Hex32(0x800u + static_cast<uint32_t>(expected_dims)) + " (unsigned bytes, " +
             std::to_string(expected_dims) + (expected_dims == 1 ? " dimension)" : " dimensions)"));
   }
-  IdxArray array;
   const int ndims = magic[3];
   uint8_t dims[4 * kMaxDims];
   if (in.Read(dims, 4 * static_cast<size_t>(ndims)) < 4 * static_cast<size_t>(ndims)) {
@@ -117,30 +122,53 @@ IdxArray ReadIdx(const std::string& path, int expected_dims) {
   int64_t total = 1;
   for (int d = 0; d < ndims; ++d) {
     const int64_t size = BigEndian32(dims + 4 * d);
-    array.dims.push_back(size);
+    dims_.push_back(size);
     total *= size;
     if (total > kMaxIdxBytes) {
       in.Fail("header claims more than " + std::to_string(kMaxIdxBytes) + " bytes of data");
     }
   }
-  // Grow as data arrives, so memory follows what the file really holds.
-  const auto expected = static_cast<size_t>(total);
-  size_t have = 0;
-  while (have < expected) {
+  data_bytes_ = total;
+}
+
+IdxReader::~IdxReader() = default;
+
+void IdxReader::ReadData(uint8_t* out, size_t n) {
+  SEQ_CHECK(static_cast<int64_t>(read_ + n) <= data_bytes_);
+  const size_t got = stream_->Read(out, n);
+  read_ += got;
+  if (got < n) {
+    stream_->Fail("truncated: header promises " + std::to_string(data_bytes_) + " data bytes, file holds " +
+                  std::to_string(read_));
+  }
+}
+
+void IdxReader::Finish() {
+  SEQ_CHECK(static_cast<int64_t>(read_) == data_bytes_);
+  uint8_t extra;
+  if (stream_->Read(&extra, 1) != 0) {
+    stream_->Fail("trailing bytes after the " + std::to_string(data_bytes_) + " data bytes the header describes");
+  }
+  if (stream_->StreamCutShort()) {
+    stream_->Fail("truncated gzip stream: data complete but the gzip trailer is missing");
+  }
+}
+
+IdxArray ReadIdx(const std::string& path, int expected_dims) {
+  IdxReader reader(path, expected_dims);
+  IdxArray array;
+  array.dims = reader.dims();
+  // Read in chunks so memory follows what the file really holds, not what
+  // its header claims; reserving up to a cap avoids the copies of a growing vector.
+  const auto expected = static_cast<size_t>(reader.data_bytes());
+  array.data.reserve(std::min(expected, kMaxUpfrontReserve));
+  while (array.data.size() < expected) {
+    const size_t have = array.data.size();
     const size_t want = std::min(expected - have, kReadChunk);
     array.data.resize(have + want);
-    const size_t got = in.Read(array.data.data() + have, want);
-    have += got;
-    if (got < want) {
-      in.Fail("truncated: header promises " + std::to_string(expected) + " data bytes, file holds " +
-              std::to_string(have));
-    }
+    reader.ReadData(array.data.data() + have, want);
   }
-  uint8_t extra;
-  if (in.Read(&extra, 1) != 0) {
-    in.Fail("trailing bytes after the " + std::to_string(expected) + " data bytes the header describes");
-  }
-  if (in.StreamCutShort()) in.Fail("truncated gzip stream: data complete but the gzip trailer is missing");
+  reader.Finish();
   return array;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,32 @@ struct IdxArray {
 // the reader allocate without bound.
 constexpr int64_t kMaxIdxBytes = int64_t{1} << 31;
 
-// expected_dims > 0 rejects a file of any other rank at its magic number,
-// before reading data.
+class IdxStream;
+
+// Streams an IDX file: the header is read and checked on construction, the
+// data is read in pieces, and Finish() checks that nothing follows it.
+// expected_dims > 0 rejects a file of any other rank at its magic number.
+class IdxReader {
+ public:
+  IdxReader(const std::string& path, int expected_dims = 0);
+  ~IdxReader();
+  IdxReader(const IdxReader&) = delete;
+  IdxReader& operator=(const IdxReader&) = delete;
+
+  const std::vector<int64_t>& dims() const { return dims_; }
+  int64_t data_bytes() const { return data_bytes_; }
+  // Exactly n more data bytes, or an Error saying how much the file holds.
+  void ReadData(uint8_t* out, size_t n);
+  void Finish();
+
+ private:
+  std::unique_ptr<IdxStream> stream_;
+  std::vector<int64_t> dims_;
+  int64_t data_bytes_ = 0;
+  size_t read_ = 0;
+};
+
+// The whole file at once.
 IdxArray ReadIdx(const std::string& path, int expected_dims = 0);
 
 }  // namespace seqtrain::data

@@ -1,41 +1,123 @@
 #include "data/labeled_images.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "data/idx_file.h"
 #include "util/error.h"
 
 namespace seqtrain::data {
+namespace {
+
+// Images decoded per read while loading: bounds the loader's buffer.
+constexpr int64_t kLoadChunkImages = 1024;
+
+// Reads the images of an open 3-dim IDX file into set, image by image.
+void ReadImages(IdxReader& reader, const std::string& path, int64_t limit, LabeledImages* set) {
+  const auto& dims = reader.dims();
+  if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0) {
+    throw Error(path + ": image file holds no pixels (a dimension is 0)");
+  }
+  *set = MakeEmptySet(static_cast<int>(dims[1]), static_cast<int>(dims[2]));
+  const int64_t keep = limit > 0 ? std::min(limit, dims[0]) : dims[0];
+  const auto image_bytes = static_cast<size_t>(set->pixels_per_image());
+  std::vector<uint8_t> chunk;
+  for (int64_t done = 0; done < dims[0]; done += kLoadChunkImages) {
+    const int64_t n = std::min(kLoadChunkImages, dims[0] - done);
+    chunk.resize(static_cast<size_t>(n) * image_bytes);
+    reader.ReadData(chunk.data(), chunk.size());  // the whole file is read and checked, even past the limit
+    for (int64_t i = 0; i < n && done + i < keep; ++i) set->Add(chunk.data() + static_cast<size_t>(i) * image_bytes, 0);
+  }
+  reader.Finish();
+  set->packed.shrink_to_fit();
+}
+
+}  // namespace
+
+LabeledImages MakeEmptySet(int rows, int cols) {
+  LabeledImages set;
+  set.rows = rows;
+  set.cols = cols;
+  set.offsets.push_back(0);
+  return set;
+}
+
+// Segments of [zero run: 1 byte][literal count: 1 byte][literals], each run at most 255.
+void LabeledImages::Add(const uint8_t* pixels, uint8_t label) {
+  const int64_t n = pixels_per_image();
+  int64_t i = 0;
+  while (i < n) {
+    int zeros = 0;
+    while (i < n && pixels[i] == 0 && zeros < 255) {
+      ++zeros;
+      ++i;
+    }
+    const int64_t literal_start = i;
+    int literals = 0;
+    while (i < n && pixels[i] != 0 && literals < 255) {
+      ++literals;
+      ++i;
+    }
+    packed.push_back(static_cast<uint8_t>(zeros));
+    packed.push_back(static_cast<uint8_t>(literals));
+    packed.insert(packed.end(), pixels + literal_start, pixels + literal_start + literals);
+  }
+  offsets.push_back(packed.size());
+  labels.push_back(label);
+  ++count;
+}
+
+void LabeledImages::Decode(int64_t index, uint8_t* out) const {
+  SEQ_CHECK(index >= 0 && index < count);
+  const uint8_t* p = packed.data() + offsets[static_cast<size_t>(index)];
+  const uint8_t* end = packed.data() + offsets[static_cast<size_t>(index) + 1];
+  const int64_t n = pixels_per_image();
+  int64_t i = 0;
+  while (p < end) {
+    const int zeros = p[0], literals = p[1];
+    SEQ_CHECK(i + zeros + literals <= n);
+    std::memset(out + i, 0, static_cast<size_t>(zeros));
+    std::memcpy(out + i + zeros, p + 2, static_cast<size_t>(literals));
+    i += zeros + literals;
+    p += 2 + literals;
+  }
+  SEQ_CHECK(i == n);
+}
+
+LabeledImages LabeledImages::Prefix(int64_t n) const {
+  SEQ_CHECK(n >= 0 && n <= count);
+  LabeledImages out = MakeEmptySet(rows, cols);
+  out.count = n;
+  out.labels.assign(labels.begin(), labels.begin() + n);
+  out.offsets.assign(offsets.begin(), offsets.begin() + n + 1);
+  out.packed.assign(packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(offsets[static_cast<size_t>(n)]));
+  return out;
+}
 
 LabeledImages LoadLabeledImages(const std::string& images_path, const std::string& labels_path,
                                 int num_classes) {
-  IdxArray images = ReadIdx(images_path, 3);
-  if (images.dims.size() != 3) {
-    throw Error(images_path + ": expected a 3-dimensional image file (count, rows, cols), found " +
-                std::to_string(images.dims.size()) + " dimensions");
-  }
-  if (images.dims[0] == 0 || images.dims[1] == 0 || images.dims[2] == 0) {
-    throw Error(images_path + ": image file holds no pixels (a dimension is 0)");
-  }
-  IdxArray labels = ReadIdx(labels_path, 1);
-  if (labels.dims.size() != 1) {
-    throw Error(labels_path + ": expected a 1-dimensional label file, found " +
-                std::to_string(labels.dims.size()) + " dimensions");
-  }
-  if (labels.dims[0] != images.dims[0]) {
-    throw Error(labels_path + ": holds " + std::to_string(labels.dims[0]) + " labels but " +
-                images_path + " holds " + std::to_string(images.dims[0]) + " images");
+  IdxReader images(images_path, 3);
+  const IdxArray labels = ReadIdx(labels_path, 1);
+  if (labels.dims[0] != images.dims()[0]) {
+    throw Error(labels_path + ": holds " + std::to_string(labels.dims[0]) + " labels but " + images_path +
+                " holds " + std::to_string(images.dims()[0]) + " images");
   }
   for (size_t i = 0; i < labels.data.size(); ++i) {
     if (labels.data[i] >= num_classes) {
-      throw Error(labels_path + ": label " + std::to_string(labels.data[i]) + " at index " +
-                  std::to_string(i) + " is out of range [0, " + std::to_string(num_classes) + ")");
+      throw Error(labels_path + ": label " + std::to_string(labels.data[i]) + " at index " + std::to_string(i) +
+                  " is out of range [0, " + std::to_string(num_classes) + ")");
     }
   }
   LabeledImages set;
-  set.count = images.dims[0];
-  set.rows = static_cast<int>(images.dims[1]);
-  set.cols = static_cast<int>(images.dims[2]);
-  set.pixels = std::move(images.data);
-  set.labels = std::move(labels.data);
+  ReadImages(images, images_path, 0, &set);
+  set.labels = labels.data;
+  return set;
+}
+
+LabeledImages LoadImages(const std::string& images_path, int64_t limit) {
+  IdxReader images(images_path, 3);
+  LabeledImages set;
+  ReadImages(images, images_path, limit, &set);
   return set;
 }
 
@@ -44,13 +126,13 @@ void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, 
                    int inputs, T* x, int32_t* labels_out) {
   SEQ_CHECK(int64_t{steps} * inputs == set.pixels_per_image());
   const T scale = T(1) / T(255);
+  std::vector<uint8_t> image(static_cast<size_t>(set.pixels_per_image()));
   for (int b = 0; b < batch; ++b) {
     const int64_t index = indices[b];
-    SEQ_CHECK(index >= 0 && index < set.count);
-    const uint8_t* image = set.pixels.data() + index * set.pixels_per_image();
+    set.Decode(index, image.data());
     for (int t = 0; t < steps; ++t) {
       T* row = x + (static_cast<size_t>(t) * batch + b) * inputs;
-      const uint8_t* src = image + static_cast<size_t>(t) * inputs;
+      const uint8_t* src = image.data() + static_cast<size_t>(t) * inputs;
       for (int i = 0; i < inputs; ++i) row[i] = static_cast<T>(src[i]) * scale;
     }
     labels_out[b] = set.labels[static_cast<size_t>(index)];

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "dist/watchdog.h"
 #include "util/error.h"
 
 namespace seqtrain::dist {
@@ -17,12 +18,29 @@ void Check(int rc, const char* what) {
 }
 }  // namespace
 
+// Brackets a collective for the watchdog.
+class Communicator::Timed {
+ public:
+  Timed(const Communicator& comm, const char* operation) : watchdog_(comm.watchdog_) {
+    if (watchdog_) watchdog_->Enter(operation, comm.step_);
+  }
+  ~Timed() {
+    if (watchdog_) watchdog_->Leave();
+  }
+  Timed(const Timed&) = delete;
+  Timed& operator=(const Timed&) = delete;
+
+ private:
+  Watchdog* watchdog_;
+};
+
 Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
   Check(MPI_Comm_rank(comm, &rank_), "MPI_Comm_rank");
   Check(MPI_Comm_size(comm, &size_), "MPI_Comm_size");
 }
 
 void Communicator::AllreduceSum(float* data, size_t count) {
+  Timed timed(*this, "MPI_Allreduce (gradients)");
   for (size_t done = 0; done < count; done += kMaxChunk) {
     const int n = static_cast<int>(std::min(kMaxChunk, count - done));
     Check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_FLOAT, MPI_SUM, comm_), "MPI_Allreduce");
@@ -30,6 +48,7 @@ void Communicator::AllreduceSum(float* data, size_t count) {
 }
 
 void Communicator::AllreduceSum(double* data, size_t count) {
+  Timed timed(*this, "MPI_Allreduce (statistics)");
   for (size_t done = 0; done < count; done += kMaxChunk) {
     const int n = static_cast<int>(std::min(kMaxChunk, count - done));
     Check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_DOUBLE, MPI_SUM, comm_), "MPI_Allreduce");
@@ -37,6 +56,7 @@ void Communicator::AllreduceSum(double* data, size_t count) {
 }
 
 void Communicator::Broadcast(float* data, size_t count, int root) {
+  Timed timed(*this, "MPI_Bcast (parameters)");
   for (size_t done = 0; done < count; done += kMaxChunk) {
     const int n = static_cast<int>(std::min(kMaxChunk, count - done));
     Check(MPI_Bcast(data + done, n, MPI_FLOAT, root, comm_), "MPI_Bcast");
@@ -44,6 +64,7 @@ void Communicator::Broadcast(float* data, size_t count, int root) {
 }
 
 void Communicator::BroadcastBytes(std::string* bytes, int root) {
+  Timed timed(*this, "MPI_Bcast (checkpoint)");
   uint64_t size = bytes->size();
   Check(MPI_Bcast(&size, 1, MPI_UINT64_T, root, comm_), "MPI_Bcast");
   bytes->resize(static_cast<size_t>(size));
@@ -54,10 +75,18 @@ void Communicator::BroadcastBytes(std::string* bytes, int root) {
 }
 
 int Communicator::FirstFailingRank(bool ok) {
+  Timed timed(*this, "MPI_Allreduce (agreement)");
   int mine = ok ? INT_MAX : rank_;
   int first = INT_MAX;
   Check(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm_), "MPI_Allreduce");
   return first == INT_MAX ? -1 : first;
+}
+
+std::vector<uint64_t> Communicator::AllGather(uint64_t value) {
+  Timed timed(*this, "MPI_Allgather");
+  std::vector<uint64_t> all(static_cast<size_t>(size_));
+  Check(MPI_Allgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, comm_), "MPI_Allgather");
+  return all;
 }
 
 void Communicator::Abort(int exit_code) {

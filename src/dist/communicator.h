@@ -4,13 +4,22 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace seqtrain::dist {
+
+class Watchdog;
 
 class Communicator {
  public:
   explicit Communicator(MPI_Comm comm);
+
+  // Every collective from now on is timed by watchdog (may be null).
+  void set_watchdog(Watchdog* watchdog) { watchdog_ = watchdog; }
+  // The training step, for the watchdog's message.
+  void set_step(int64_t step) { step_ = step; }
 
   int rank() const { return rank_; }
   int size() const { return size_; }
@@ -23,10 +32,16 @@ class Communicator {
   void BroadcastBytes(std::string* bytes, int root);
   // The lowest rank that passed ok == false, or -1 when every rank passed true.
   int FirstFailingRank(bool ok);
+  // Every rank's value, in rank order.
+  std::vector<uint64_t> AllGather(uint64_t value);
   [[noreturn]] void Abort(int exit_code);
 
  private:
+  class Timed;
+
   MPI_Comm comm_;
+  Watchdog* watchdog_ = nullptr;
+  int64_t step_ = 0;
   int rank_ = 0;
   int size_ = 1;
 };

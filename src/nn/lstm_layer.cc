@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "nn/activations.h"
+#include "nn/lstm_kernels.h"
 #include "tensor/blas.h"
 #include "util/phase_timer.h"
 
@@ -47,31 +47,8 @@ void LstmLayer<T>::Forward(const LstmWeights<T>& w, const T* x, int steps, int b
     }
     ScopedPhase timer(Phase::kGateMath);
     const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
-    T* c = cell_.data() + t * step_hidden;
-    T* tc = tanh_cell_.data() + t * step_hidden;
-    T* h = hidden_.data() + (t + 1) * step_hidden;
-    for (int b = 0; b < batch; ++b) {
-      T* gi = gates + static_cast<size_t>(b) * G;
-      T* gf = gi + H;
-      T* gg = gi + 2 * H;
-      T* go = gi + 3 * H;
-      const size_t row = static_cast<size_t>(b) * H;
-      for (int j = 0; j < H; ++j) {
-        const T i = Sigmoid(gi[j]);
-        const T f = Sigmoid(gf[j]);
-        const T g = Tanh(gg[j]);
-        const T o = Sigmoid(go[j]);
-        gi[j] = i;
-        gf[j] = f;
-        gg[j] = g;
-        go[j] = o;
-        const T cell = (c_prev ? f * c_prev[row + j] : T(0)) + i * g;
-        const T tanh_cell = Tanh(cell);
-        c[row + j] = cell;
-        tc[row + j] = tanh_cell;
-        h[row + j] = o * tanh_cell;
-      }
-    }
+    LstmGatesForward(gates, c_prev, cell_.data() + t * step_hidden, tanh_cell_.data() + t * step_hidden,
+                     hidden_.data() + (t + 1) * step_hidden, batch, H);
   }
 }
 
@@ -97,31 +74,18 @@ void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* d
     const T* gates = gates_.data() + t * step_gates;
     T* dgates = dgates_.data() + t * step_gates;
     const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
-    const T* tc = tanh_cell_.data() + t * step_hidden;
-    const T* dh_in = dh_seq ? dh_seq + t * step_hidden : nullptr;
-    const T* dh_end = (t == steps - 1) ? dh_last : nullptr;
     {
-    ScopedPhase gate_timer(Phase::kGateMath);
-    for (int b = 0; b < batch; ++b) {
-      const T* gi = gates + static_cast<size_t>(b) * G;
-      T* di = dgates + static_cast<size_t>(b) * G;
-      const size_t row = static_cast<size_t>(b) * H;
-      for (int j = 0; j < H; ++j) {
-        const size_t k = row + j;
-        T dh = dh_[k];
-        if (dh_in) dh += dh_in[k];
-        if (dh_end) dh += dh_end[k];
-        const T i = gi[j], f = gi[H + j], g = gi[2 * H + j], o = gi[3 * H + j];
-        const T tanh_cell = tc[k];
-        const T dc = dc_[k] + dh * o * (T(1) - tanh_cell * tanh_cell);
-        const T cp = c_prev ? c_prev[k] : T(0);
-        di[j] = dc * g * i * (T(1) - i);
-        di[H + j] = dc * cp * f * (T(1) - f);
-        di[2 * H + j] = dc * i * (T(1) - g * g);
-        di[3 * H + j] = dh * tanh_cell * o * (T(1) - o);
-        dc_[k] = dc * f;
+      ScopedPhase timer(Phase::kGateMath);
+      // dh_ holds the part arriving through the recurrence; add what flows into h_t from above.
+      if (dh_seq) {
+        const T* add = dh_seq + t * step_hidden;
+        for (size_t k = 0; k < step_hidden; ++k) dh_[k] += add[k];
       }
-    }
+      if (t == steps - 1 && dh_last) {
+        for (size_t k = 0; k < step_hidden; ++k) dh_[k] += dh_last[k];
+      }
+      LstmGatesBackward(gates, c_prev, tanh_cell_.data() + t * step_hidden, dh_.data(), dc_.data(), dgates,
+                        batch, H);
     }
     // Gradient reaching h_{t-1} through W_h.
     if (t > 0) {

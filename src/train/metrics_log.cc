@@ -1,6 +1,7 @@
 #include "train/metrics_log.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdarg>
 #include <cstring>
 
@@ -18,25 +19,78 @@ std::string Format(const char* fmt, ...) {
   va_end(args);
   return buf;
 }
+
+double SteadySeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+bool ShowProgress(bool is_root, MetricsOutputs::Progress mode, std::FILE* console) {
+  if (!is_root || console == nullptr) return false;
+  if (mode == MetricsOutputs::Progress::kAuto) return metrics::IsInteractive(console);
+  return mode == MetricsOutputs::Progress::kOn;
+}
 }  // namespace
 
-MetricsLog::MetricsLog(bool is_root, const std::string& jsonl_path, std::FILE* console)
-    : is_root_(is_root), jsonl_path_(jsonl_path), console_(console) {
-  if (!is_root_ || jsonl_path.empty()) return;
-  jsonl_.reset(std::fopen(jsonl_path.c_str(), "w"));
-  if (!jsonl_) throw Error(jsonl_path + ": cannot write metrics file: " + std::strerror(errno));
+MetricsLog::MetricsLog(bool is_root, const MetricsOutputs& outputs, std::FILE* console)
+    : is_root_(is_root),
+      jsonl_path_(outputs.jsonl_path),
+      console_(console),
+      learning_rate_(outputs.learning_rate),
+      progress_(console, ShowProgress(is_root, outputs.progress, console)),
+      run_start_(SteadySeconds()) {
+  if (!is_root_) return;
+  if (!jsonl_path_.empty()) {
+    jsonl_.reset(std::fopen(jsonl_path_.c_str(), "w"));
+    if (!jsonl_) throw Error(jsonl_path_ + ": cannot write metrics file: " + std::strerror(errno));
+  }
+  if (!outputs.tensorboard_dir.empty()) {
+    tensorboard_ = std::make_unique<metrics::TfEventsWriter>(outputs.tensorboard_dir);
+  }
+}
+
+// Leaves the terminal's cursor at the start of an empty line, whatever ends the run.
+MetricsLog::~MetricsLog() { progress_.Clear(); }
+
+void MetricsLog::BeginRun(int64_t first_step, int64_t final_step, int64_t steps_per_epoch) {
+  progress_state_.first_step = first_step;
+  progress_state_.step = first_step;
+  progress_state_.final_step = final_step;
+  progress_state_.total_epochs = steps_per_epoch > 0 ? (final_step + steps_per_epoch - 1) / steps_per_epoch : 0;
+  run_start_ = SteadySeconds();
+}
+
+void MetricsLog::UpdateProgress(const StepRecord& r) {
+  progress_state_.step = r.step;
+  progress_state_.epoch = r.epoch;
+  progress_state_.loss = r.loss;
+  if (r.samples_per_sec > 0) progress_state_.samples_per_sec = r.samples_per_sec;
+  last_draw_ = SteadySeconds();
+  progress_state_.elapsed_seconds = last_draw_ - run_start_;
+  progress_drawn_ = true;
+}
+
+void MetricsLog::Progress(const StepRecord& r) {
+  if (!progress_.enabled() || finished_) return;
+  // A redraw per step (tens a second) would only make the terminal flicker.
+  if (SteadySeconds() - last_draw_ < 0.1) return;
+  UpdateProgress(r);
+  progress_.Draw(progress_state_);
 }
 
 void MetricsLog::Info(const std::string& line) {
   if (!is_root_ || !console_) return;
+  progress_.Clear();
   std::fprintf(console_, "%s\n", line.c_str());
   std::fflush(console_);
+  if (progress_drawn_ && !finished_) progress_.Draw(progress_state_);
 }
 
 void MetricsLog::Warn(const std::string& line) {
   if (!is_root_) return;
+  progress_.Clear();  // stderr usually shares the terminal
   std::fprintf(stderr, "seqtrain: warning: %s\n", line.c_str());
   std::fflush(stderr);
+  if (progress_drawn_ && !finished_) progress_.Draw(progress_state_);
 }
 
 void MetricsLog::WriteJson(const std::string& line) {
@@ -49,12 +103,20 @@ void MetricsLog::WriteJson(const std::string& line) {
 
 void MetricsLog::Step(const StepRecord& r) {
   if (!is_root_) return;
+  // Info() redraws the progress line below the plain line, already with this step.
+  if (progress_.enabled() && !finished_) UpdateProgress(r);
   Info(Format("Step %lld, Minibatch Loss= %.4f, Training Accuracy= %.3f, %.0f samples/s",
               static_cast<long long>(r.step), r.loss, r.train_accuracy, r.samples_per_sec));
   WriteJson(Format("{\"event\":\"step\",\"step\":%lld,\"epoch\":%lld,\"loss\":%.9g,"
                    "\"train_accuracy\":%.9g,\"samples_per_sec\":%.6g}",
                    static_cast<long long>(r.step), static_cast<long long>(r.epoch), r.loss,
                    r.train_accuracy, r.samples_per_sec));
+  if (tensorboard_) {
+    tensorboard_->WriteScalars(r.step, {{"train/loss", r.loss},
+                                        {"train/accuracy", r.train_accuracy},
+                                        {"train/learning_rate", learning_rate_},
+                                        {"train/samples_per_sec", r.samples_per_sec}});
+  }
 }
 
 void MetricsLog::Eval(const EvalRecord& r) {
@@ -64,10 +126,14 @@ void MetricsLog::Eval(const EvalRecord& r) {
               static_cast<long long>(r.count)));
   WriteJson(Format("{\"event\":\"eval\",\"step\":%lld,\"test_accuracy\":%.9g,\"test_loss\":%.9g}",
                    static_cast<long long>(r.step), r.test_accuracy, r.test_loss));
+  if (tensorboard_) {
+    tensorboard_->WriteScalars(r.step, {{"test/accuracy", r.test_accuracy}, {"test/loss", r.test_loss}});
+  }
 }
 
 void MetricsLog::Final(const FinalRecord& r) {
   if (!is_root_) return;
+  finished_ = true;
   Info(Format("Optimization Finished! Testing Accuracy: %.4f (%lld steps, %d rank%s, %.1f s, %.0f "
               "samples/s)",
               r.test_accuracy, static_cast<long long>(r.step), r.world_size,

@@ -60,6 +60,12 @@ void Validate(const RunConfig& c, int world_size) {
   if (k.every_steps < 0) Invalid("checkpoint.every_steps", k.every_steps, "must not be negative");
   if (!(k.every_seconds >= 0) || !std::isfinite(k.every_seconds)) Invalid("checkpoint.every_seconds", k.every_seconds, "must be >= 0 and finite");
   if (k.keep < 1) Invalid("checkpoint.keep", k.keep, "must be at least 1");
+  const auto& f = c.failure;
+  if (!(f.collective_timeout_seconds >= 0) || !std::isfinite(f.collective_timeout_seconds)) {
+    Invalid("failure.collective_timeout_seconds", f.collective_timeout_seconds, "must be >= 0 and finite");
+  }
+  if (f.replica_check_every < 0) Invalid("failure.replica_check_every", f.replica_check_every, "must not be negative");
+  if (f.max_consecutive_nonfinite < 1) Invalid("failure.max_consecutive_nonfinite", f.max_consecutive_nonfinite, "must be at least 1");
   if (k.dir.empty() && k.every_steps > 0) {
     Invalid("checkpoint.every_steps", k.every_steps, "needs checkpoint.dir (use --checkpoint-dir DIR)");
   }

@@ -29,7 +29,7 @@ struct ScheduleConfig {
   int64_t max_steps = 0;     // > 0: train exactly this many steps, ignoring epochs
   int64_t display_step = 100;
   int64_t eval_every = 0;    // > 0: evaluate on the test set every this many steps
-  int64_t eval_batch_size = 250;  // per rank, evaluation only
+  int64_t eval_batch_size = 64;  // per rank, evaluation only: memory, not results
 };
 
 struct CheckpointConfig {
@@ -40,6 +40,12 @@ struct CheckpointConfig {
   bool save_final = true;
 };
 
+struct FailureConfig {
+  double collective_timeout_seconds = 300;
+  int64_t replica_check_every = 500;
+  int32_t max_consecutive_nonfinite = 5;
+};
+
 struct RunConfig {
   uint64_t seed = 1;
   nn::ModelShape model;
@@ -48,7 +54,9 @@ struct RunConfig {
   optim::AdamConfig optimizer;
   ScheduleConfig schedule;
   CheckpointConfig checkpoint;
+  FailureConfig failure;
   std::string metrics_path;  // JSON lines, written by rank 0; empty: none
+  std::string tensorboard_dir;  // TensorBoard event files, written by rank 0; empty: none
 };
 
 // An invalid config value. field is the dotted path in TrainConfig

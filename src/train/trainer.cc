@@ -2,7 +2,10 @@
 
 #include "train/stop_signal.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <ctime>
 #include <numeric>
@@ -11,6 +14,7 @@
 #include "checkpoint/model_tensors.h"
 #include "config/config_convert.h"
 #include "data/shard.h"
+#include "util/crc32c.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
 #include "util/process_stats.h"
@@ -22,8 +26,6 @@ namespace {
 // Purposes for DeriveSeed, so each random stream is independent of the others.
 constexpr uint64_t kInitStream = 1;
 constexpr uint64_t kEpochOrderStream = 2;
-// Consecutive non-finite steps after which the run is declared diverged.
-constexpr int64_t kMaxConsecutiveSkips = 5;
 
 double Now() {
   using Clock = std::chrono::steady_clock;
@@ -52,6 +54,7 @@ bool AllFinite(const float* values, size_t count) {
 Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
                  const data::LabeledImages& train, const data::LabeledImages& test)
     : config_(config),
+      faults_(FaultPlan::FromEnvironment()),
       comm_(comm),
       train_(train),
       test_(test),
@@ -104,6 +107,10 @@ void Trainer::ClipGradient(double count) {
 
 bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   const auto& m = config_.model;
+  const int64_t this_step = step_ + 1;
+  comm_.set_step(this_step);
+  if (faults_.Has(FaultPlan::Kind::kKill, this_step, comm_.rank())) std::raise(SIGKILL);
+  while (faults_.Has(FaultPlan::Kind::kHang, this_step, comm_.rank())) ::pause();
   const int64_t begin = epoch_position_;
   const int64_t global_batch = std::min(config_.schedule.batch_size, train_.count - begin);
   const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());
@@ -118,6 +125,7 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   }
 
   const nn::BatchStats local = model_.ForwardBackward(batch_x_.data(), batch_labels_.data(), batch);
+  if (faults_.Has(FaultPlan::Kind::kNan, this_step, comm_.rank())) model_.grads()[0] = std::nanf("");
   float* tail = model_.grad_tail();
   tail[kSampleCount] = static_cast<float>(local.count);
   tail[kLossSum] = static_cast<float>(local.loss_sum);
@@ -143,6 +151,7 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
     if (config_.optimizer.clip_grad_norm > 0) ClipGradient(count);
     adam_.Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
   }
+  if (faults_.Has(FaultPlan::Kind::kDesync, this_step, comm_.rank())) model_.params()[0] += 1.0f;
   record->step = ++step_;
   record->epoch = epoch_;
   record->loss = tail[kLossSum] / count;
@@ -200,10 +209,27 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   order_epoch_ = -1;
 }
 
+void Trainer::CheckReplicas() {
+  const uint32_t mine = Crc32c(model_.params(), model_.num_params() * sizeof(float));
+  const std::vector<uint64_t> all = comm_.AllGather(mine);
+  std::string differing;
+  for (size_t r = 1; r < all.size(); ++r) {
+    if (all[r] != all[0]) differing += (differing.empty() ? "" : ", ") + std::to_string(r);
+  }
+  if (differing.empty()) return;
+  char crc[16];
+  std::snprintf(crc, sizeof crc, "%08llX", static_cast<unsigned long long>(all[0]));
+  // Every rank holds the same gathered values, so every rank stops here alike.
+  throw AgreedError("replica mismatch at step " + std::to_string(step_) + ": the parameters of rank(s) " + differing +
+                        " differ from rank 0's (CRC32C " + crc + ")",
+                    kExitReplicaMismatch);
+}
+
 void Trainer::Save(MetricsLog& log) {
   if (!comm_.is_root()) return;
+  const bool crash = faults_.Has(FaultPlan::Kind::kCrashInCheckpoint, step_, comm_.rank());
   const std::string path = checkpoint::SaveCheckpoint(config_.checkpoint.dir, MakeCheckpoint(),
-                                                      config_.checkpoint.keep);
+                                                      config_.checkpoint.keep, crash);
   log.Info("Saved checkpoint " + path + " (step " + std::to_string(step_) + ")");
 }
 
@@ -237,10 +263,12 @@ TrainResult Trainer::Run(MetricsLog& log) {
       log.Warn("step " + std::to_string(record.step) + ": loss or gradient is NaN/Inf on " +
                std::to_string(static_cast<int>(model_.grad_tail()[kNonFiniteRanks])) +
                " rank(s); update skipped (" + std::to_string(consecutive_skips_) + " in a row)");
-      if (consecutive_skips_ >= kMaxConsecutiveSkips) {
+      if (consecutive_skips_ >= config_.failure.max_consecutive_nonfinite) {
         throw AgreedError("training diverged: " + std::to_string(consecutive_skips_) +
-                          " steps in a row had a NaN/Inf loss or gradient (last: step " +
-                          std::to_string(record.step) + ")");
+                              " steps in a row had a NaN/Inf loss or gradient (last: step " +
+                              std::to_string(record.step) + "; failure.max_consecutive_nonfinite = " +
+                              std::to_string(config_.failure.max_consecutive_nonfinite) + ")",
+                          kExitDiverged);
       }
     }
     const auto batch_samples = static_cast<int64_t>(model_.grad_tail()[kSampleCount]);
@@ -254,6 +282,8 @@ TrainResult Trainer::Run(MetricsLog& log) {
       log.Step(record);
     }
     history_.push_back(record);
+    log.Progress(record);
+    if (config_.failure.replica_check_every > 0 && step_ % config_.failure.replica_check_every == 0) CheckReplicas();
     const bool save_requested = model_.grad_tail()[kSaveRequest] > 0;
     const double pause_start = Now();  // saving and evaluating are not training time
     if (checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0))) {

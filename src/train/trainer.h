@@ -19,6 +19,7 @@
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
 #include "train/run_config.h"
+#include "util/fault_injection.h"
 
 namespace seqtrain::train {
 
@@ -30,6 +31,10 @@ struct TrainResult {
   double wall_seconds = 0;     // this run's training loop plus final evaluation
   double samples_per_sec = 0;  // training samples over training time
 };
+
+// Exit codes of runs stopped by an agreed verdict.
+constexpr int kExitReplicaMismatch = 3;
+constexpr int kExitDiverged = 4;
 
 class Trainer {
  public:
@@ -79,7 +84,11 @@ class Trainer {
   void ClipGradient(double count);
   void Save(MetricsLog& log);
 
+  // Every replica_check_every steps: all ranks compare a CRC32C of their parameters.
+  void CheckReplicas();
+
   RunConfig config_;
+  FaultPlan faults_;
   dist::Communicator& comm_;
   const data::LabeledImages& train_;
   const data::LabeledImages& test_;

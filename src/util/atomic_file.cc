@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "util/error.h"
+#include "util/fault_injection.h"
 
 namespace seqtrain {
 namespace {
@@ -46,7 +48,7 @@ class Fd {
 
 }  // namespace
 
-void WriteFileAtomically(const std::string& path, const std::string& bytes) {
+void WriteFileAtomically(const std::string& path, const std::string& bytes, bool crash_halfway) {
   const std::string dir = DirName(path);
   // A dot name so listings of finished files skip it; the pid keeps writers apart.
   const std::string tmp = dir + "/." + BaseName(path) + ".tmp." + std::to_string(::getpid());
@@ -58,13 +60,18 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes) {
     throw Error(tmp + ": " + what + ": " + reason);
   };
   size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+  const size_t stop_at = crash_halfway ? bytes.size() / 2 : bytes.size();
+  while (done < stop_at) {
+    const ssize_t n = ::write(fd.get(), bytes.data() + done, stop_at - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       fail("write failed");
     }
     done += static_cast<size_t>(n);
+  }
+  if (crash_halfway) {
+    std::fprintf(stderr, "seqtrain: error: injected crash halfway through writing %s (SEQTRAIN_FAULT)\n", tmp.c_str());
+    _exit(kExitInjectedCrash);
   }
   if (::fsync(fd.get()) != 0) fail("fsync failed");
   if (::close(fd.Release()) != 0) fail("close failed");

@@ -8,7 +8,9 @@
 namespace seqtrain {
 
 // Throws seqtrain::Error naming the path; the temporary file is removed on failure.
-void WriteFileAtomically(const std::string& path, const std::string& bytes);
+// crash_halfway (fault injection) makes the process exit with kExitInjectedCrash
+// after writing half of the temporary file, as a crash would.
+void WriteFileAtomically(const std::string& path, const std::string& bytes, bool crash_halfway = false);
 
 // Reads a whole file; throws seqtrain::Error naming the path.
 std::string ReadWholeFile(const std::string& path, size_t max_bytes);

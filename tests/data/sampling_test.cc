@@ -62,14 +62,9 @@ TEST(Rng, OutputIsFixedAcrossPlatforms) {
 }
 
 TEST(FillTimeMajor, RowsBecomeTimeStepsScaledTo01) {
-  data::LabeledImages set;
-  set.count = 3;
-  set.rows = 2;
-  set.cols = 3;
-  set.pixels = {0, 1, 2, 3, 4, 5,  //
-                10, 11, 12, 13, 14, 15,  //
-                255, 0, 255, 0, 255, 0};
-  set.labels = {7, 8, 9};
+  data::LabeledImages set = data::MakeEmptySet(2, 3);
+  const uint8_t images[3][6] = {{0, 1, 2, 3, 4, 5}, {10, 11, 12, 13, 14, 15}, {255, 0, 255, 0, 255, 0}};
+  for (int i = 0; i < 3; ++i) set.Add(images[i], static_cast<uint8_t>(7 + i));
   const int64_t indices[] = {2, 0};
   std::vector<double> x(2 * 2 * 3);
   int32_t labels[2];
@@ -79,6 +74,41 @@ TEST(FillTimeMajor, RowsBecomeTimeStepsScaledTo01) {
   for (size_t k = 0; k < x.size(); ++k) EXPECT_DOUBLE_EQ(x[k], expected[k] / 255.0) << k;
   EXPECT_EQ(labels[0], 9);
   EXPECT_EQ(labels[1], 7);
+}
+
+TEST(LabeledImages, PackingIsLosslessForAnyBytes) {
+  // Long zero runs, long literal runs, alternation, all zeros, all 255.
+  const int rows = 28, cols = 28, n = rows * cols;
+  data::LabeledImages set = data::MakeEmptySet(rows, cols);
+  std::vector<std::vector<uint8_t>> images;
+  Rng rng(9);
+  for (int kind = 0; kind < 6; ++kind) {
+    std::vector<uint8_t> img(n);
+    for (int i = 0; i < n; ++i) {
+      switch (kind) {
+        case 0: img[i] = 0; break;
+        case 1: img[i] = 255; break;
+        case 2: img[i] = (i % 2) ? 0 : 200; break;
+        case 3: img[i] = i < 600 ? 0 : 1; break;
+        case 4: img[i] = static_cast<uint8_t>(rng.Below(256)); break;
+        default: img[i] = rng.Below(5) == 0 ? static_cast<uint8_t>(1 + rng.Below(255)) : 0; break;
+      }
+    }
+    images.push_back(img);
+    set.Add(img.data(), static_cast<uint8_t>(kind));
+  }
+  ASSERT_EQ(set.count, 6);
+  std::vector<uint8_t> out(n);
+  for (int k = 0; k < 6; ++k) {
+    set.Decode(k, out.data());
+    EXPECT_EQ(out, images[k]) << "kind " << k;
+  }
+  const data::LabeledImages first = set.Prefix(3);
+  EXPECT_EQ(first.count, 3);
+  first.Decode(2, out.data());
+  EXPECT_EQ(out, images[2]);
+  // Sparse images (like MNIST) pack smaller than raw.
+  EXPECT_LT(set.offsets[4] - set.offsets[3], static_cast<uint64_t>(n / 3));
 }
 
 }  // namespace

@@ -37,14 +37,8 @@ const Data& LoadData() {
     out.config.optimizer.clip_grad_norm = 1.0;
     const auto& c = out.config.data;
     const data::LabeledImages full = data::LoadLabeledImages(c.PathOf(c.train_images), c.PathOf(c.train_labels), 10);
-    out.train = full;
-    out.train.count = 1000;
-    out.train.pixels.resize(1000 * 784);
-    out.train.labels.resize(1000);
-    out.test = full;  // evaluation is not under test here: 500 training images will do
-    out.test.count = 500;
-    out.test.pixels.resize(500 * 784);
-    out.test.labels.resize(500);
+    out.train = full.Prefix(1000);
+    out.test = full.Prefix(500);  // evaluation is not under test here: 500 training images will do
     return out;
   }();
   return d;

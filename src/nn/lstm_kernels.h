@@ -1,0 +1,31 @@
+// The elementwise part of one LSTM time step, over a batch of rows laid out
+// as in LstmLayer: gates (B, 4H) in order i, f, g, o; states (B, H).
+// The float versions use vectorizable exp-based sigmoid/tanh (absolute error
+// below 2e-7, see lstm_kernels_test) and are compiled for AVX2/AVX-512 as
+// well as baseline x86-64, picked at run time. The double versions use std::
+// functions: they are the reference the gradient check runs on.
+#pragma once
+
+namespace seqtrain::nn {
+
+// In: gates holds pre-activations. Out: gates holds i, f, g, o after their
+// nonlinearities; c = f * c_prev + i * g; tanh_c = tanh(c); h = o * tanh_c.
+// c_prev may be null (c_0 = 0).
+void LstmGatesForward(float* gates, const float* c_prev, float* c, float* tanh_c, float* h,
+                      int batch, int hidden);
+void LstmGatesForward(double* gates, const double* c_prev, double* c, double* tanh_c, double* h,
+                      int batch, int hidden);
+
+// In: gates (after nonlinearities), c_prev (may be null), tanh_c, dh = dLoss/dh_t,
+// dc = dLoss/dc_t arriving from step t+1. Out: dgates = dLoss/d(pre-activations),
+// dc = dLoss/dc_{t-1}.
+void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
+                       float* dc, float* dgates, int batch, int hidden);
+void LstmGatesBackward(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
+                       double* dc, double* dgates, int batch, int hidden);
+
+// Elementwise sigmoid and tanh of n floats, the same approximations the kernels use.
+void FastSigmoid(const float* x, float* y, int n);
+void FastTanh(const float* x, float* y, int n);
+
+}  // namespace seqtrain::nn

@@ -1,0 +1,69 @@
+#include "util/fault_injection.h"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "util/error.h"
+
+namespace seqtrain {
+namespace {
+
+int64_t ParseInt(const std::string& text, const std::string& part) {
+  size_t used = 0;
+  int64_t value = -1;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || value < 0) throw Error("SEQTRAIN_FAULT: '" + part + "': '" + text + "' is not a step or rank");
+  return value;
+}
+
+}  // namespace
+
+FaultPlan FaultPlan::FromEnvironment() {
+  const char* spec = std::getenv("SEQTRAIN_FAULT");
+  return spec ? Parse(spec) : FaultPlan();
+}
+
+FaultPlan FaultPlan::Parse(const std::string& spec) {
+  FaultPlan plan;
+  std::istringstream parts(spec);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    if (part.empty()) continue;
+    const size_t at = part.find('@');
+    if (at == std::string::npos) throw Error("SEQTRAIN_FAULT: '" + part + "': expected KIND@STEPS[:RANK]");
+    const std::string kind = part.substr(0, at);
+    Fault f{};
+    if (kind == "kill") f.kind = Kind::kKill;
+    else if (kind == "hang") f.kind = Kind::kHang;
+    else if (kind == "nan") f.kind = Kind::kNan;
+    else if (kind == "desync") f.kind = Kind::kDesync;
+    else if (kind == "crash_in_checkpoint") f.kind = Kind::kCrashInCheckpoint;
+    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, crash_in_checkpoint)");
+    std::string steps = part.substr(at + 1);
+    f.rank = -1;
+    const size_t colon = steps.find(':');
+    if (colon != std::string::npos) {
+      f.rank = static_cast<int>(ParseInt(steps.substr(colon + 1), part));
+      steps = steps.substr(0, colon);
+    }
+    const size_t dash = steps.find('-');
+    f.first_step = ParseInt(steps.substr(0, dash), part);
+    f.last_step = dash == std::string::npos ? f.first_step : ParseInt(steps.substr(dash + 1), part);
+    if (f.last_step < f.first_step) throw Error("SEQTRAIN_FAULT: '" + part + "': empty step range");
+    plan.faults_.push_back(f);
+  }
+  return plan;
+}
+
+bool FaultPlan::Has(Kind kind, int64_t step, int rank) const {
+  for (const Fault& f : faults_) {
+    if (f.kind == kind && step >= f.first_step && step <= f.last_step && (f.rank < 0 || f.rank == rank)) return true;
+  }
+  return false;
+}
+
+}  // namespace seqtrain
