@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev            # tests
   zlib1g-dev                           # .gz data files
   python3 libxml2-utils bsdutils       # tests: an independent TensorBoard reader, SVG check, `script` for a TTY
+  clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)
   # and network-namespace "hosts" (ip, ss; unshare is in util-linux); ps/pgrep
   slurmctld slurmd slurm-client munge libpmix-dev iproute2 procps

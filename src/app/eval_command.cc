@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "app/commands.h"
@@ -14,6 +15,8 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   const auto loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint, "");
   train::RunConfig config = config::ToRunConfig(loaded->checkpoint.config());
   if (!request.data_dir.empty()) config.data.dir = request.data_dir;
+  dist::RunAgreed(comm, [&] { config.model = checkpoint::ModelShapeOf(loaded->checkpoint, loaded->path); });
+  config.schedule.eval_batch_size = std::max<int64_t>(1, config.schedule.eval_batch_size);
 
   data::LabeledImages test_set;
   std::unique_ptr<nn::LstmClassifier<float>> model;

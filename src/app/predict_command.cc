@@ -15,7 +15,8 @@ namespace seqtrain::app {
 int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   ConfigureBlasThreads(request.blas_threads, comm);
   const auto loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint, "");
-  const nn::ModelShape shape = config::ToRunConfig(loaded->checkpoint.config()).model;
+  nn::ModelShape shape;
+  dist::RunAgreed(comm, [&] { shape = checkpoint::ModelShapeOf(loaded->checkpoint, loaded->path); });
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
     const data::LabeledImages set = data::LoadImages(request.images, request.limit);

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "config/config_convert.h"
+#include "train/run_config.h"
 #include "util/error.h"
 
 namespace seqtrain::checkpoint {
@@ -56,6 +58,16 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
     }
     std::memcpy(out + spec.offset, t.data().data(), t.data().size());
   }
+}
+
+nn::ModelShape ModelShapeOf(const Checkpoint& checkpoint, const std::string& path) {
+  const train::RunConfig config = config::ToRunConfig(checkpoint.config());
+  try {
+    train::ValidateModel(config.model, config.forget_bias);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+  return config.model;
 }
 
 void CheckModelMatches(const ModelConfig& saved, const nn::ModelShape& configured, const std::string& path) {

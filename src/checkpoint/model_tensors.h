@@ -18,6 +18,10 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
                    const nn::ParamLayout& layout, float* out, const std::string& path,
                    const std::string& what);
 
+// The model a checkpoint describes, validated like a config (so a damaged or
+// hostile checkpoint cannot size buffers). Throws seqtrain::Error "path: ...".
+nn::ModelShape ModelShapeOf(const Checkpoint& checkpoint, const std::string& path);
+
 // Throws seqtrain::Error "path: model.hidden_size = 64 in the checkpoint, 128 in the config".
 void CheckModelMatches(const ModelConfig& saved, const nn::ModelShape& configured,
                        const std::string& path);

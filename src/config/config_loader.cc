@@ -128,6 +128,11 @@ void ApplyOverride(const Override& o, TrainConfig* config) {
   }
 }
 
+TrainConfig ParseConfigText(const std::string& name, const std::string& text) {
+  if (text.size() > kMaxConfigBytes) throw Error(name + ": larger than " + std::to_string(kMaxConfigBytes) + " bytes");
+  return ParseText(name, text, nullptr);
+}
+
 TrainConfig ParseConfigFile(const std::string& path) {
   return ParseText(path, ReadWholeFile(path, kMaxConfigBytes), nullptr);
 }

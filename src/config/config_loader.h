@@ -27,6 +27,8 @@ void ApplyOverride(const Override& override_value, TrainConfig* config);
 // Parses a text-format file strictly (unknown fields, wrong types, repeated
 // singular fields are errors). Throws seqtrain::Error "file:line:col: reason".
 TrainConfig ParseConfigFile(const std::string& path);
+// The same for text already in memory; name stands for the file in errors.
+TrainConfig ParseConfigText(const std::string& name, const std::string& text);
 
 // File (optional, may be "") + overrides -> validated RunConfig.
 train::RunConfig LoadRunConfig(const std::string& path, const std::vector<Override>& overrides,

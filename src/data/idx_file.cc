@@ -16,7 +16,7 @@ namespace {
 constexpr uint8_t kUnsignedByteType = 0x08;
 constexpr int kMaxDims = 8;
 constexpr size_t kReadChunk = size_t{1} << 22;
-constexpr size_t kMaxUpfrontReserve = size_t{1} << 28;
+constexpr size_t kMaxUpfrontReserve = size_t{1} << 26;
 
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }

@@ -9,8 +9,10 @@
 namespace seqtrain::data {
 namespace {
 
-// Images decoded per read while loading: bounds the loader's buffer.
-constexpr int64_t kLoadChunkImages = 1024;
+// The loader reads this many bytes of images at a time (at least one image).
+constexpr int64_t kLoadChunkBytes = int64_t{1} << 22;
+// Larger images are refused: the loader and a batch hold whole images.
+constexpr int64_t kMaxPixelsPerImage = int64_t{1} << 20;
 
 // Reads the images of an open 3-dim IDX file into set, image by image.
 void ReadImages(IdxReader& reader, const std::string& path, int64_t limit, LabeledImages* set) {
@@ -18,12 +20,17 @@ void ReadImages(IdxReader& reader, const std::string& path, int64_t limit, Label
   if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0) {
     throw Error(path + ": image file holds no pixels (a dimension is 0)");
   }
+  if (dims[1] * dims[2] > kMaxPixelsPerImage) {
+    throw Error(path + ": images of " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) +
+                " pixels are larger than the limit of " + std::to_string(kMaxPixelsPerImage) + " pixels");
+  }
   *set = MakeEmptySet(static_cast<int>(dims[1]), static_cast<int>(dims[2]));
   const int64_t keep = limit > 0 ? std::min(limit, dims[0]) : dims[0];
   const auto image_bytes = static_cast<size_t>(set->pixels_per_image());
+  const int64_t chunk_images = std::max<int64_t>(1, kLoadChunkBytes / set->pixels_per_image());
   std::vector<uint8_t> chunk;
-  for (int64_t done = 0; done < dims[0]; done += kLoadChunkImages) {
-    const int64_t n = std::min(kLoadChunkImages, dims[0] - done);
+  for (int64_t done = 0; done < dims[0]; done += chunk_images) {
+    const int64_t n = std::min(chunk_images, dims[0] - done);
     chunk.resize(static_cast<size_t>(n) * image_bytes);
     reader.ReadData(chunk.data(), chunk.size());  // the whole file is read and checked, even past the limit
     for (int64_t i = 0; i < n && done + i < keep; ++i) set->Add(chunk.data() + static_cast<size_t>(i) * image_bytes, 0);

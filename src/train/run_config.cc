@@ -28,14 +28,22 @@ std::string DataConfig::PathOf(const std::string& file) const {
   return dir.back() == '/' ? dir + file : dir + "/" + file;
 }
 
+void ValidateModel(const nn::ModelShape& m, double forget_bias) {
+  // Upper bounds keep a hostile config or checkpoint from sizing buffers without bound.
+  auto in_range = [](const char* field, int value, int most) {
+    if (value < 1 || value > most) Invalid(field, value, "must be in [1, " + std::to_string(most) + "]");
+  };
+  in_range("model.input_size", m.input_size, 1 << 16);
+  in_range("model.time_steps", m.time_steps, 1 << 16);
+  in_range("model.hidden_size", m.hidden_size, 1 << 14);
+  in_range("model.num_layers", m.num_layers, 64);
+  if (m.num_classes < 2) Invalid("model.num_classes", m.num_classes, "must be at least 2");
+  if (m.num_classes > 256) Invalid("model.num_classes", m.num_classes, "labels are bytes: at most 256");
+  if (!std::isfinite(forget_bias)) Invalid("model.forget_bias", forget_bias, "must be finite");
+}
+
 void Validate(const RunConfig& c, int world_size) {
-  RequirePositive("model.input_size", c.model.input_size);
-  RequirePositive("model.time_steps", c.model.time_steps);
-  RequirePositive("model.hidden_size", c.model.hidden_size);
-  RequirePositive("model.num_layers", c.model.num_layers);
-  if (c.model.num_classes < 2) Invalid("model.num_classes", c.model.num_classes, "must be at least 2");
-  if (c.model.num_classes > 256) Invalid("model.num_classes", c.model.num_classes, "labels are bytes: at most 256");
-  if (!std::isfinite(c.forget_bias)) Invalid("model.forget_bias", c.forget_bias, "must be finite");
+  ValidateModel(c.model, c.forget_bias);
   if (c.data.dir.empty()) Invalid("data.dir", "\"\"", "not set (use --data-dir DIR)");
   const auto& o = c.optimizer;
   if (!(o.learning_rate > 0) || !std::isfinite(o.learning_rate)) Invalid("optimizer.learning_rate", o.learning_rate, "must be positive and finite");

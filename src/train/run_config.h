@@ -74,5 +74,7 @@ class FieldError : public Error {
 
 // Throws FieldError ("field = value: reason") for the first invalid field.
 void Validate(const RunConfig& config, int world_size);
+// The model part alone, e.g. for a checkpoint's config.
+void ValidateModel(const nn::ModelShape& model, double forget_bias);
 
 }  // namespace seqtrain::train

@@ -86,7 +86,8 @@ TEST(Validate, RejectsInvalidValuesNamingFieldAndValue) {
             "optimizer.learning_rate = 0: must be positive and finite");
   EXPECT_EQ(message([](auto& c) { c.schedule.batch_size = 3; }, 4),
             "schedule.batch_size = 3: smaller than the number of ranks (4)");
-  EXPECT_EQ(message([](auto& c) { c.model.hidden_size = -2; }), "model.hidden_size = -2: must be positive");
+  EXPECT_EQ(message([](auto& c) { c.model.hidden_size = -2; }), "model.hidden_size = -2: must be in [1, 16384]");
+  EXPECT_EQ(message([](auto& c) { c.model.num_layers = 1000; }), "model.num_layers = 1000: must be in [1, 64]");
   EXPECT_EQ(message([](auto& c) { c.data.dir.clear(); }), "data.dir = \"\": not set (use --data-dir DIR)");
   EXPECT_EQ(message([](auto& c) { c.schedule.epochs = 0; }), "schedule.epochs = 0: must be positive");
   EXPECT_EQ(message([](auto& c) { c.optimizer.beta2 = 1; }), "optimizer.beta2 = 1: must be in [0, 1)");

@@ -108,7 +108,7 @@ TEST_F(ConfigLoaderTest, InvalidValuesNameFileLineColumnFieldAndValue) {
   EXPECT_EQ(one("lr.txtpb", "optimizer { learning_rate: -0.5 }"),
             dir_ + "/lr.txtpb:2:13: optimizer.learning_rate = -0.5: must be positive and finite");
   EXPECT_EQ(one("hidden.txtpb", "model { hidden_size: 0 }"),
-            dir_ + "/hidden.txtpb:2:9: model.hidden_size = 0: must be positive");
+            dir_ + "/hidden.txtpb:2:9: model.hidden_size = 0: must be in [1, 16384]");
   EXPECT_EQ(one("classes.txtpb", "model { num_classes: 1 }"),
             dir_ + "/classes.txtpb:2:9: model.num_classes = 1: must be at least 2");
   EXPECT_EQ(one("beta.txtpb", "optimizer { beta1: 1.0 }"),

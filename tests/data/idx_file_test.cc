@@ -108,6 +108,19 @@ TEST_F(IdxFileTest, RejectsHugeClaimsWithoutAllocating) {
   ExpectReadError(Path("big.idx"), "truncated: header promises 784000000 data bytes, file holds 0");
 }
 
+TEST_F(IdxFileTest, RejectsImagesTooLargeToLoad) {
+  // Found by the idx fuzzer: 2 images of 16130x65022 pixels, under the file-size cap,
+  // made the loader allocate 2 GiB before reading any data.
+  WriteFile(Path("wide.idx"), IdxHeader({2, 16130, 65022}));
+  try {
+    LoadImages(Path("wide.idx"));
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), (Path("wide.idx") +
+                            ": images of 16130x65022 pixels are larger than the limit of 1048576 pixels").c_str());
+  }
+}
+
 TEST_F(IdxFileTest, RejectsMissingFileAndDirectory) {
   ExpectReadError(Path("nope.idx"), "cannot open: No such file or directory");
   ExpectReadError(dir_, "not a regular file");

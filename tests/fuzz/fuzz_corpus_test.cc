@@ -1,0 +1,61 @@
+// Replays the kept fuzz corpus (seeds, and inputs that once crashed and were
+// fixed) in every build, so a regression fails CI even without clang.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "checkpoint/checkpoint_file.h"
+#include "checkpoint/model_tensors.h"
+#include "fuzz_entries.h"
+#include "util/error.h"
+
+namespace seqtrain::fuzz {
+namespace {
+
+namespace fs = std::filesystem;
+
+void Replay(const std::string& target, void (*entry)(const uint8_t*, size_t)) {
+  const fs::path dir = fs::path(SEQTRAIN_FUZZ_CORPUS) / target;
+  int files = 0;
+  for (const auto& f : fs::directory_iterator(dir)) {
+    std::ifstream in(f.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    SCOPED_TRACE(f.path().string());
+    entry(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    ++files;
+  }
+  EXPECT_GE(files, 3) << "corpus " << dir << " is missing";
+}
+
+// Checkpoints whose config describes an impossible or enormous model: before
+// ModelShapeOf, `seqtrain eval` built a model from them and aborted or tried
+// to allocate terabytes. They need a valid checksum, so they are made here.
+TEST(FuzzCorpus, CheckpointsWithHostileModelShapesAreRejected) {
+  for (const auto& [field, value] : std::vector<std::pair<std::string, int>>{
+           {"hidden_size", -5}, {"hidden_size", 1 << 30}, {"num_layers", 0}, {"time_steps", 1 << 30}}) {
+    Checkpoint c;
+    c.set_format_version(checkpoint::kFormatVersion);
+    ModelConfig* m = c.mutable_config()->mutable_model();
+    if (field == "hidden_size") m->set_hidden_size(value);
+    if (field == "num_layers") m->set_num_layers(value);
+    if (field == "time_steps") m->set_time_steps(value);
+    const std::string bytes = checkpoint::Encode(c);
+    CheckpointInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    try {
+      checkpoint::ModelShapeOf(checkpoint::Decode(bytes, "h.ckpt"), "h.ckpt");
+      ADD_FAILURE() << field << " = " << value << " accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("h.ckpt: model." + field + " = " + std::to_string(value), 0), 0u)
+          << e.what();
+    }
+  }
+}
+
+TEST(FuzzCorpus, Idx) { Replay("idx", IdxInput); }
+TEST(FuzzCorpus, Config) { Replay("config", ConfigInput); }
+TEST(FuzzCorpus, Checkpoint) { Replay("checkpoint", CheckpointInput); }
+
+}  // namespace
+}  // namespace seqtrain::fuzz

@@ -1,0 +1,72 @@
+#include "fuzz_entries.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "checkpoint/checkpoint_file.h"
+#include "checkpoint/model_tensors.h"
+#include "config/config_convert.h"
+#include "config/config_loader.h"
+#include "data/idx_file.h"
+#include "data/labeled_images.h"
+#include "util/error.h"
+
+namespace seqtrain::fuzz {
+namespace {
+
+// The IDX reader opens paths; an in-memory file gives it one without disk I/O.
+std::string AsFile(const uint8_t* data, size_t size) {
+  static const int fd = memfd_create("seqtrain_fuzz", 0);
+  if (fd < 0 || ftruncate(fd, 0) != 0) std::abort();
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = pwrite(fd, data + done, size - done, static_cast<off_t>(done));
+    if (n <= 0) std::abort();
+    done += static_cast<size_t>(n);
+  }
+  return "/proc/self/fd/" + std::to_string(fd);
+}
+
+}  // namespace
+
+void IdxInput(const uint8_t* data, size_t size) {
+  const std::string path = AsFile(data, size);
+  try {
+    data::ReadIdx(path);
+  } catch (const Error&) {
+  }
+  try {
+    const data::LabeledImages images = data::LoadImages(path, 3);
+    std::vector<uint8_t> pixels(static_cast<size_t>(images.pixels_per_image()));
+    for (int64_t i = 0; i < images.count; ++i) images.Decode(i, pixels.data());
+  } catch (const Error&) {
+  }
+}
+
+void ConfigInput(const uint8_t* data, size_t size) {
+  try {
+    const TrainConfig proto = config::ParseConfigText("fuzz.txtpb", std::string(reinterpret_cast<const char*>(data), size));
+    train::RunConfig run = config::ToRunConfig(proto);
+    config::ToText(config::ToProto(run));
+    train::Validate(run, 2);
+  } catch (const Error&) {
+  }
+}
+
+void CheckpointInput(const uint8_t* data, size_t size) {
+  try {
+    const Checkpoint c = checkpoint::Decode(std::string(reinterpret_cast<const char*>(data), size), "fuzz.ckpt");
+    checkpoint::ModelShapeOf(c, "fuzz.ckpt");
+    nn::ModelShape small;
+    small.hidden_size = 4;
+    checkpoint::CheckModelMatches(c.config().model(), small, "fuzz.ckpt");
+    nn::LstmClassifier<float> model(small);
+    checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), "fuzz.ckpt", "params");
+    checkpoint::UnpackTensors(c.adam_m(), model.layout(), model.params(), "fuzz.ckpt", "adam_m");
+  } catch (const Error&) {
+  }
+}
+
+}  // namespace seqtrain::fuzz

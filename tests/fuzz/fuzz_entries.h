@@ -1,0 +1,20 @@
+// What each fuzz target does with one input, shared by the libFuzzer targets
+// (clang, tools/fuzz.sh) and by fuzz_corpus_test, which replays the kept
+// corpus in every ordinary build. An input may be rejected with
+// seqtrain::Error; anything else (a crash, a sanitizer report, a hang, an
+// unbounded allocation) is a bug.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace seqtrain::fuzz {
+
+// Bytes as an IDX file (plain or gzip): ReadIdx, then LoadImages.
+void IdxInput(const uint8_t* data, size_t size);
+// Bytes as a text-format config: parse, convert, validate, print.
+void ConfigInput(const uint8_t* data, size_t size);
+// Bytes as a checkpoint file: decode, read its model shape, restore into a small fixed model.
+void CheckpointInput(const uint8_t* data, size_t size);
+
+}  // namespace seqtrain::fuzz
