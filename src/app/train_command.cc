@@ -85,7 +85,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);
   comm.set_watchdog(nullptr);
-  return result.stop_signal > 0 ? kExitStopped : kExitOk;
+  return result.stopped_by_signal ? kExitStopped : kExitOk;
 }
 
 }  // namespace seqtrain::app

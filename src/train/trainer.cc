@@ -131,7 +131,7 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   tail[kLossSum] = static_cast<float>(local.loss_sum);
   tail[kCorrectCount] = static_cast<float>(local.correct);
   tail[kSaveRequest] = request_save ? 1.0f : 0.0f;
-  tail[kStopSignal] = static_cast<float>(StopSignalReceived());
+  tail[kStopSignal] = StopSignalReceived() != 0 ? 1.0f : 0.0f;  // summed: how many ranks were signalled
   {
     ScopedPhase timer(Phase::kOptimizer);
     const bool finite = AllFinite(model_.grads(), model_.num_params()) && std::isfinite(local.loss_sum);
@@ -243,7 +243,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
   run_start_ = Now();
   double display_start = run_start_, last_save = run_start_;
   int64_t display_samples = 0, total_samples = 0, saved_step = -1, skipped_steps = 0;
-  int stop_signal = 0;
+  int stop_ranks = 0;
   double first_step_seconds = 0;
   const PhaseTotals phases_before = GlobalPhaseTotals();
   const int64_t first_step = step_;
@@ -291,8 +291,8 @@ TrainResult Trainer::Run(MetricsLog& log) {
       saved_step = step_;
       last_save = Now();
     }
-    stop_signal = static_cast<int>(model_.grad_tail()[kStopSignal]);
-    if (stop_signal > 0) break;
+    stop_ranks = static_cast<int>(model_.grad_tail()[kStopSignal]);
+    if (stop_ranks > 0) break;
     if (s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last) {
       const EvalResult e = Evaluate(test_);
       log.Eval({record.step, e.accuracy, e.loss, e.count});
@@ -303,12 +303,14 @@ TrainResult Trainer::Run(MetricsLog& log) {
   TrainResult result;
   result.steps = step_;
   result.skipped_steps = skipped_steps;
-  if (stop_signal > 0) {
+  if (stop_ranks > 0) {
     // Preemption: save at once and leave the evaluation to the resumed run.
     if (checkpoints && saved_step != step_) Save(log);
-    result.stop_signal = stop_signal;
+    result.stopped_by_signal = true;
     result.wall_seconds = Now() - run_start_;
-    log.Info("Stopped at step " + std::to_string(step_) + " on signal " + std::to_string(stop_signal) +
+    const int here = StopSignalReceived();
+    log.Info("Stopped at step " + std::to_string(step_) + ": stop signal on " + std::to_string(stop_ranks) + " rank(s)" +
+             (here ? " (signal " + std::to_string(here) + " on rank 0)" : std::string()) +
              (checkpoints ? "; resume with --resume auto" : "; no checkpoint.dir, nothing saved"));
     return result;
   }

@@ -25,7 +25,7 @@ namespace seqtrain::train {
 
 struct TrainResult {
   int64_t steps = 0;
-  int stop_signal = 0;         // > 0: stopped early on this signal (no final evaluation)
+  bool stopped_by_signal = false;  // stopped early on SIGTERM/SIGINT/SIGUSR1 (no final evaluation)
   int64_t skipped_steps = 0;   // steps whose gradient was not finite on some rank
   EvalResult test;
   double wall_seconds = 0;     // this run's training loop plus final evaluation
@@ -73,7 +73,7 @@ class Trainer {
     kLossSum,
     kCorrectCount,
     kSaveRequest,     // > 0: save after this step (rank 0's timer)
-    kStopSignal,      // > 0: a rank received a stop signal; save and stop after this step
+    kStopSignal,      // ranks that received a stop signal; > 0: save and stop after this step
     kNonFiniteRanks,  // > 0: some rank's loss or gradient is NaN/Inf; skip this update
     kTailSlots
   };

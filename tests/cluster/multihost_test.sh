@@ -1,0 +1,165 @@
+# Three "hosts" made of network namespaces joined by a bridge (each with its own
+# hostname, Open MPI over TCP only, launched through `ip netns exec`), driven by
+# launch/multinode.sh:
+#  - a run across them equals a one-host run of the same world size (tolerance 1e-4);
+#  - cutting one host's link mid-run ends the job within seconds with nothing left
+#    running in any namespace, and --resume auto then finishes the run with the
+#    parameters of the uninterrupted multi-host run (bit-identical).
+# Usage: bash multihost_test.sh SEQTRAIN MPIEXEC SCRATCH_DIR
+source "$(dirname "$0")/../cli/lib.sh"
+need_mnist
+LAUNCH=$(cd "$(dirname "$0")/../../launch" && pwd)
+STEPS=300
+HOSTS=(1 2 3)
+NET=10.213.0
+ID=sqt-$$                 # unique per run: namespaces sqt-PID-h1..3 and sqt-PID-sw
+SW=$ID-sw
+
+for c in ip unshare timeout; do
+  command -v "$c" >/dev/null || { echo "FAIL: '$c' not found (install iproute2 / util-linux)" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "FAIL: the multi-host test creates network namespaces and must run as root" >&2; exit 1; }
+
+kill_in_namespaces() {
+  local ns pids
+  for ns in "${HOSTS[@]/#/$ID-h}" "$SW"; do
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    [ -z "$pids" ] || kill -9 $pids 2>/dev/null
+  done
+  true
+}
+# Long commands run through `interruptible`, so a TERM (watchdog, Ctrl-C) runs the trap
+# at once instead of after the command; the trap then stops the command too.
+CHILD=
+interruptible() {
+  "$@" &
+  CHILD=$!
+  wait "$CHILD"
+  local rc=$?
+  CHILD=
+  return $rc
+}
+cleanup() {
+  local rc=$? ns
+  kill $(ps -o pid= --ppid "$WATCHDOG") "$WATCHDOG" 2>/dev/null  # and its sleep
+  [ -z "$CHILD" ] || { kill -TERM "$CHILD" 2>/dev/null; timeout 10 tail --pid="$CHILD" -f /dev/null; }
+  kill_in_namespaces
+  for ns in "${HOSTS[@]/#/$ID-h}" "$SW"; do
+    ip netns del "$ns" 2>/dev/null
+  done
+  exit "$rc"
+}
+trap cleanup EXIT
+exec 3>&2  # the trap may run inside a redirected command
+trap 'echo "FAIL: terminated" >&3; exit 1' INT TERM
+(sleep 270; kill -TERM $$) </dev/null >/dev/null 2>&1 3>&- &
+WATCHDOG=$!
+
+# The bridge lives in its own namespace and the veths are created there, so the
+# root namespace is never touched.
+ip netns add "$SW" && ip -n "$SW" link add br0 type bridge && ip -n "$SW" link set br0 up \
+  || { echo "FAIL: cannot create network namespaces" >&2; exit 1; }
+for i in "${HOSTS[@]}"; do
+  ip netns add "$ID-h$i" &&
+    ip -n "$SW" link add "veth-h$i" type veth peer name eth0 netns "$ID-h$i" &&
+    ip -n "$SW" link set "veth-h$i" master br0 up &&
+    ip -n "$ID-h$i" addr add "$NET.$i/24" dev eth0 &&
+    ip -n "$ID-h$i" link set eth0 up &&
+    ip -n "$ID-h$i" link set lo up ||
+    { echo "FAIL: cannot set up host $i" >&2; exit 1; }
+done
+: >"$SCRATCH/hostfile"
+for i in "${HOSTS[@]}"; do echo "$NET.$i slots=1" >>"$SCRATCH/hostfile"; done
+
+# Open MPI's launch agent (instead of ssh): `agent [opts] HOST CMD...` runs CMD in
+# HOST's namespace under its own hostname (shared hostnames make Open MPI's session
+# folders in the shared /tmp collide).
+cat >"$SCRATCH/agent" <<EOF
+#!/bin/bash
+while [[ "\$1" == -* ]]; do shift; done
+host=\$1; shift
+echo "\$host" >>$SCRATCH/agent.log
+case "\$host" in
+$(for i in "${HOSTS[@]}"; do echo "  $NET.$i) n=$i ;;"; done)
+  *) echo "agent: unknown host \$host" >&2; exit 255 ;;
+esac
+exec ip netns exec $ID-h\$n unshare --uts /bin/sh -c "hostname h\$n; \$*"
+EOF
+chmod +x "$SCRATCH/agent"
+
+export SEQTRAIN_BIN=$SEQTRAIN
+# yield_when_idle: busy-polling ranks on 2 shared cores make every TCP message cost a
+# scheduler tick; no binding: every namespace "host" would pin its rank to core 0.
+export OMPI_MCA_plm_rsh_agent=$SCRATCH/agent OMPI_MCA_mpi_yield_when_idle=1 \
+  OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl=tcp,self
+# multihost CKPT_DIR [flags]: mpirun runs in host 1, like a login node. It execs, so
+# call it in the background (&, interruptible) only: its pid is then mpirun's timeout.
+multihost() {
+  local dir=$1
+  shift
+  exec timeout 150 ip netns exec "$ID-h1" unshare --uts /bin/sh -c 'hostname h1; exec "$@"' sh \
+    "$LAUNCH/multinode.sh" --hostfile "$SCRATCH/hostfile" --net "$NET.0/24" \
+    train --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps $STEPS --display-step 50 \
+    --checkpoint-dir "$dir" --checkpoint-every 50 --set checkpoint.keep=100 "$@" </dev/null
+}
+ckpt() { printf '%s/step-%010d.ckpt' "$1" "$2"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# 1. Across the three hosts, against one host with the same number of ranks.
+t=$(now)
+interruptible multihost "$SCRATCH/multi" >"$SCRATCH/multi.out" 2>&1 \
+  || { fail "multi-host run failed:"; tail -20 "$SCRATCH/multi.out" >&2; finish; }
+echo "ok: $STEPS steps on 3 hosts in $(since "$t")s"
+[ "$(sort -u "$SCRATCH/agent.log" | tr '\n' ' ')" = "$NET.2 $NET.3 " ] \
+  || fail "expected the launch agent to start hosts 2 and 3, got: $(sort -u "$SCRATCH/agent.log" | tr '\n' ' ')"
+t=$(now)
+interruptible env -u OMPI_MCA_plm_rsh_agent -u OMPI_MCA_btl timeout 120 "$LAUNCH/local.sh" -n 3 train --data-dir "$SEQTRAIN_MNIST_DIR" \
+  --max-steps $STEPS --display-step 50 --checkpoint-dir "$SCRATCH/single" </dev/null >"$SCRATCH/single.out" 2>&1 \
+  || fail "one-host run failed: $(tail -3 "$SCRATCH/single.out")"
+echo "ok: $STEPS steps on 1 host in $(since "$t")s"
+"$SEQTRAIN" diff "$(ckpt "$SCRATCH/single" $STEPS)" "$(ckpt "$SCRATCH/multi" $STEPS)" --tolerance 1e-4 \
+  >"$SCRATCH/diff_single.out" 2>&1 || fail "3 hosts and 1 host differ: $(tail -2 "$SCRATCH/diff_single.out")"
+echo "ok: 3 hosts vs 1 host: $(tail -1 "$SCRATCH/diff_single.out")"
+
+# 2. Cut host 2's link once a checkpoint exists.
+D=$SCRATCH/cut
+multihost "$D" >"$SCRATCH/cut.out" 2>&1 &
+launcher=$!
+CHILD=$launcher
+for _ in $(seq 600); do
+  [ -f "$(ckpt "$D" 100)" ] && break
+  sleep 0.1
+done
+[ -f "$(ckpt "$D" 100)" ] || { fail "no checkpoint at step 100 within 60 s"; tail -20 "$SCRATCH/cut.out" >&2; finish; }
+ip -n "$SW" link set veth-h2 down
+cut_at=$(now)
+timeout 60 tail --pid=$launcher -f /dev/null
+wait $launcher
+rc=$?
+CHILD=
+took=$(since "$cut_at")
+[ "$rc" -ne 0 ] || fail "the job exited 0 after host 2 lost its link"
+awk -v t="$took" 'BEGIN { exit !(t < 30) }' || fail "the job took ${took}s to fail after the link cut"
+grep -q 'Optimization Finished' "$SCRATCH/cut.out" && fail "the job finished despite the cut (too fast?)"
+echo "ok: the job failed ${took}s after the link cut (exit $rc): $(grep -m1 -iE 'lost communication|unexpectedly|disconnected' "$SCRATCH/cut.out")"
+left=
+for _ in $(seq 50); do
+  left=
+  for i in "${HOSTS[@]}"; do left+=$(ip netns pids "$ID-h$i"); done
+  [ -z "$left" ] && break
+  sleep 0.1
+done
+[ -z "$left" ] || fail "processes left in the host namespaces 5 s after the failure: $(ps -o pid,cmd -p $(echo $left | tr ' ' ,))"
+[ -z "$left" ] && echo "ok: nothing left running in any host namespace"
+kill_in_namespaces
+
+ip -n "$SW" link set veth-h2 up
+interruptible multihost "$D" --resume auto >"$SCRATCH/resumed.out" 2>&1 || fail "resume failed: $(tail -3 "$SCRATCH/resumed.out")"
+resumed=$(grep -m1 'Resumed from' "$SCRATCH/resumed.out")
+[ -n "$resumed" ] || fail "did not resume"
+echo "ok: $resumed"
+"$SEQTRAIN" diff "$(ckpt "$SCRATCH/multi" $STEPS)" "$(ckpt "$D" $STEPS)" >"$SCRATCH/diff_resumed.out" 2>&1 \
+  || fail "the resumed run differs from the uninterrupted one: $(tail -2 "$SCRATCH/diff_resumed.out")"
+echo "ok: resumed vs uninterrupted: $(tail -1 "$SCRATCH/diff_resumed.out")"
+finish
