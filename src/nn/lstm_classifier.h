@@ -26,7 +26,8 @@ class LstmClassifier {
  public:
   explicit LstmClassifier(const ModelShape& shape, size_t grad_tail_slots = 0);
 
-  // Glorot-uniform weights, zero biases except the forget gate's.
+  // Glorot-uniform LSTM weights, zero LSTM biases except the forget gate's,
+  // N(0, 1) output layer (as the reference tutorial).
   void Initialize(uint64_t seed, double forget_bias);
 
   // x: (T, B, I), labels: (B). Overwrites the gradient with d(sum of losses)/dparams
