@@ -60,6 +60,19 @@ expect_error() {
   fi
 }
 
+# Runs a long command in the background and waits for it, so a TERM (a test's
+# own deadline, Ctrl-C) runs the caller's trap at once instead of after the
+# command; CHILD names it, for the trap to stop it too.
+CHILD=
+interruptible() {
+  "$@" &
+  CHILD=$!
+  wait "$CHILD"
+  local rc=$?
+  CHILD=
+  return $rc
+}
+
 finish() {
   if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed" >&2

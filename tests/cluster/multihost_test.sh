@@ -28,17 +28,6 @@ kill_in_namespaces() {
   done
   true
 }
-# Long commands run through `interruptible`, so a TERM (watchdog, Ctrl-C) runs the trap
-# at once instead of after the command; the trap then stops the command too.
-CHILD=
-interruptible() {
-  "$@" &
-  CHILD=$!
-  wait "$CHILD"
-  local rc=$?
-  CHILD=
-  return $rc
-}
 cleanup() {
   local rc=$? ns
   kill $(ps -o pid= --ppid "$WATCHDOG") "$WATCHDOG" 2>/dev/null  # and its sleep

@@ -27,15 +27,6 @@ EOF
 }
 write_config 1000000
 
-CHILD=
-interruptible() {  # so that a TERM runs the trap at once, which then stops the command
-  "$@" &
-  CHILD=$!
-  wait "$CHILD"
-  local rc=$?
-  CHILD=
-  return $rc
-}
 cleanup() {
   local rc=$?
   kill $(ps -o pid= --ppid "$WATCHDOG") "$WATCHDOG" 2>/dev/null  # and its sleep
