@@ -23,11 +23,8 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   dist::RunAgreed(comm, [&] {
     test_set = data::LoadLabeledImages(config.data.PathOf(config.data.test_images),
                                        config.data.PathOf(config.data.test_labels), config.model.num_classes);
-    if (test_set.pixels_per_image() != int64_t{config.model.time_steps} * config.model.input_size) {
-      throw Error(config.data.PathOf(config.data.test_images) + ": images do not fit the checkpoint's model (" +
-                  std::to_string(config.model.time_steps) + " steps x " + std::to_string(config.model.input_size) +
-                  " inputs)");
-    }
+    data::CheckFitsSequences(test_set, config.model.time_steps, config.model.input_size,
+                             config.data.PathOf(config.data.test_images));
     model = std::make_unique<nn::LstmClassifier<float>>(config.model);
     checkpoint::UnpackTensors(loaded->checkpoint.params(), model->layout(), model->params(), loaded->path, "params");
   });

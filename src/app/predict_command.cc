@@ -20,11 +20,7 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
     const data::LabeledImages set = data::LoadImages(request.images, request.limit);
-    if (set.pixels_per_image() != int64_t{shape.time_steps} * shape.input_size) {
-      throw Error(request.images + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
-                  ", the model reads " + std::to_string(shape.time_steps) + " steps x " +
-                  std::to_string(shape.input_size) + " inputs");
-    }
+    data::CheckFitsSequences(set, shape.time_steps, shape.input_size, request.images);
     nn::LstmClassifier<float> model(shape);
     checkpoint::UnpackTensors(loaded->checkpoint.params(), model.layout(), model.params(), loaded->path, "params");
     const int64_t total = set.count;

@@ -128,6 +128,14 @@ LabeledImages LoadImages(const std::string& images_path, int64_t limit) {
   return set;
 }
 
+void CheckFitsSequences(const LabeledImages& set, int steps, int inputs, const std::string& path) {
+  const int64_t needed = int64_t{steps} * inputs;
+  if (set.pixels_per_image() == needed) return;
+  throw Error(path + ": images are " + std::to_string(set.rows) + "x" + std::to_string(set.cols) +
+              " but model.time_steps * model.input_size = " + std::to_string(steps) + " * " +
+              std::to_string(inputs) + " = " + std::to_string(needed));
+}
+
 template <typename T>
 void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, int steps,
                    int inputs, T* x, int32_t* labels_out) {

@@ -39,6 +39,10 @@ LabeledImages LoadLabeledImages(const std::string& images_path, const std::strin
 // Reads an images file alone (labels all 0), e.g. for prediction.
 LabeledImages LoadImages(const std::string& images_path, int64_t limit = 0);
 
+// Throws seqtrain::Error "path: images are RxC but model.time_steps * model.input_size = ..."
+// unless each image is exactly steps * inputs pixels, as FillTimeMajor needs.
+void CheckFitsSequences(const LabeledImages& set, int steps, int inputs, const std::string& path);
+
 // Writes the images at indices[0..batch) as x (T, B, I) with pixel/255: step t
 // holds pixels [t*I, (t+1)*I) of each image (rows of a 28x28 image when
 // T = I = 28). Labels go to labels_out (B).

@@ -33,16 +33,6 @@ double Now() {
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
 }
 
-void CheckFits(const data::LabeledImages& set, const std::string& what, const RunConfig& c) {
-  const int64_t needed = int64_t{c.model.time_steps} * c.model.input_size;
-  if (set.pixels_per_image() != needed) {
-    throw Error(c.data.PathOf(what) + ": images are " + std::to_string(set.rows) + "x" +
-                std::to_string(set.cols) + " but model.time_steps * model.input_size = " +
-                std::to_string(c.model.time_steps) + " * " + std::to_string(c.model.input_size) +
-                " = " + std::to_string(needed));
-  }
-}
-
 bool AllFinite(const float* values, size_t count) {
   // NaN and +-Inf are the floats whose exponent bits are all ones. Integer
   // tests, so the loop vectorizes (a float reduction would not, without -ffast-math).
@@ -67,8 +57,9 @@ Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
       model_(config.model, kTailSlots),
       adam_(model_.num_params(), config.optimizer) {
   Validate(config_, comm_.size());
-  CheckFits(train_, config_.data.train_images, config_);
-  CheckFits(test_, config_.data.test_images, config_);
+  const auto& m = config_.model;
+  data::CheckFitsSequences(train_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.train_images));
+  data::CheckFitsSequences(test_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.test_images));
   model_.Initialize(DeriveSeed(config_.seed, kInitStream, 0), config_.forget_bias);
 }
 

@@ -73,6 +73,25 @@ interruptible() {
   return $rc
 }
 
+# guard_test SECONDS TEARDOWN: whenever the test ends (success, failure, INT or
+# TERM, or SECONDS passing, which keeps it inside CTest's TIMEOUT) stop the
+# interruptible command still running, then run TEARDOWN (daemons, namespaces).
+guard_test() {
+  GUARD_TEARDOWN=$2
+  trap guard_exit EXIT
+  exec 3>&2  # the trap may run inside a redirected command
+  trap 'echo "FAIL: terminated" >&3; exit 1' INT TERM
+  (sleep "$1"; kill -TERM $$) </dev/null >/dev/null 2>&1 3>&- &
+  GUARD_DEADLINE=$!
+}
+guard_exit() {
+  local rc=$?
+  kill $(ps -o pid= --ppid "$GUARD_DEADLINE") "$GUARD_DEADLINE" 2>/dev/null  # and its sleep
+  [ -z "$CHILD" ] || { kill -TERM "$CHILD" 2>/dev/null; timeout 10 tail --pid="$CHILD" -f /dev/null; }
+  "$GUARD_TEARDOWN"
+  exit "$rc"
+}
+
 finish() {
   if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed" >&2

@@ -28,21 +28,14 @@ kill_in_namespaces() {
   done
   true
 }
-cleanup() {
-  local rc=$? ns
-  kill $(ps -o pid= --ppid "$WATCHDOG") "$WATCHDOG" 2>/dev/null  # and its sleep
-  [ -z "$CHILD" ] || { kill -TERM "$CHILD" 2>/dev/null; timeout 10 tail --pid="$CHILD" -f /dev/null; }
+remove_namespaces() {
+  local ns
   kill_in_namespaces
   for ns in "${HOSTS[@]/#/$ID-h}" "$SW"; do
     ip netns del "$ns" 2>/dev/null
   done
-  exit "$rc"
 }
-trap cleanup EXIT
-exec 3>&2  # the trap may run inside a redirected command
-trap 'echo "FAIL: terminated" >&3; exit 1' INT TERM
-(sleep 270; kill -TERM $$) </dev/null >/dev/null 2>&1 3>&- &
-WATCHDOG=$!
+guard_test 270 remove_namespaces
 
 # The bridge lives in its own namespace and the veths are created there, so the
 # root namespace is never touched.

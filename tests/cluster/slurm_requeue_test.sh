@@ -27,19 +27,7 @@ EOF
 }
 write_config 1000000
 
-cleanup() {
-  local rc=$?
-  kill $(ps -o pid= --ppid "$WATCHDOG") "$WATCHDOG" 2>/dev/null  # and its sleep
-  [ -z "$CHILD" ] || { kill -TERM "$CHILD" 2>/dev/null; timeout 10 tail --pid="$CHILD" -f /dev/null; }
-  slurm_down
-  exit "$rc"
-}
-trap cleanup EXIT
-exec 3>&2  # the trap may run inside a redirected command
-trap 'echo "FAIL: terminated" >&3; exit 1' INT TERM
-# Ends the test through the trap (so the daemons are stopped) before CTest's TIMEOUT kills it.
-(sleep 270; kill -TERM $$) </dev/null >/dev/null 2>&1 3>&- &
-WATCHDOG=$!
+guard_test 270 slurm_down
 
 abort() {
   fail "$*"

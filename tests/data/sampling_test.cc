@@ -6,6 +6,7 @@
 
 #include "data/labeled_images.h"
 #include "data/shard.h"
+#include "util/error.h"
 #include "util/rng.h"
 
 namespace seqtrain {
@@ -74,6 +75,18 @@ TEST(FillTimeMajor, RowsBecomeTimeStepsScaledTo01) {
   for (size_t k = 0; k < x.size(); ++k) EXPECT_DOUBLE_EQ(x[k], expected[k] / 255.0) << k;
   EXPECT_EQ(labels[0], 9);
   EXPECT_EQ(labels[1], 7);
+}
+
+TEST(LabeledImages, ImagesMustFitTheSequenceShape) {
+  const data::LabeledImages set = data::MakeEmptySet(28, 28);
+  data::CheckFitsSequences(set, 28, 28, "x.idx");
+  data::CheckFitsSequences(set, 784, 1, "x.idx");  // pixel by pixel is a valid reading too
+  try {
+    data::CheckFitsSequences(set, 28, 27, "x.idx");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "x.idx: images are 28x28 but model.time_steps * model.input_size = 28 * 27 = 756");
+  }
 }
 
 TEST(LabeledImages, PackingIsLosslessForAnyBytes) {
