@@ -62,6 +62,7 @@ class LstmLayer {
   std::vector<T> dgates_;     // (T, B, 4H) gradient w.r.t. gate pre-activations
   std::vector<T> dh_;         // (B, H) gradient reaching h_t through the recurrence
   std::vector<T> dc_;         // (B, H) gradient reaching c_t from step t+1
+  std::vector<T> w_h_t_;      // (4H, H) W_h transposed, so dh = dgates W_h^T is a no-transpose GEMM
 };
 
 extern template class LstmLayer<float>;

@@ -159,7 +159,8 @@ void MetricsLog::Final(const FinalRecord& r) {
                    "\"first_step_seconds\":%.6g,\"skipped_steps\":%lld,",
                    static_cast<long long>(r.step), r.test_accuracy, r.wall_seconds, r.world_size,
                    r.samples_per_sec, r.first_step_seconds, static_cast<long long>(r.skipped_steps)) +
-            "\"peak_rss_mib\":[" + rss_json + "],\"phase_ms_per_step\":{" + phases_json + "}}");
+            "\"peak_rss_mib\":[" + rss_json + "],\"phase_ms_per_step\":{" + phases_json + "}" +
+            (r.gemm_profile_json.empty() ? "" : ",\"gemm_by_shape\":" + r.gemm_profile_json) + "}");
 }
 
 }  // namespace seqtrain::train

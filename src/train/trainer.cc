@@ -15,6 +15,7 @@
 #include "checkpoint/model_tensors.h"
 #include "config/config_convert.h"
 #include "data/shard.h"
+#include "tensor/gemm_profile.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
@@ -242,7 +243,9 @@ TrainResult Trainer::Run(MetricsLog& log) {
   int64_t display_samples = 0, total_samples = 0, saved_step = -1, skipped_steps = 0;
   int stop_ranks = 0;
   double first_step_seconds = 0;
-  const PhaseTotals phases_before = GlobalPhaseTotals();
+  // Step time only: evaluations and saves between steps are not part of it.
+  PhaseTotals step_phases;
+  tensor::GemmProfile step_gemms;
   const int64_t first_step = step_;
   history_.reserve(history_.size() + static_cast<size_t>(std::max<int64_t>(0, last - step_)));
   while (step_ < last) {
@@ -250,7 +253,14 @@ TrainResult Trainer::Run(MetricsLog& log) {
     const bool time_to_save = checkpoints && k.every_seconds > 0 && comm_.is_root() &&
                               Now() - last_save >= k.every_seconds;
     StepRecord record;
+    const PhaseTotals phases_before = GlobalPhaseTotals();
+    const tensor::GemmProfile gemms_before = tensor::GemmProfileEnabled() ? tensor::GlobalGemmProfile()
+                                                                          : tensor::GemmProfile();
     const bool applied = TrainStep(time_to_save, &record);
+    for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {
+      step_phases.seconds[p] += GlobalPhaseTotals().seconds[p] - phases_before.seconds[p];
+    }
+    if (tensor::GemmProfileEnabled()) step_gemms.Add(tensor::GlobalGemmProfile().Since(gemms_before));
     if (step_ == first_step + 1) first_step_seconds = SecondsSinceProcessStart();
     if (applied) {
       consecutive_skips_ = 0;
@@ -329,12 +339,13 @@ TrainResult Trainer::Run(MetricsLog& log) {
   stats[static_cast<size_t>(comm_.rank())] = PeakRssMiB();
   const int64_t steps_done = std::max<int64_t>(1, step_ - first_step);
   for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {
-    const double seconds = GlobalPhaseTotals().seconds[p] - phases_before.seconds[p];
+    const double seconds = step_phases.seconds[p];
     stats[static_cast<size_t>(comm_.size() + p)] = 1000.0 * seconds / steps_done / comm_.size();
   }
   comm_.AllreduceSum(stats.data(), stats.size());
   final_record.peak_rss_mib.assign(stats.begin(), stats.begin() + comm_.size());
   final_record.phase_ms_per_step.assign(stats.begin() + comm_.size(), stats.end());
+  if (tensor::GemmProfileEnabled()) final_record.gemm_profile_json = step_gemms.ToJson();
   log.Final(final_record);
   return result;
 }
