@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # Installs what seqtrain needs to build and test on Debian 12 (bookworm).
 set -euo pipefail
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
 PACKAGES=(
   g++ cmake make pkg-config            # toolchain
   openmpi-bin libopenmpi-dev           # MPI
@@ -17,12 +15,4 @@ PACKAGES=(
   # and network-namespace "hosts" (ip, ss; unshare is in util-linux); ps/pgrep
   slurmctld slurmd slurm-client munge libpmix-dev iproute2 procps
 )
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update
-  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+exec "$(dirname "$0")/apt_install_missing.sh" "${PACKAGES[@]}"
