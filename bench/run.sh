@@ -96,7 +96,7 @@ roofline_json() { "$build/bench/gemm_roofline" "$@"; }
 
 {
   echo "# seqtrain benchmark $stamp"
-  echo "host: $(hostname), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+  echo "host: $(hostname), $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
   echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (uncommitted changes)')"
   echo "command: bench/run.sh ${args[*]}"
   echo "isa: --isa $isa; CPU has AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no); AVX2: $(grep -q avx2 /proc/cpuinfo && echo yes || echo no)"
@@ -131,9 +131,9 @@ roofline_json() { "$build/bench/gemm_roofline" "$@"; }
         roofline_json --hidden "$hidden" --layers "$layers" --rows-per-rank 64 --rows-per-rank 128 >"$raw/roof.json"
         for b in 64 128; do
           roof=$(grep "\"rows_per_rank\":$b," "$raw/roof.json")
-          # About 6 s of training at the roofline rate, within 20..steps.
+          # About 3 s of training at the roofline rate, within 10..steps.
           n=$("$python" -c "import json,sys; r=json.loads(sys.argv[1]); \
-print(max(20, min($steps, int(6 * 2 * r['roofline_samples_per_sec_per_core'] / (2 * $b)))))" "$roof")
+print(max(10, min($steps, int(3 * 2 * r['roofline_samples_per_sec_per_core'] / (2 * $b)))))" "$roof")
           SEQTRAIN_GEMM_PROFILE=1 seqtrain 2 "$raw/last.json" --max-steps "$n" --hidden-size "$hidden" \
             --set model.num_layers="$layers" --batch-size $((2 * b))
           echo "{\"hidden\":$hidden,\"layers\":$layers,\"rows_per_rank\":$b,\"steps\":$n,\"roofline\":$roof,\"final\":$(tail -n 1 "$raw/last.json")}" >>"$raw/sweep.jsonl"
