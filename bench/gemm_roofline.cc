@@ -43,8 +43,8 @@ double Rate(const Shape& s) {
       c(static_cast<size_t>(s.m) * s.n, 0.0f);
   const int lda = s.trans_a ? s.m : s.k, ldb = s.trans_b ? s.k : s.n;
   auto call = [&] {
-    cblas_sgemm(CblasRowMajor, s.trans_a ? CblasTrans : CblasNoTrans, s.trans_b ? CblasTrans : CblasNoTrans, s.m, s.n,
-                s.k, 1.0f, a.data(), lda, b.data(), ldb, 1.0f, c.data(), s.n);
+    cblas_sgemm(CblasRowMajor, s.trans_a ? CblasTrans : CblasNoTrans, s.trans_b ? CblasTrans : CblasNoTrans,
+                s.m, s.n, s.k, 1.0f, a.data(), lda, b.data(), ldb, 1.0f, c.data(), s.n);
   };
   int reps = 1;
   for (;;) {
@@ -95,11 +95,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = i + 1 < argc ? std::atoi(argv[i + 1]) : 0;
-    int* target = flag == "--hidden" ? &hidden
+    int* target = flag == "--hidden"   ? &hidden
                   : flag == "--layers" ? &layers
                   : flag == "--inputs" ? &inputs
-                  : flag == "--steps" ? &steps
-                  : nullptr;
+                  : flag == "--steps"  ? &steps
+                                       : nullptr;
     if (flag == "--rows-per-rank" && value > 0) {
       rows_per_rank.push_back(value);
     } else if (target != nullptr && value > 0) {
@@ -125,14 +125,16 @@ int main(int argc, char** argv) {
       const char* sep = per_shape.empty() ? "" : ",";
       per_shape += std::string(sep) + "\"" + s.name + "\":" + std::to_string(rate);
       by_key += std::string(sep) + "{\"name\":\"" + s.name + "\",\"shape\":\"" + Key(s) +
-                "\",\"calls_per_step\":" + std::to_string(s.calls_per_step) + ",\"gflops\":" + std::to_string(rate) + "}";
+                "\",\"calls_per_step\":" + std::to_string(s.calls_per_step) +
+                ",\"gflops\":" + std::to_string(rate) + "}";
     }
     std::printf(
         "{\"rows_per_rank\":%d,\"hidden\":%d,\"layers\":%d,\"corename\":\"%s\",\"mflop_per_sample\":%.4f,"
         "\"gemm_gflops_weighted\":%.2f,\"roofline_samples_per_sec_per_core\":%.1f,\"sgemm_1024_gflops\":%.2f,"
         "\"gflops_by_shape\":{%s},\"shapes\":[%s]}\n",
-        B, hidden, layers, openblas_get_corename(), flops_per_step / B / 1e6, flops_per_step / seconds_per_step / 1e9,
-        B / seconds_per_step, peak, per_shape.c_str(), by_key.c_str());
+        B, hidden, layers, openblas_get_corename(), flops_per_step / B / 1e6,
+        flops_per_step / seconds_per_step / 1e9, B / seconds_per_step, peak, per_shape.c_str(),
+        by_key.c_str());
   }
   return 0;
 }

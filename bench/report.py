@@ -23,8 +23,8 @@ def lines(raw, name):
 def spread(values, fmt="{:,.0f}"):
     if not values:
         return "n/a"
-    return (fmt.format(statistics.median(values)) + " (" + fmt.format(min(values)) + "-" + fmt.format(max(values)) +
-            f", n {len(values)})")
+    low, high = fmt.format(min(values)), fmt.format(max(values))
+    return f"{fmt.format(statistics.median(values))} ({low}-{high}, n {len(values)})"
 
 
 def paired_ratio(a, b):
@@ -54,9 +54,10 @@ def gemm_table(roof, profile, label):
         flops = 2.0 * dims[0] * dims[1] * dims[2] * s["calls_per_step"]
         m["flops"] += flops
         m["seconds"] += flops / (s["gflops"] * 1e9)
-    rows = [f"In-step GEMMs, {label} (rank 0; CPU = the thread's CPU time, so time other processes had the core "
-            "is left out; wall includes it):",
-            "| shape | GEMM | calls/step | microbench GFLOP/s | in-step GFLOP/s (CPU) | in-step (wall) | in-step/micro |",
+    rows = [f"In-step GEMMs, {label} (rank 0; CPU = the thread's CPU time, so time other processes "
+            "had the core is left out; wall includes it):",
+            "| shape | GEMM | calls/step | microbench GFLOP/s | in-step GFLOP/s (CPU) | in-step (wall) "
+            "| in-step/micro |",
             "|---|---|---|---|---|---|---|"]
     steps = profile["step"]
     tot_flops = tot_cpu = tot_wall = tot_micro = 0.0
@@ -73,11 +74,13 @@ def gemm_table(roof, profile, label):
         rows.append(f"| {g['shape']} | {', '.join(m['names']) if m else '?'} | {g['calls'] / steps:.0f} | "
                     f"{micro_rate:.1f} | {g['gflops_cpu']:.1f} | {g['gflops']:.1f} | "
                     f"{100 * g['gflops_cpu'] / micro_rate:.0f}% |" if micro_rate else
-                    f"| {g['shape']} | ? | {g['calls'] / steps:.0f} | n/a | {g['gflops_cpu']:.1f} | {g['gflops']:.1f} | |")
+                    f"| {g['shape']} | ? | {g['calls'] / steps:.0f} | n/a | {g['gflops_cpu']:.1f} | "
+                    f"{g['gflops']:.1f} | |")
     if tot_cpu > 0:
         rows.append(f"| all | | | {tot_flops / tot_micro / 1e9:.1f} | {tot_flops / tot_cpu / 1e9:.1f} | "
                     f"{tot_flops / tot_wall / 1e9:.1f} | {100 * tot_micro / tot_cpu:.0f}% |")
-        rows.append(f"GEMM time per step: {1000 * tot_cpu / steps:.2f} ms CPU, {1000 * tot_wall / steps:.2f} ms wall; "
+        rows.append(f"GEMM time per step: {1000 * tot_cpu / steps:.2f} ms CPU, "
+                    f"{1000 * tot_wall / steps:.2f} ms wall; "
                     f"at the microbenchmark's rates {1000 * tot_micro / steps:.2f} ms.")
     return "\n".join(rows)
 
@@ -85,7 +88,8 @@ def gemm_table(roof, profile, label):
 def main():
     raw = sys.argv[1]
     roofs = {r["rows_per_rank"]: r for r in lines(raw, "roofline.jsonl")}
-    roof = {1: roofs[128]["roofline_samples_per_sec_per_core"], 2: 2 * roofs[64]["roofline_samples_per_sec_per_core"]}
+    roof_key = "roofline_samples_per_sec_per_core"
+    roof = {1: roofs[128][roof_key], 2: 2 * roofs[64][roof_key]}
     seq = {np: lines(raw, f"seqtrain.np{np}.jsonl") for np in (1, 2)}
     torch = {np: lines(raw, f"pytorch.np{np}.jsonl") for np in (1, 2)}
     dnnl = {b: lines(raw, f"onednn.b{b}.jsonl") for b in (128, 64)}
@@ -93,7 +97,8 @@ def main():
     tps = {np: [f["samples_per_sec"] for f in torch[np]] for np in (1, 2)}
     dps = {b: [d["samples_per_sec_per_core"] for d in dnnl[b]] for b in (128, 64)}
 
-    print(f"OpenBLAS kernels: {roofs[64]['corename']}; sgemm 1024^3: {roofs[64]['sgemm_1024_gflops']:.1f} GFLOP/s")
+    print(f"OpenBLAS kernels: {roofs[64]['corename']}; "
+          f"sgemm 1024^3: {roofs[64]['sgemm_1024_gflops']:.1f} GFLOP/s")
     simd = simd_of(seq[2][0]) if seq[2] else None
     print(f"seqtrain SIMD target: {simd or 'not reported by this build'}")
     if torch[2]:
@@ -114,9 +119,11 @@ def main():
         print(f"| **seqtrain / PyTorch** (per rep) | {fmt_ratio(paired_ratio(sps[1], tps[1]))} | "
               f"{fmt_ratio(paired_ratio(sps[2], tps[2]))} |")
     if dps[128] or dps[64]:
-        print(f"| oneDNN LSTM layer, samples/s per core (batch 128 / 64) | {spread(dps[128])} | {spread(dps[64])} |")
+        print(f"| oneDNN LSTM layer, samples/s per core (batch 128 / 64) | {spread(dps[128])} | "
+              f"{spread(dps[64])} |")
         per_core = {1: sps[1], 2: [v / 2 for v in sps[2]]}
-        print(f"| **seqtrain per core / oneDNN per core** (per rep) | {fmt_ratio(paired_ratio(per_core[1], dps[128]))} | "
+        print("| **seqtrain per core / oneDNN per core** (per rep) | "
+              f"{fmt_ratio(paired_ratio(per_core[1], dps[128]))} | "
               f"{fmt_ratio(paired_ratio(per_core[2], dps[64]))} |")
     rss = {np: max((max(f["peak_rss_mib"]) for f in seq[np]), default=0) for np in (1, 2)}
     print(f"| seqtrain peak RSS per rank, MiB (max) | {rss[1]:.1f} | {rss[2]:.1f} |")
@@ -146,8 +153,10 @@ def main():
 
     sweep = lines(raw, "sweep.jsonl")
     if sweep:
-        print("Sweep, 2 ranks x 1 thread (one run each; GFLOP/s = model GEMM FLOPs per sample x samples/s per core):")
-        print("| hidden | layers | batch/rank | steps | samples/s | GFLOP/s per core | roofline samples/s | % roofline "
+        print("Sweep, 2 ranks x 1 thread (one run each; "
+              "GFLOP/s = model GEMM FLOPs per sample x samples/s per core):")
+        print("| hidden | layers | batch/rank | steps | samples/s | GFLOP/s per core | roofline samples/s "
+              "| % roofline "
               "| in-step GEMM / micro |")
         print("|---|---|---|---|---|---|---|---|---|")
         for s in sweep:

@@ -33,7 +33,8 @@ while [ $# -gt 1 ]; do
     *) echo "bench/run.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
-usage="usage: bench/run.sh [--steps N] [--reps R] [--isa native|avx2] [--no-peers] [--sweep] [--full] MNIST_DIR"
+usage="usage: bench/run.sh [--steps N] [--reps R] [--isa native|avx2] [--no-peers] [--sweep] [--full]"
+usage+=" MNIST_DIR"
 if [ $# -ne 1 ] || [ ! -d "$1" ]; then
   echo "$usage" >&2
   exit 2
@@ -51,8 +52,8 @@ build=${SEQTRAIN_BUILD_DIR:-$root/build}
 python=/usr/bin/python3  # Debian's python3-torch is for this interpreter, not any python3 on PATH
 targets=(seqtrain gemm_roofline)
 if [ $peers = 1 ]; then
-  if ! "$python" -c 'import torch, numpy' 2>/dev/null || ! dpkg-query -W -f='${Status}' libdnnl-dev 2>/dev/null |
-      grep -q "install ok installed"; then
+  if ! "$python" -c 'import torch, numpy' 2>/dev/null ||
+      ! dpkg-query -W -f='${Status}' libdnnl-dev 2>/dev/null | grep -q "install ok installed"; then
     "$root/tools/install_bench_deps.sh"
   fi
   cmake -S "$root" -B "$build" >/dev/null  # finds oneDNN if it was just installed
@@ -85,29 +86,37 @@ EOF
 seqtrain() {  # seqtrain NP OUT [flags...]
   local np=$1 out=$2
   shift 2
-  mpirun -np "$np" "$build/seqtrain" train --data-dir "$mini" --display-step 1000000 --metrics "$out" "$@" >/dev/null
+  mpirun -np "$np" "$build/seqtrain" train --data-dir "$mini" --display-step 1000000 --metrics "$out" "$@" \
+    >/dev/null
 }
 pytorch() {  # pytorch NP OUT STEPS
-  (cd "$raw" && torchrun --standalone --nproc_per_node="$1" --redirects 2 --tee 2 "$root/bench/peers/pytorch_ddp.py" \
-    --data-dir "$data" --steps "$3" --warmup 20 2>"$raw/torchrun.err") | grep -o '{"peer".*' >>"$2" ||
+  (cd "$raw" && torchrun --standalone --nproc_per_node="$1" --redirects 2 --tee 2 \
+    "$root/bench/peers/pytorch_ddp.py" --data-dir "$data" --steps "$3" --warmup 20 2>"$raw/torchrun.err") |
+    grep -o '{"peer".*' >>"$2" ||
     { echo "bench/run.sh: the PyTorch peer failed:" >&2; tail -5 "$raw/torchrun.err" >&2; exit 1; }
 }
 roofline_json() { "$build/bench/gemm_roofline" "$@"; }
 
 {
   echo "# seqtrain benchmark $stamp"
-  echo "host: $(hostname), $(getconf _NPROCESSORS_ONLN) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+  cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+  echo "host: $(hostname), $(getconf _NPROCESSORS_ONLN) cores, $cpu;" \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
   echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (uncommitted changes)')"
   echo "command: bench/run.sh ${args[*]}"
-  echo "isa: --isa $isa; CPU has AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no); AVX2: $(grep -q avx2 /proc/cpuinfo && echo yes || echo no)"
-  echo "env: SEQTRAIN_SIMD=${SEQTRAIN_SIMD:-} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-} ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-} ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-}"
+  has() { grep -q "$1" /proc/cpuinfo && echo yes || echo no; }
+  echo "isa: --isa $isa; CPU has AVX-512: $(has avx512f); AVX2: $(has avx2)"
+  echo "env: SEQTRAIN_SIMD=${SEQTRAIN_SIMD:-} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}" \
+    "ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-} ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-}"
   echo
   echo "## (a) sgemm roofline (1 thread, the model's GEMM shapes)"
   roofline_json --rows-per-rank 128 --rows-per-rank 64 | tee "$raw/roofline.jsonl" | cut -c1-240
   t0=$(date +%s.%N); mpirun -np 2 true; t1=$(date +%s.%N)
   echo "mpirun start+teardown of a no-op (np 2): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
   echo
-  echo "## (b) $reps repetitions interleaved: seqtrain $steps steps (1 and 2 ranks)$([ $peers = 1 ] && echo ", PyTorch DDP $((steps / 2)) timed steps (1x1, 2x1), oneDNN (batch 128, 64)")"
+  peer_note=$([ $peers = 0 ] ||
+    echo ", PyTorch DDP $((steps / 2)) timed steps (1x1, 2x1), oneDNN (batch 128, 64)")
+  echo "## (b) $reps repetitions interleaved: seqtrain $steps steps (1 and 2 ranks)$peer_note"
   for r in $(seq "$reps"); do
     for np in 1 2; do
       seqtrain "$np" "$raw/last.json" --max-steps "$steps"
@@ -128,7 +137,8 @@ roofline_json() { "$build/bench/gemm_roofline" "$@"; }
     echo "## sweep: 2 ranks, hidden x layers x per-rank batch, one run each"
     for hidden in 64 128 256 512; do
       for layers in 1 2; do
-        roofline_json --hidden "$hidden" --layers "$layers" --rows-per-rank 64 --rows-per-rank 128 >"$raw/roof.json"
+        roofline_json --hidden "$hidden" --layers "$layers" --rows-per-rank 64 --rows-per-rank 128 \
+          >"$raw/roof.json"
         for b in 64 128; do
           roof=$(grep "\"rows_per_rank\":$b," "$raw/roof.json")
           # About 3 s of training at the roofline rate, within 10..steps.
@@ -136,7 +146,8 @@ roofline_json() { "$build/bench/gemm_roofline" "$@"; }
 print(max(10, min($steps, int(3 * 2 * r['roofline_samples_per_sec_per_core'] / (2 * $b)))))" "$roof")
           SEQTRAIN_GEMM_PROFILE=1 seqtrain 2 "$raw/last.json" --max-steps "$n" --hidden-size "$hidden" \
             --set model.num_layers="$layers" --batch-size $((2 * b))
-          echo "{\"hidden\":$hidden,\"layers\":$layers,\"rows_per_rank\":$b,\"steps\":$n,\"roofline\":$roof,\"final\":$(tail -n 1 "$raw/last.json")}" >>"$raw/sweep.jsonl"
+          echo "{\"hidden\":$hidden,\"layers\":$layers,\"rows_per_rank\":$b,\"steps\":$n," \
+            "\"roofline\":$roof,\"final\":$(tail -n 1 "$raw/last.json")}" >>"$raw/sweep.jsonl"
           echo "hidden $hidden, $layers layer(s), batch $b per rank: done"
         done
       done

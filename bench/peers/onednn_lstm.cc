@@ -11,13 +11,12 @@
 // usage: onednn_lstm [--batch B] [--hidden H] [--layers L] [--steps T] [--inputs I] [--seconds S]
 // Prints one JSON line: samples/s per core (the median over 5 timings of S/5 seconds each), the
 // implementation oneDNN chose and the ISA it was allowed (ONEDNN_MAX_CPU_ISA caps it).
-#include <dnnl.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dnnl.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -46,8 +45,8 @@ struct Layer {
   dnnl::lstm_backward::primitive_desc bwd_pd;
   dnnl::lstm_forward fwd;
   dnnl::lstm_backward bwd;
-  memory user_wx, user_wh, bias, dst, workspace;     // user layouts (ldigo, ldgo, tnc)
-  memory fwd_wx, fwd_wh, bwd_wx, bwd_wh;             // the primitives' layouts
+  memory user_wx, user_wh, bias, dst, workspace;  // user layouts (ldigo, ldgo, tnc)
+  memory fwd_wx, fwd_wh, bwd_wx, bwd_wh;          // the primitives' layouts
   memory diff_wx, diff_wh, diff_bias, diff_src, diff_dst;
   dnnl::reorder to_fwd_wx, to_fwd_wh, to_bwd_wx, to_bwd_wh;
 };
@@ -59,13 +58,15 @@ Layer MakeLayer(const dnnl::engine& eng, int steps, int batch, int in, int hidde
                      b_dims = {1, 1, 4, hidden};
   const memory::desc none;  // h_0 = c_0 = 0, final states not needed
   const auto src = Desc(src_dims, tag::tnc), dst = Desc(dst_dims, tag::tnc);
-  const auto wx_any = Desc(wx_dims, tag::any), wh_any = Desc(wh_dims, tag::any), bias = Desc(b_dims, tag::ldgo);
-  dnnl::lstm_forward::desc fwd_desc(dnnl::prop_kind::forward_training, dnnl::rnn_direction::unidirectional_left2right,
-                                    src, none, none, wx_any, wh_any, bias, dst, none, none);
+  const auto wx_any = Desc(wx_dims, tag::any), wh_any = Desc(wh_dims, tag::any),
+             bias = Desc(b_dims, tag::ldgo);
+  dnnl::lstm_forward::desc fwd_desc(dnnl::prop_kind::forward_training,
+                                    dnnl::rnn_direction::unidirectional_left2right, src, none, none, wx_any,
+                                    wh_any, bias, dst, none, none);
   l.fwd_pd = dnnl::lstm_forward::primitive_desc(fwd_desc, eng);
-  dnnl::lstm_backward::desc bwd_desc(dnnl::prop_kind::backward, dnnl::rnn_direction::unidirectional_left2right,
-                                     src, none, none, wx_any, wh_any, bias, dst, none, none, src, none, none,
-                                     wx_any, wh_any, bias, dst, none, none);
+  dnnl::lstm_backward::desc bwd_desc(
+      dnnl::prop_kind::backward, dnnl::rnn_direction::unidirectional_left2right, src, none, none, wx_any,
+      wh_any, bias, dst, none, none, src, none, none, wx_any, wh_any, bias, dst, none, none);
   l.bwd_pd = dnnl::lstm_backward::primitive_desc(bwd_desc, eng, l.fwd_pd);
   l.fwd = dnnl::lstm_forward(l.fwd_pd);
   l.bwd = dnnl::lstm_backward(l.bwd_pd);
@@ -109,12 +110,18 @@ int main(int argc, char** argv) {
       return 2;
     }
     const double v = std::atof(argv[i + 1]);
-    if (flag == "--batch") batch = static_cast<int>(v);
-    else if (flag == "--hidden") hidden = static_cast<int>(v);
-    else if (flag == "--layers") layers = static_cast<int>(v);
-    else if (flag == "--steps") steps = static_cast<int>(v);
-    else if (flag == "--inputs") inputs = static_cast<int>(v);
-    else if (flag == "--seconds") seconds = v;
+    if (flag == "--batch")
+      batch = static_cast<int>(v);
+    else if (flag == "--hidden")
+      hidden = static_cast<int>(v);
+    else if (flag == "--layers")
+      layers = static_cast<int>(v);
+    else if (flag == "--steps")
+      steps = static_cast<int>(v);
+    else if (flag == "--inputs")
+      inputs = static_cast<int>(v);
+    else if (flag == "--seconds")
+      seconds = v;
     else {
       std::fprintf(stderr, "onednn_lstm: error: unknown flag %s\n", flag.c_str());
       return 2;
@@ -129,7 +136,8 @@ int main(int argc, char** argv) {
     dnnl::stream stream(eng);
     std::mt19937 gen(1);
     std::vector<Layer> net;
-    for (int l = 0; l < layers; ++l) net.push_back(MakeLayer(eng, steps, batch, l == 0 ? inputs : hidden, hidden, gen));
+    for (int l = 0; l < layers; ++l)
+      net.push_back(MakeLayer(eng, steps, batch, l == 0 ? inputs : hidden, hidden, gen));
     memory x(Desc({steps, batch, inputs}, tag::tnc), eng);
     Fill(x, gen, 1.0f);
 
@@ -139,9 +147,12 @@ int main(int argc, char** argv) {
         n.to_fwd_wx.execute(stream, n.user_wx, n.fwd_wx);
         n.to_fwd_wh.execute(stream, n.user_wh, n.fwd_wh);
         const memory& src = l == 0 ? x : net[l - 1].dst;
-        n.fwd.execute(stream, {{DNNL_ARG_SRC_LAYER, src}, {DNNL_ARG_WEIGHTS_LAYER, n.fwd_wx},
-                               {DNNL_ARG_WEIGHTS_ITER, n.fwd_wh}, {DNNL_ARG_BIAS, n.bias},
-                               {DNNL_ARG_DST_LAYER, n.dst}, {DNNL_ARG_WORKSPACE, n.workspace}});
+        n.fwd.execute(stream, {{DNNL_ARG_SRC_LAYER, src},
+                               {DNNL_ARG_WEIGHTS_LAYER, n.fwd_wx},
+                               {DNNL_ARG_WEIGHTS_ITER, n.fwd_wh},
+                               {DNNL_ARG_BIAS, n.bias},
+                               {DNNL_ARG_DST_LAYER, n.dst},
+                               {DNNL_ARG_WORKSPACE, n.workspace}});
       }
       for (size_t l = net.size(); l-- > 0;) {
         Layer& n = net[l];
@@ -153,11 +164,16 @@ int main(int argc, char** argv) {
         const memory& src = l == 0 ? x : net[l - 1].dst;
         // The layer above's diff_src is this layer's diff_dst.
         const memory& diff_dst = l + 1 == net.size() ? n.diff_dst : net[l + 1].diff_src;
-        n.bwd.execute(stream, {{DNNL_ARG_SRC_LAYER, src}, {DNNL_ARG_WEIGHTS_LAYER, n.bwd_wx},
-                               {DNNL_ARG_WEIGHTS_ITER, n.bwd_wh}, {DNNL_ARG_BIAS, n.bias},
-                               {DNNL_ARG_DST_LAYER, n.dst}, {DNNL_ARG_WORKSPACE, n.workspace},
-                               {DNNL_ARG_DIFF_DST_LAYER, diff_dst}, {DNNL_ARG_DIFF_SRC_LAYER, n.diff_src},
-                               {DNNL_ARG_DIFF_WEIGHTS_LAYER, n.diff_wx}, {DNNL_ARG_DIFF_WEIGHTS_ITER, n.diff_wh},
+        n.bwd.execute(stream, {{DNNL_ARG_SRC_LAYER, src},
+                               {DNNL_ARG_WEIGHTS_LAYER, n.bwd_wx},
+                               {DNNL_ARG_WEIGHTS_ITER, n.bwd_wh},
+                               {DNNL_ARG_BIAS, n.bias},
+                               {DNNL_ARG_DST_LAYER, n.dst},
+                               {DNNL_ARG_WORKSPACE, n.workspace},
+                               {DNNL_ARG_DIFF_DST_LAYER, diff_dst},
+                               {DNNL_ARG_DIFF_SRC_LAYER, n.diff_src},
+                               {DNNL_ARG_DIFF_WEIGHTS_LAYER, n.diff_wx},
+                               {DNNL_ARG_DIFF_WEIGHTS_ITER, n.diff_wh},
                                {DNNL_ARG_DIFF_BIAS, n.diff_bias}});
       }
       stream.wait();
@@ -178,7 +194,8 @@ int main(int argc, char** argv) {
     std::sort(rates.begin(), rates.end());
     // Forward 2*T*B*4H*(I+H) per layer; backward twice that (dW and d input/h).
     double flops = 0;
-    for (int l = 0; l < layers; ++l) flops += 6.0 * steps * batch * 4.0 * hidden * ((l == 0 ? inputs : hidden) + hidden);
+    for (int l = 0; l < layers; ++l)
+      flops += 6.0 * steps * batch * 4.0 * hidden * ((l == 0 ? inputs : hidden) + hidden);
     const char* isa = std::getenv("ONEDNN_MAX_CPU_ISA");
     std::printf(
         "{\"peer\":\"onednn_lstm\",\"dnnl\":\"%d.%d.%d\",\"impl_fwd\":\"%s\",\"impl_bwd\":\"%s\","
@@ -188,7 +205,8 @@ int main(int argc, char** argv) {
         net[0].bwd_pd.impl_info_str(), isa ? isa : "default", batch, hidden, layers, steps, inputs, rates[2],
         rates[0], rates[4], rates[2] / batch * flops / 1e9);
   } catch (const dnnl::error& e) {
-    std::fprintf(stderr, "onednn_lstm: error: oneDNN: %s (status %d)\n", e.what(), static_cast<int>(e.status));
+    std::fprintf(stderr, "onednn_lstm: error: oneDNN: %s (status %d)\n", e.what(),
+                 static_cast<int>(e.status));
     return 1;
   }
   return 0;

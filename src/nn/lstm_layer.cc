@@ -19,7 +19,9 @@ void Transpose(const T* in, int rows, int cols, T* out) {
     for (int c0 = 0; c0 < cols; c0 += kTile) {
       const int r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
       for (int r = r0; r < r1; ++r) {
-        for (int c = c0; c < c1; ++c) out[static_cast<size_t>(c) * rows + r] = in[static_cast<size_t>(r) * cols + c];
+        for (int c = c0; c < c1; ++c) {
+          out[static_cast<size_t>(c) * rows + r] = in[static_cast<size_t>(r) * cols + c];
+        }
       }
     }
   }

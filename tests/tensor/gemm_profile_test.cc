@@ -28,7 +28,8 @@ TEST(GemmProfile, GemmCallsAreCountedByShapeAndStillComputeTheProduct) {
   // C (2,3) = A (2,4) B^T with B (3,4).
   const std::vector<float> a = {1, 2, 3, 4, 5, 6, 7, 8}, b = {1, 0, 0, 1, 0, 1, 0, 0, 2, 2, 2, 2};
   std::vector<float> c(6, 0.0f);
-  for (int rep = 0; rep < 3; ++rep) Gemm(false, true, 2, 3, 4, 1.0f, a.data(), 4, b.data(), 4, 0.0f, c.data(), 3);
+  for (int rep = 0; rep < 3; ++rep)
+    Gemm(false, true, 2, 3, 4, 1.0f, a.data(), 4, b.data(), 4, 0.0f, c.data(), 3);
   const std::vector<float> want = {5, 2, 20, 13, 6, 52};
   EXPECT_EQ(c, want);
   std::vector<double> ad(16, 1.0), cd(16, 0.0);
