@@ -8,7 +8,9 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "dist/agreement.h"
 #include "dist/communicator.h"
+#include "simd/simd_target.h"
 
 int main(int argc, char** argv) {
   using namespace seqtrain;
@@ -20,6 +22,10 @@ int main(int argc, char** argv) {
     const app::CliRequest request =
         app::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
     dist::Communicator comm(MPI_COMM_WORLD);
+    // Before any kernel runs; a node that lacks the forced target stops every rank.
+    if (request.command != app::CliRequest::Command::kHelp) {
+      dist::RunAgreed(comm, [] { simd::SelectTargetFromEnvironment(); });
+    }
     switch (request.command) {
       case app::CliRequest::Command::kHelp:
         if (rank == 0) std::printf("%s", request.help_text.c_str());

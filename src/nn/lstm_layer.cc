@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nn/lstm_kernels.h"
+#include "simd/array_kernels.h"
 #include "tensor/blas.h"
 #include "util/phase_timer.h"
 
@@ -77,13 +78,8 @@ void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* d
     {
       ScopedPhase timer(Phase::kGateMath);
       // dh_ holds the part arriving through the recurrence; add what flows into h_t from above.
-      if (dh_seq) {
-        const T* add = dh_seq + t * step_hidden;
-        for (size_t k = 0; k < step_hidden; ++k) dh_[k] += add[k];
-      }
-      if (t == steps - 1 && dh_last) {
-        for (size_t k = 0; k < step_hidden; ++k) dh_[k] += dh_last[k];
-      }
+      if (dh_seq) simd::AddTo(dh_.data(), dh_seq + t * step_hidden, step_hidden);
+      if (t == steps - 1 && dh_last) simd::AddTo(dh_.data(), dh_last, step_hidden);
       LstmGatesBackward(gates, c_prev, tanh_cell_.data() + t * step_hidden, dh_.data(), dc_.data(), dgates,
                         batch, H);
     }
@@ -105,11 +101,7 @@ void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* d
   } else {
     std::fill(grads.w_h, grads.w_h + static_cast<size_t>(H) * G, T(0));
   }
-  std::fill(grads.b, grads.b + G, T(0));
-  for (size_t r = 0; r < rows; ++r) {
-    const T* d = dgates_.data() + r * G;
-    for (int j = 0; j < G; ++j) grads.b[j] += d[j];
-  }
+  simd::SumRows(dgates_.data(), rows, static_cast<size_t>(G), grads.b);
   if (dx) Gemm(false, true, all_rows, I, G, T(1), dgates_.data(), G, w.w_x, G, T(0), dx, I);
 }
 
