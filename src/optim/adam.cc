@@ -41,6 +41,9 @@ struct AdamArrays {
 };
 
 // Whole vectors from i, then the rest one lane at a time with the same operations.
+// Only correctly rounded multiplies, adds, divides and square roots, no FMA (and
+// the file is built with -ffp-contract=off): every target computes the same bits,
+// so the replicas of a job that spans AVX2 and AVX-512 nodes stay identical.
 template <class D>
 void UpdateFrom(D d, const AdamArrays& a, const AdamScalars& k, size_t& i, size_t n) {
   const auto grad_scale = hn::Set(d, k.grad_scale), beta1 = hn::Set(d, k.beta1);
@@ -50,9 +53,9 @@ void UpdateFrom(D d, const AdamArrays& a, const AdamScalars& k, size_t& i, size_
   const auto keep = hn::Set(d, k.keep);
   for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
     const auto g = hn::Mul(hn::LoadU(d, a.grads + i), grad_scale);
-    const auto m = hn::MulAdd(beta1, hn::LoadU(d, a.m + i), hn::Mul(one_minus_beta1, g));
-    const auto v = hn::MulAdd(beta2, hn::LoadU(d, a.v + i), hn::Mul(hn::Mul(one_minus_beta2, g), g));
-    const auto denominator = hn::MulAdd(hn::Sqrt(v), inv_sqrt_bias2, epsilon);
+    const auto m = hn::Add(hn::Mul(beta1, hn::LoadU(d, a.m + i)), hn::Mul(one_minus_beta1, g));
+    const auto v = hn::Add(hn::Mul(beta2, hn::LoadU(d, a.v + i)), hn::Mul(hn::Mul(one_minus_beta2, g), g));
+    const auto denominator = hn::Add(hn::Mul(hn::Sqrt(v), inv_sqrt_bias2), epsilon);
     // Decay applies to the old parameter (AdamW); times exactly 1 it changes nothing.
     const auto decayed = hn::Mul(hn::LoadU(d, a.params + i), keep);
     hn::StoreU(m, d, a.m + i);

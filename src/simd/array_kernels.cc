@@ -47,29 +47,28 @@ void ScaleImpl(float* HWY_RESTRICT x, size_t n, float factor) {
   ScaleFrom(hn::CappedTag<float, 1>(), x, factor, i, n);
 }
 
-// Float lanes widened to double; two accumulators hide the FMA latency.
-template <class DD>
-double SumOfSquaresFrom(DD dd, const float* HWY_RESTRICT x, size_t& i, size_t n) {
-  const hn::Rebind<float, DD> df;
-  const size_t lanes = hn::Lanes(dd);
-  auto acc0 = hn::Zero(dd), acc1 = hn::Zero(dd);
-  for (; i + 2 * lanes <= n; i += 2 * lanes) {
-    const auto v0 = hn::PromoteTo(dd, hn::LoadU(df, x + i));
-    const auto v1 = hn::PromoteTo(dd, hn::LoadU(df, x + i + lanes));
-    acc0 = hn::MulAdd(v0, v0, acc0);
-    acc1 = hn::MulAdd(v1, v1, acc1);
-  }
-  for (; i + lanes <= n; i += lanes) {
-    const auto v = hn::PromoteTo(dd, hn::LoadU(df, x + i));
-    acc0 = hn::MulAdd(v, v, acc0);
-  }
-  return hn::GetLane(hn::SumOfLanes(dd, hn::Add(acc0, acc1)));
-}
+// 16 partial sums, element i in partial i % 16, added up in a fixed order at the
+// end: the same bits on every target whatever its vector width (a float squared
+// is exact in double, so there is no FMA to differ by). The clip norm it feeds
+// scales the replicated gradient, which must not depend on the node.
+constexpr size_t kPartials = 16;
 
 double SumOfSquaresImpl(const float* HWY_RESTRICT x, size_t n) {
+  const hn::CappedTag<double, kPartials> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const size_t lanes = hn::Lanes(dd);
+  HWY_ALIGN double partial[kPartials] = {};
   size_t i = 0;
-  const double main = SumOfSquaresFrom(hn::ScalableTag<double>(), x, i, n);
-  return main + SumOfSquaresFrom(hn::CappedTag<double, 1>(), x, i, n);
+  for (; i + kPartials <= n; i += kPartials) {
+    for (size_t k = 0; k < kPartials; k += lanes) {
+      const auto v = hn::PromoteTo(dd, hn::LoadU(df, x + i + k));
+      hn::Store(hn::Add(hn::Load(dd, partial + k), hn::Mul(v, v)), dd, partial + k);
+    }
+  }
+  for (size_t k = 0; i + k < n; ++k) partial[k] += double{x[i + k]} * x[i + k];
+  double sum = 0;
+  for (double p : partial) sum += p;
+  return sum;
 }
 
 // NaN and +-Inf are the floats whose exponent bits are all ones.

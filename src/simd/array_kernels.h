@@ -20,7 +20,7 @@ void SumRows(const double* m, size_t rows, size_t cols, double* out);
 // x[i] *= factor.
 void Scale(float* x, size_t n, float factor);
 
-// Sum of x[i]^2, accumulated in double.
+// Sum of x[i]^2, accumulated in double; the same bits on every target.
 double SumOfSquares(const float* x, size_t n);
 
 // False when any of x[0..n) is NaN or +-Inf.

@@ -137,5 +137,28 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
   });
 }
 
+// The replicas of a job that spans AVX2 and AVX-512 nodes must stay identical:
+// every target makes the same update, bit for bit.
+TEST(Adam, EveryTargetGivesTheSameBits) {
+  const size_t n = 1000 + 13;
+  AdamConfig config;
+  config.weight_decay = 0.01;
+  std::vector<std::vector<float>> results;
+  seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
+    Rng rng(9);
+    std::vector<float> params(n), grads(n);
+    for (float& p : params) p = static_cast<float>(rng.Uniform(-1, 1));
+    Adam adam(n, config);
+    for (int t = 0; t < 50; ++t) {
+      for (float& g : grads) g = static_cast<float>(rng.Uniform(-3, 3));
+      adam.Step(params.data(), grads.data(), 0.125f);
+    }
+    params.insert(params.end(), adam.first_moment().begin(), adam.first_moment().end());
+    params.insert(params.end(), adam.second_moment().begin(), adam.second_moment().end());
+    results.push_back(params);
+  });
+  for (size_t t = 1; t < results.size(); ++t) EXPECT_EQ(results[t], results[0]) << "target " << t;
+}
+
 }  // namespace
 }  // namespace seqtrain::optim

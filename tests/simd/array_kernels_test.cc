@@ -96,5 +96,15 @@ TEST(SumOfSquares, MatchesDoubleAndScaleMatchesThePlainLoop) {
   });
 }
 
+// The clip norm scales the replicated gradient: it must not depend on the node's target.
+TEST(SumOfSquares, EveryTargetGivesTheSameBits) {
+  for (size_t n : {5, 16, 47, 100003}) {
+    const std::vector<float> x = RandomFloats(n, n, 1e3);
+    std::vector<double> sums;
+    ForEachSimdTarget([&](const Target&) { sums.push_back(SumOfSquares(x.data(), n)); });
+    for (double s : sums) ASSERT_EQ(s, sums[0]) << n;
+  }
+}
+
 }  // namespace
 }  // namespace seqtrain::simd
