@@ -28,6 +28,11 @@ HWY_EXPORT(DispatchedTarget);
 
 namespace {
 
+std::string Lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
 std::string NameOf(int64_t bits) {
   switch (bits) {
     case HWY_AVX3: return "avx512";
@@ -37,9 +42,7 @@ std::string NameOf(int64_t bits) {
     case HWY_EMU128: return "scalar";
     default: break;
   }
-  std::string name = hwy::TargetName(bits);
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
+  return Lowercase(hwy::TargetName(bits));
 }
 
 std::string Join(const std::vector<Target>& targets) {
@@ -81,8 +84,7 @@ std::vector<Target> SupportedTargets() { return Runnable(CpuTargets()); }
 
 Target ResolveTarget(const std::string& requested, int64_t cpu_targets) {
   const std::vector<Target> runnable = Runnable(cpu_targets);
-  std::string want;
-  for (char c : requested) want += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string want = Lowercase(requested);
   if (want.empty() || want == "auto") return runnable.front();
   for (const Target& t : runnable) {
     if (t.name == want) return t;
@@ -111,7 +113,8 @@ Target SelectTargetFromEnvironment() {
   const std::string requested = env ? env : "";
   const Target target = ResolveTarget(requested, CpuTargets());
   UseTarget(target);
-  forced_by_environment = requested.empty() || requested == "auto" ? "" : requested;
+  const std::string want = Lowercase(requested);
+  forced_by_environment = want.empty() || want == "auto" ? "" : requested;
   return target;
 }
 

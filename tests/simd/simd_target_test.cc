@@ -80,6 +80,9 @@ TEST(SimdTarget, EnvironmentChoiceReachesTheKernels) {
               0u)
         << TargetSummary();
   }
+  ASSERT_EQ(setenv("SEQTRAIN_SIMD", "Auto", 1), 0);
+  EXPECT_EQ(SelectTargetFromEnvironment().name, SupportedTargets().front().name);
+  EXPECT_EQ(TargetSummary().rfind("SIMD kernels: " + ActiveTargetName() + " (best of this CPU's ", 0), 0u);
   ASSERT_EQ(unsetenv("SEQTRAIN_SIMD"), 0);
   EXPECT_EQ(SelectTargetFromEnvironment().name, SupportedTargets().front().name);
   EXPECT_EQ(ActiveTargetName(), SupportedTargets().front().name);
