@@ -43,15 +43,15 @@ struct Buffers {
   void Step() {
     const size_t step = static_cast<size_t>(B) * H;
     for (int t = 0; t < T; ++t) {
-      seqtrain::nn::LstmGatesForward(gates.data() + t * 4 * step, t > 0 ? cell.data() + (t - 1) * step : nullptr,
-                                     cell.data() + t * step, tanh_cell.data() + t * step, hidden.data() + t * step,
-                                     B, H);
+      seqtrain::nn::LstmGatesForward(gates.data() + t * 4 * step,
+                                     t > 0 ? cell.data() + (t - 1) * step : nullptr, cell.data() + t * step,
+                                     tanh_cell.data() + t * step, hidden.data() + t * step, B, H);
     }
     std::fill(dc.begin(), dc.end(), 0.0f);
     for (int t = T - 1; t >= 0; --t) {
-      seqtrain::nn::LstmGatesBackward(gates.data() + t * 4 * step, t > 0 ? cell.data() + (t - 1) * step : nullptr,
-                                      tanh_cell.data() + t * step, dh.data(), dc.data(), dgates.data() + t * 4 * step,
-                                      B, H);
+      seqtrain::nn::LstmGatesBackward(
+          gates.data() + t * 4 * step, t > 0 ? cell.data() + (t - 1) * step : nullptr,
+          tanh_cell.data() + t * step, dh.data(), dc.data(), dgates.data() + t * 4 * step, B, H);
     }
   }
 };
@@ -94,10 +94,11 @@ int main(int argc, char** argv) {
     std::vector<double>& m = micros[k];
     std::sort(m.begin(), m.end());
     const double median = m[m.size() / 2];
-    std::printf("{\"target\":\"%s\",\"batch\":%d,\"hidden\":%d,\"steps\":%d,\"us_per_step_fwd_bwd\":%.1f,"
-                "\"us_min\":%.1f,\"ns_per_kernel_call\":%.0f,\"speedup_vs_scalar\":%.2f}\n",
-                targets[k].name.c_str(), B, H, T, median, m.front(), 1e3 * median / (2 * T),
-                micros.back()[micros.back().size() / 2] / median);
+    std::printf(
+        "{\"target\":\"%s\",\"batch\":%d,\"hidden\":%d,\"steps\":%d,\"us_per_step_fwd_bwd\":%.1f,"
+        "\"us_min\":%.1f,\"ns_per_kernel_call\":%.0f,\"speedup_vs_scalar\":%.2f}\n",
+        targets[k].name.c_str(), B, H, T, median, m.front(), 1e3 * median / (2 * T),
+        micros.back()[micros.back().size() / 2] / median);
   }
   return 0;
 }

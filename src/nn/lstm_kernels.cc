@@ -16,7 +16,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // exp(x) for x <= 0 (all the gates need) as 2^n * (1 + q(r)), with r = x - n ln2
 // in [-ln2/2, ln2/2] and q(r) = p(r) - 1, p the degree-7 Taylor polynomial
-// (relative error < 4e-9 before rounding). Returns scale = 2^n and q, so that
+// (relative error < 8e-9 before rounding). Returns scale = 2^n and q, so that
 // callers get exp(x) = scale * (1 + q) and expm1(x) = scale * q + (scale - 1)
 // without cancellation near 0.
 template <class D, class V = hn::Vec<D>>
@@ -104,7 +104,7 @@ void TanhImpl(const float* x, float* y, size_t n) {
 }
 
 struct ForwardRow {
-  float* HWY_RESTRICT gi;  // the row's i gates; f, g, o follow at +H, +2H, +3H
+  float* HWY_RESTRICT gi;            // the row's i gates; f, g, o follow at +H, +2H, +3H
   const float* HWY_RESTRICT c_prev;  // null at the first step
   float* HWY_RESTRICT c;
   float* HWY_RESTRICT tanh_c;
@@ -138,8 +138,8 @@ void GatesForwardImpl(float* gates, const float* c_prev, float* c, float* tanh_c
                       int hidden) {
   const size_t H = static_cast<size_t>(hidden);
   for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
-    const ForwardRow row{gates + b * 4 * H, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H,
-                         h + b * H, H};
+    const ForwardRow row{
+        gates + b * 4 * H, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H, h + b * H, H};
     size_t j = 0;
     GatesForwardFrom(hn::ScalableTag<float>(), row, j);
     GatesForwardFrom(hn::CappedTag<float, 1>(), row, j);
@@ -147,7 +147,7 @@ void GatesForwardImpl(float* gates, const float* c_prev, float* c, float* tanh_c
 }
 
 struct BackwardRow {
-  const float* HWY_RESTRICT gi;  // i, f, g, o after their nonlinearities at +0, +H, +2H, +3H
+  const float* HWY_RESTRICT gi;      // i, f, g, o after their nonlinearities at +0, +H, +2H, +3H
   const float* HWY_RESTRICT c_prev;  // null at the first step
   const float* HWY_RESTRICT tanh_c;
   const float* HWY_RESTRICT dh;
@@ -170,18 +170,24 @@ void GatesBackwardFrom(D d, const BackwardRow& row, size_t& j) {
     hn::StoreU(hn::Mul(hn::Mul(dcell, i), OneMinusSquare(d, g)), d, pd + 2 * H);
     hn::StoreU(hn::Mul(hn::Mul(dh, t), hn::Mul(o, hn::Sub(one, o))), d, pd + 3 * H);
     hn::StoreU(hn::Mul(dcell, f), d, row.dc + j);
-    const auto df = row.c_prev ? hn::Mul(hn::Mul(dcell, hn::LoadU(d, row.c_prev + j)), hn::Mul(f, hn::Sub(one, f)))
-                               : hn::Zero(d);
+    const auto df = row.c_prev
+                        ? hn::Mul(hn::Mul(dcell, hn::LoadU(d, row.c_prev + j)), hn::Mul(f, hn::Sub(one, f)))
+                        : hn::Zero(d);
     hn::StoreU(df, d, pd + H);
   }
 }
 
-void GatesBackwardImpl(const float* gates, const float* c_prev, const float* tanh_c, const float* dh, float* dc,
-                       float* dgates, int batch, int hidden) {
+void GatesBackwardImpl(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
+                       float* dc, float* dgates, int batch, int hidden) {
   const size_t H = static_cast<size_t>(hidden);
   for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
-    const BackwardRow row{gates + b * 4 * H, c_prev ? c_prev + b * H : nullptr, tanh_c + b * H, dh + b * H,
-                          dc + b * H, dgates + b * 4 * H, H};
+    const BackwardRow row{gates + b * 4 * H,
+                          c_prev ? c_prev + b * H : nullptr,
+                          tanh_c + b * H,
+                          dh + b * H,
+                          dc + b * H,
+                          dgates + b * 4 * H,
+                          H};
     size_t j = 0;
     GatesBackwardFrom(hn::ScalableTag<float>(), row, j);
     GatesBackwardFrom(hn::CappedTag<float, 1>(), row, j);
@@ -204,15 +210,17 @@ void FastSigmoid(const float* x, float* y, int n) {
   HWY_DYNAMIC_DISPATCH(SigmoidImpl)(x, y, static_cast<size_t>(n));
 }
 
-void FastTanh(const float* x, float* y, int n) { HWY_DYNAMIC_DISPATCH(TanhImpl)(x, y, static_cast<size_t>(n)); }
+void FastTanh(const float* x, float* y, int n) {
+  HWY_DYNAMIC_DISPATCH(TanhImpl)(x, y, static_cast<size_t>(n));
+}
 
 void LstmGatesForward(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
                       int hidden) {
   HWY_DYNAMIC_DISPATCH(GatesForwardImpl)(gates, c_prev, c, tanh_c, h, batch, hidden);
 }
 
-void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c, const float* dh, float* dc,
-                       float* dgates, int batch, int hidden) {
+void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
+                       float* dc, float* dgates, int batch, int hidden) {
   HWY_DYNAMIC_DISPATCH(GatesBackwardImpl)(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
 }
 

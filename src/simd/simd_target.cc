@@ -96,7 +96,8 @@ Target ResolveTarget(const std::string& requested, int64_t cpu_targets) {
     }
   }
   for (const char* x86 : {"avx512", "avx2", "sse4"}) {
-    if (want == x86) throw Error(what + "not built for this architecture (available: " + Join(runnable) + ")");
+    if (want == x86)
+      throw Error(what + "not built for this architecture (available: " + Join(runnable) + ")");
   }
   throw Error(what + "unknown SIMD target (use one of: auto, " + Join(CompiledTargets()) + ")");
 }
@@ -121,8 +122,9 @@ Target SelectTargetFromEnvironment() {
 std::string ActiveTargetName() { return NameOf(HWY_DYNAMIC_DISPATCH(DispatchedTarget)()); }
 
 std::string TargetSummary() {
-  const std::string how = forced_by_environment.empty() ? "best of this CPU's "
-                                                         : "SEQTRAIN_SIMD=" + forced_by_environment + "; this CPU: ";
+  const std::string how = forced_by_environment.empty()
+                              ? "best of this CPU's "
+                              : "SEQTRAIN_SIMD=" + forced_by_environment + "; this CPU: ";
   return "SIMD kernels: " + ActiveTargetName() + " (" + how + Join(SupportedTargets()) + ")";
 }
 

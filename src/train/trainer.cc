@@ -83,7 +83,8 @@ void Trainer::ClipGradient(double count) {
   // The reduced buffer is identical on every rank, so every rank clips alike.
   const double norm = std::sqrt(simd::SumOfSquares(model_.grads(), model_.num_params())) / count;
   if (norm > config_.optimizer.clip_grad_norm) {
-    simd::Scale(model_.grads(), model_.num_params(), static_cast<float>(config_.optimizer.clip_grad_norm / norm));
+    const auto scale = static_cast<float>(config_.optimizer.clip_grad_norm / norm);
+    simd::Scale(model_.grads(), model_.num_params(), scale);
   }
 }
 

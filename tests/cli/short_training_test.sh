@@ -21,7 +21,8 @@ acc=${BASH_REMATCH[1]:-0}
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.90) }' || fail "test accuracy $acc < 0.90"
 echo "test accuracy after 300 steps on 2 ranks: $acc"
 if [ -n "${SEQTRAIN_SIMD:-}" ]; then  # the CTest variant that forces the kernels' instruction set
-  grep -q "\"simd_target\":\"$SEQTRAIN_SIMD\"" <<<"$last" || fail "final line does not say simd_target $SEQTRAIN_SIMD"
+  grep -q "\"simd_target\":\"$SEQTRAIN_SIMD\"" <<<"$last" \
+    || fail "final line does not say simd_target $SEQTRAIN_SIMD"
   grep -q "^seqtrain: SIMD kernels: $SEQTRAIN_SIMD (SEQTRAIN_SIMD=$SEQTRAIN_SIMD; " "$SCRATCH/out.txt" \
     || fail "no start-up line for the forced SIMD target"
 fi

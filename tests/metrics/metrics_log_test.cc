@@ -91,7 +91,8 @@ TEST_F(MetricsLogTest, WritesConsoleJsonAndTensorBoard) {
 
   const std::string jsonl = Slurp(dir_ / "m.jsonl");
   EXPECT_NE(jsonl.find("{\"event\":\"eval\",\"step\":30,\"test_accuracy\":0.5,\"test_loss\":1.5}\n"), std::string::npos);
-  EXPECT_NE(jsonl.find(",\"skipped_steps\":0,\"simd_target\":\"avx2\",\"peak_rss_mib\":[100,100],"), std::string::npos)
+  EXPECT_NE(jsonl.find(",\"skipped_steps\":0,\"simd_target\":\"avx2\",\"peak_rss_mib\":[100,100],"),
+            std::string::npos)
       << jsonl;
 
   std::vector<fs::path> files;

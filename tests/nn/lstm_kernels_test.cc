@@ -99,9 +99,11 @@ TEST(FastActivations, NanPropagatesOnEveryTarget) {
         std::vector<float> x(static_cast<size_t>(n), 0.25f), y(x.size());
         x[static_cast<size_t>(at)] = NAN;
         FastSigmoid(x.data(), y.data(), n);
-        for (int k = 0; k < n; ++k) ASSERT_EQ(std::isnan(y[static_cast<size_t>(k)]), k == at) << n << " " << at;
+        for (int k = 0; k < n; ++k)
+          ASSERT_EQ(std::isnan(y[static_cast<size_t>(k)]), k == at) << n << " " << at;
         FastTanh(x.data(), y.data(), n);
-        for (int k = 0; k < n; ++k) ASSERT_EQ(std::isnan(y[static_cast<size_t>(k)]), k == at) << n << " " << at;
+        for (int k = 0; k < n; ++k)
+          ASSERT_EQ(std::isnan(y[static_cast<size_t>(k)]), k == at) << n << " " << at;
       }
     }
   });
@@ -139,8 +141,8 @@ std::vector<double> ToDouble(const std::vector<float>& v) { return std::vector<d
 // outputs, so each kernel is judged on its own arithmetic.
 TEST(LstmKernels, ForwardAndBackwardWithin1e6OfDoubleOnEveryTarget) {
   // Odd widths exercise the one-lane tails; 128 and 64 are whole vectors on every target.
-  const GateCase cases[] = {{3, 1, false}, {5, 37, true}, {5, 37, false}, {4, 64, false}, {2, 128, false},
-                            {3, 133, false}};
+  const GateCase cases[] = {{3, 1, false},  {5, 37, true},   {5, 37, false},
+                            {4, 64, false}, {2, 128, false}, {3, 133, false}};
   std::map<std::string, double> worst;
   ForEachSimdTarget([&](const simd::Target&) {
     for (const GateCase& c : cases) {
@@ -187,8 +189,8 @@ TEST(LstmKernels, ForwardAndBackwardWithin1e6OfDoubleOnEveryTarget) {
       const std::vector<double> abs_gates = Abs(in_gates), abs_tanh = Abs(in_tanh), abs_dh = Abs(in_dh),
                                 abs_cp = Abs(cp_d);
       std::vector<double> dgates_mag(ng), dc_mag = Abs(ToDouble(dc));
-      LstmGatesBackward(abs_gates.data(), c.first_step ? nullptr : abs_cp.data(), abs_tanh.data(), abs_dh.data(),
-                        dc_mag.data(), dgates_mag.data(), B, H);
+      LstmGatesBackward(abs_gates.data(), c.first_step ? nullptr : abs_cp.data(), abs_tanh.data(),
+                        abs_dh.data(), dc_mag.data(), dgates_mag.data(), B, H);
       ExpectRelativeWithin1e6(dgates, dgates_d, dgates_mag, "dgates", worst);
       ExpectRelativeWithin1e6(dc_f, dc_d, dc_mag, "dc", worst);
     }
@@ -206,7 +208,8 @@ TEST(LstmKernels, FloatMatchesDoubleReferenceOnEveryTarget) {
     for (const bool first_step : {true, false}) {
       const int batch = 5, H = 37;
       Rng rng(3);
-      std::vector<double> gates_d(static_cast<size_t>(batch) * 4 * H), c_prev_d(static_cast<size_t>(batch) * H);
+      std::vector<double> gates_d(static_cast<size_t>(batch) * 4 * H),
+          c_prev_d(static_cast<size_t>(batch) * H);
       for (auto& v : gates_d) v = rng.Uniform(-6, 6);
       for (auto& v : c_prev_d) v = rng.Uniform(-3, 3);
       std::vector<float> gates_f(gates_d.begin(), gates_d.end()), c_prev_f(c_prev_d.begin(), c_prev_d.end());

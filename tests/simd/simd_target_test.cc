@@ -67,7 +67,8 @@ TEST(SimdTarget, UnknownNameIsOneClearLine) {
     for (const Target& t : CompiledTargets()) out += ", " + t.name;
     return out;
   }();
-  EXPECT_EQ(ErrorOf("avx9", HWY_SCALAR), "SEQTRAIN_SIMD=avx9: unknown SIMD target (use one of: auto" + names + ")");
+  EXPECT_EQ(ErrorOf("avx9", HWY_SCALAR),
+            "SEQTRAIN_SIMD=avx9: unknown SIMD target (use one of: auto" + names + ")");
   EXPECT_EQ(ErrorOf(" avx2", HWY_SCALAR).rfind("SEQTRAIN_SIMD= avx2: unknown SIMD target", 0), 0u);
 }
 
@@ -76,8 +77,9 @@ TEST(SimdTarget, EnvironmentChoiceReachesTheKernels) {
     ASSERT_EQ(setenv("SEQTRAIN_SIMD", t.name.c_str(), 1), 0);
     EXPECT_EQ(SelectTargetFromEnvironment().name, t.name);
     EXPECT_EQ(ActiveTargetName(), t.name);
-    EXPECT_EQ(TargetSummary().rfind("SIMD kernels: " + t.name + " (SEQTRAIN_SIMD=" + t.name + "; this CPU: ", 0),
-              0u)
+    EXPECT_EQ(
+        TargetSummary().rfind("SIMD kernels: " + t.name + " (SEQTRAIN_SIMD=" + t.name + "; this CPU: ", 0),
+        0u)
         << TargetSummary();
   }
   ASSERT_EQ(setenv("SEQTRAIN_SIMD", "Auto", 1), 0);
