@@ -22,8 +22,11 @@ int main(int argc, char** argv) {
     const app::CliRequest request =
         app::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
     dist::Communicator comm(MPI_COMM_WORLD);
-    // Before any kernel runs; a node that lacks the forced target stops every rank.
-    if (request.command != app::CliRequest::Command::kHelp) {
+    // Before any kernel runs (only these commands run the model); a node that
+    // lacks the forced target stops every rank.
+    using Command = app::CliRequest::Command;
+    if (request.command == Command::kTrain || request.command == Command::kEval ||
+        request.command == Command::kPredict) {
       dist::RunAgreed(comm, [] { simd::SelectTargetFromEnvironment(); });
     }
     switch (request.command) {

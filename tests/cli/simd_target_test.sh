@@ -23,6 +23,11 @@ else
   echo "this CPU runs AVX-512: the unsupported case is covered by simd_target_test (ResolveTarget)"
 fi
 
+# Commands that run no model ignore it.
+SEQTRAIN_SIMD=avx9 "$SEQTRAIN" help >/dev/null 2>&1 || fail "help fails under SEQTRAIN_SIMD=avx9"
+SEQTRAIN_SIMD=avx9 "$SEQTRAIN" inspect "$SCRATCH/none.ckpt" 2>&1 | grep -q "SEQTRAIN_SIMD" \
+  && fail "inspect looked at SEQTRAIN_SIMD"
+
 # Every target this binary has and the CPU runs: forced, it is what the kernels use.
 unset SEQTRAIN_SIMD
 "$MPIEXEC" -n 2 "$SEQTRAIN" "${TRAIN[@]}" --metrics "$SCRATCH/auto.jsonl" >"$SCRATCH/auto.out" 2>&1 \
