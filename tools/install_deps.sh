@@ -9,6 +9,7 @@ PACKAGES=(
   libboost-program-options-dev         # command line
   libgtest-dev libgmock-dev            # tests
   zlib1g-dev                           # .gz data files
+  libhwy-dev                           # Google Highway: the SIMD kernels, dispatched at run time
   python3 libxml2-utils bsdutils       # tests: an independent TensorBoard reader, SVG check, `script` for a TTY
   clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)

@@ -8,7 +8,9 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "dist/agreement.h"
 #include "dist/communicator.h"
+#include "simd/simd_target.h"
 
 int main(int argc, char** argv) {
   using namespace seqtrain;
@@ -20,6 +22,13 @@ int main(int argc, char** argv) {
     const app::CliRequest request =
         app::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
     dist::Communicator comm(MPI_COMM_WORLD);
+    // Before any kernel runs (only these commands run the model); a node that
+    // lacks the forced target stops every rank.
+    using Command = app::CliRequest::Command;
+    if (request.command == Command::kTrain || request.command == Command::kEval ||
+        request.command == Command::kPredict) {
+      dist::RunAgreed(comm, [] { simd::SelectTargetFromEnvironment(); });
+    }
     switch (request.command) {
       case app::CliRequest::Command::kHelp:
         if (rank == 0) std::printf("%s", request.help_text.c_str());

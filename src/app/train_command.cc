@@ -7,6 +7,7 @@
 #include "config/config_convert.h"
 #include "dist/agreement.h"
 #include "dist/watchdog.h"
+#include "simd/simd_target.h"
 #include "train/stop_signal.h"
 #include "train/trainer.h"
 
@@ -81,6 +82,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     }
   }
   log->Info(Describe(config, comm, *trainer, blas_threads));
+  log->Info("seqtrain: " + simd::TargetSummary());
   train::InstallStopHandlers();
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "simd/array_kernels.h"
 #include "tensor/blas.h"
 #include "util/phase_timer.h"
 #include "util/error.h"
@@ -123,11 +124,7 @@ BatchStats LstmClassifier<T>::ForwardBackward(const T* x, const int32_t* labels,
   ScopedPhase timer(Phase::kBackwardGemm);
   Gemm(true, false, H, K, batch, T(1), h_last, H, dlogits_.data(), K, T(0),
        grads_.data() + out_w_, K);
-  T* db_out = grads_.data() + out_b_;
-  std::fill(db_out, db_out + K, T(0));
-  for (int b = 0; b < batch; ++b) {
-    for (int k = 0; k < K; ++k) db_out[k] += dlogits_[static_cast<size_t>(b) * K + k];
-  }
+  simd::SumRows(dlogits_.data(), static_cast<size_t>(batch), static_cast<size_t>(K), grads_.data() + out_b_);
   dh_last_.resize(static_cast<size_t>(batch) * H);
   Gemm(false, true, batch, H, K, T(1), dlogits_.data(), K, params_.data() + out_w_, K, T(0),
        dh_last_.data(), H);

@@ -1,107 +1,231 @@
 #include "nn/lstm_kernels.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
 
-// One binary for every x86-64 node: GCC compiles the hot loops for several ISAs
-// and picks one at load time. Elsewhere the plain build is used.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define SEQTRAIN_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SEQTRAIN_MULTIVERSION
-#endif
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "nn/lstm_kernels.cc"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
 
+HWY_BEFORE_NAMESPACE();
 namespace seqtrain::nn {
-namespace {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
 
-// exp(x) for x <= 0 (the only case the gates need): 2^n * p(r) with
-// r = x - n ln2 in [-ln2/2, ln2/2], p a degree-6 Taylor polynomial
-// (relative error < 3e-8 before rounding). Written without calls or
-// branches so the loops around it vectorize.
-inline float ExpNonPositive(float x) {
-  x = x < -87.0f ? -87.0f : x;  // 2^n stays a normal float
+// exp(x) for x <= 0 (all the gates need) as 2^n * (1 + q(r)), with r = x - n ln2
+// in [-ln2/2, ln2/2] and q(r) = p(r) - 1, p the degree-7 Taylor polynomial
+// (relative error < 8e-9 before rounding). Returns scale = 2^n and q, so that
+// callers get exp(x) = scale * (1 + q) and expm1(x) = scale * q + (scale - 1)
+// without cancellation near 0.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE void ExpNonPositiveParts(D d, V x, V& scale, V& q) {
+  const hn::RebindToUnsigned<D> du;
+  // Clamp so 2^n stays a normal float; a NaN compares false and stays NaN.
+  const V lowest = hn::Set(d, -87.0f);
+  x = hn::IfThenElse(hn::Lt(x, lowest), lowest, x);
   // Adding 1.5 * 2^23 rounds to an integer n and leaves it in the low mantissa bits.
-  const float shifted = x * 1.44269504f + 12582912.0f;
-  const float n = shifted - 12582912.0f;
-  const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;  // ln2 = hi - lo, hi exact
-  float p = 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  // 2^n from the bits of `shifted` (unsigned math: defined even for NaN input).
-  uint32_t bits;
-  std::memcpy(&bits, &shifted, sizeof bits);
-  bits = (bits - 0x4B400000u + 127u) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  const V magic = hn::Set(d, 12582912.0f);
+  const V shifted = hn::MulAdd(x, hn::Set(d, 1.44269504f), magic);
+  const V n = hn::Sub(shifted, magic);
+  // ln2 = hi - lo with hi exact in 9 bits, so n * hi is exact for every n here.
+  const V r = hn::MulAdd(n, hn::Set(d, 2.12194440e-4f), hn::NegMulAdd(n, hn::Set(d, 0.693359375f), x));
+  V p = hn::Set(d, 1.0f / 5040.0f);
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 720.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 120.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 24.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 6.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
+  q = hn::Mul(p, r);
+  // 2^n from the bits of `shifted` (unsigned arithmetic wraps, so NaN input is defined too).
+  const auto bits = hn::Sub(hn::BitCast(du, shifted), hn::Set(du, 0x4B400000u - 127u));
+  scale = hn::BitCast(d, hn::ShiftLeft<23>(bits));
 }
 
-inline float SigmoidApprox(float x) {
-  // e = exp(-|x|) <= 1 never overflows; use symmetry for x < 0.
-  const float e = ExpNonPositive(x < 0 ? x : -x);
-  const float s = 1.0f / (1.0f + e);
-  return x < 0 ? 1.0f - s : s;
+// Relative error below 2e-7 for every x: for x < 0 the result is e / (1 + e)
+// rather than 1 - 1 / (1 + e), which would lose the small values to cancellation.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Sigmoid(D d, V x) {
+  V scale, q;
+  ExpNonPositiveParts(d, hn::Neg(hn::Abs(x)), scale, q);
+  const V e = hn::MulAdd(scale, q, scale);  // exp(-|x|) <= 1: never overflows
+  const V s = hn::Div(hn::Set(d, 1.0f), hn::Add(hn::Set(d, 1.0f), e));
+  return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Mul(e, s), s);
 }
 
-inline float TanhApprox(float x) {
-  const float e = ExpNonPositive(x < 0 ? 2.0f * x : -2.0f * x);
-  const float t = (1.0f - e) / (1.0f + e);
-  return x < 0 ? -t : t;
+// tanh|x| = -expm1(-2|x|) / (2 + expm1(-2|x|)), with the sign of x; relative
+// error below 2e-7 even near 0, where (1 - e) / (1 + e) would cancel.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V Tanh(D d, V x) {
+  V scale, q;
+  ExpNonPositiveParts(d, hn::Mul(hn::Set(d, -2.0f), hn::Abs(x)), scale, q);
+  // scale is a power of two, so scale * q is exact and the FMA rounds once on every target.
+  const V em1 = hn::MulAdd(scale, q, hn::Sub(scale, hn::Set(d, 1.0f)));
+  const V t = hn::Div(hn::Neg(em1), hn::Add(hn::Set(d, 2.0f), em1));
+  return hn::CopySign(t, x);
 }
 
-}  // namespace
-
-SEQTRAIN_MULTIVERSION
-void FastSigmoid(const float* x, float* y, int n) {
-  for (int i = 0; i < n; ++i) y[i] = SigmoidApprox(x[i]);
+// 1 - a^2 as (1 - a)(1 + a): one of the factors is exact for |a| >= 0.5, so the
+// result keeps its relative accuracy as |a| -> 1, with or without FMA.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V OneMinusSquare(D d, V a) {
+  const V one = hn::Set(d, 1.0f);
+  return hn::Mul(hn::Sub(one, a), hn::Add(one, a));
 }
 
-SEQTRAIN_MULTIVERSION
-void FastTanh(const float* x, float* y, int n) {
-  for (int i = 0; i < n; ++i) y[i] = TanhApprox(x[i]);
-}
-
-SEQTRAIN_MULTIVERSION
-void LstmGatesForward(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
-                      int hidden) {
-  const int H = hidden;
-  for (int b = 0; b < batch; ++b) {
-    float* __restrict gi = gates + static_cast<size_t>(b) * 4 * H;
-    float* __restrict gf = gi + H;
-    float* __restrict gg = gi + 2 * H;
-    float* __restrict go = gi + 3 * H;
-    const size_t row = static_cast<size_t>(b) * H;
-    float* __restrict cb = c + row;
-    float* __restrict tb = tanh_c + row;
-    float* __restrict hb = h + row;
-    const float* __restrict cp = c_prev ? c_prev + row : nullptr;
-    for (int j = 0; j < H; ++j) {
-      const float i = SigmoidApprox(gi[j]);
-      const float f = SigmoidApprox(gf[j]);
-      const float g = TanhApprox(gg[j]);
-      const float o = SigmoidApprox(go[j]);
-      gi[j] = i;
-      gf[j] = f;
-      gg[j] = g;
-      go[j] = o;
-      cb[j] = i * g;
-    }
-    if (cp) {
-      for (int j = 0; j < H; ++j) cb[j] += gf[j] * cp[j];
-    }
-    for (int j = 0; j < H; ++j) {
-      const float t = TanhApprox(cb[j]);
-      tb[j] = t;
-      hb[j] = go[j] * t;
-    }
+template <class D>
+void SigmoidFrom(D d, const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t& i, size_t n) {
+  for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
+    hn::StoreU(Sigmoid(d, hn::LoadU(d, x + i)), d, y + i);
   }
 }
 
+template <class D>
+void TanhFrom(D d, const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t& i, size_t n) {
+  for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
+    hn::StoreU(Tanh(d, hn::LoadU(d, x + i)), d, y + i);
+  }
+}
+
+// Each row loop runs over whole vectors, then over the rest one lane at a time
+// with the same operations, so an element's result does not depend on H.
+void SigmoidImpl(const float* x, float* y, size_t n) {
+  size_t i = 0;
+  SigmoidFrom(hn::ScalableTag<float>(), x, y, i, n);
+  SigmoidFrom(hn::CappedTag<float, 1>(), x, y, i, n);
+}
+
+void TanhImpl(const float* x, float* y, size_t n) {
+  size_t i = 0;
+  TanhFrom(hn::ScalableTag<float>(), x, y, i, n);
+  TanhFrom(hn::CappedTag<float, 1>(), x, y, i, n);
+}
+
+struct ForwardRow {
+  float* HWY_RESTRICT gi;            // the row's i gates; f, g, o follow at +H, +2H, +3H
+  const float* HWY_RESTRICT c_prev;  // null at the first step
+  float* HWY_RESTRICT c;
+  float* HWY_RESTRICT tanh_c;
+  float* HWY_RESTRICT h;
+  size_t H;
+};
+
+template <class D>
+void GatesForwardFrom(D d, const ForwardRow& row, size_t& j) {
+  const size_t H = row.H;
+  for (const size_t lanes = hn::Lanes(d); j + lanes <= H; j += lanes) {
+    float* const pi = row.gi + j;
+    const auto i = Sigmoid(d, hn::LoadU(d, pi));
+    const auto f = Sigmoid(d, hn::LoadU(d, pi + H));
+    const auto g = Tanh(d, hn::LoadU(d, pi + 2 * H));
+    const auto o = Sigmoid(d, hn::LoadU(d, pi + 3 * H));
+    hn::StoreU(i, d, pi);
+    hn::StoreU(f, d, pi + H);
+    hn::StoreU(g, d, pi + 2 * H);
+    hn::StoreU(o, d, pi + 3 * H);
+    auto c = hn::Mul(i, g);
+    if (row.c_prev) c = hn::MulAdd(f, hn::LoadU(d, row.c_prev + j), c);
+    const auto t = Tanh(d, c);
+    hn::StoreU(c, d, row.c + j);
+    hn::StoreU(t, d, row.tanh_c + j);
+    hn::StoreU(hn::Mul(o, t), d, row.h + j);
+  }
+}
+
+void GatesForwardImpl(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
+                      int hidden) {
+  const size_t H = static_cast<size_t>(hidden);
+  for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
+    const ForwardRow row{
+        gates + b * 4 * H, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H, h + b * H, H};
+    size_t j = 0;
+    GatesForwardFrom(hn::ScalableTag<float>(), row, j);
+    GatesForwardFrom(hn::CappedTag<float, 1>(), row, j);
+  }
+}
+
+struct BackwardRow {
+  const float* HWY_RESTRICT gi;      // i, f, g, o after their nonlinearities at +0, +H, +2H, +3H
+  const float* HWY_RESTRICT c_prev;  // null at the first step
+  const float* HWY_RESTRICT tanh_c;
+  const float* HWY_RESTRICT dh;
+  float* HWY_RESTRICT dc;
+  float* HWY_RESTRICT di;  // dgates of the row, same layout as gi
+  size_t H;
+};
+
+template <class D>
+void GatesBackwardFrom(D d, const BackwardRow& row, size_t& j) {
+  const size_t H = row.H;
+  const auto one = hn::Set(d, 1.0f);
+  for (const size_t lanes = hn::Lanes(d); j + lanes <= H; j += lanes) {
+    const float* const pi = row.gi + j;
+    float* const pd = row.di + j;
+    const auto i = hn::LoadU(d, pi), f = hn::LoadU(d, pi + H), g = hn::LoadU(d, pi + 2 * H);
+    const auto o = hn::LoadU(d, pi + 3 * H), t = hn::LoadU(d, row.tanh_c + j), dh = hn::LoadU(d, row.dh + j);
+    const auto dcell = hn::MulAdd(hn::Mul(dh, o), OneMinusSquare(d, t), hn::LoadU(d, row.dc + j));
+    hn::StoreU(hn::Mul(hn::Mul(dcell, g), hn::Mul(i, hn::Sub(one, i))), d, pd);
+    hn::StoreU(hn::Mul(hn::Mul(dcell, i), OneMinusSquare(d, g)), d, pd + 2 * H);
+    hn::StoreU(hn::Mul(hn::Mul(dh, t), hn::Mul(o, hn::Sub(one, o))), d, pd + 3 * H);
+    hn::StoreU(hn::Mul(dcell, f), d, row.dc + j);
+    const auto df = row.c_prev
+                        ? hn::Mul(hn::Mul(dcell, hn::LoadU(d, row.c_prev + j)), hn::Mul(f, hn::Sub(one, f)))
+                        : hn::Zero(d);
+    hn::StoreU(df, d, pd + H);
+  }
+}
+
+void GatesBackwardImpl(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
+                       float* dc, float* dgates, int batch, int hidden) {
+  const size_t H = static_cast<size_t>(hidden);
+  for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
+    const BackwardRow row{gates + b * 4 * H,
+                          c_prev ? c_prev + b * H : nullptr,
+                          tanh_c + b * H,
+                          dh + b * H,
+                          dc + b * H,
+                          dgates + b * 4 * H,
+                          H};
+    size_t j = 0;
+    GatesBackwardFrom(hn::ScalableTag<float>(), row, j);
+    GatesBackwardFrom(hn::CappedTag<float, 1>(), row, j);
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace seqtrain::nn
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace seqtrain::nn {
+
+HWY_EXPORT(SigmoidImpl);
+HWY_EXPORT(TanhImpl);
+HWY_EXPORT(GatesForwardImpl);
+HWY_EXPORT(GatesBackwardImpl);
+
+void FastSigmoid(const float* x, float* y, int n) {
+  HWY_DYNAMIC_DISPATCH(SigmoidImpl)(x, y, static_cast<size_t>(n));
+}
+
+void FastTanh(const float* x, float* y, int n) {
+  HWY_DYNAMIC_DISPATCH(TanhImpl)(x, y, static_cast<size_t>(n));
+}
+
+void LstmGatesForward(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
+                      int hidden) {
+  HWY_DYNAMIC_DISPATCH(GatesForwardImpl)(gates, c_prev, c, tanh_c, h, batch, hidden);
+}
+
+void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
+                       float* dc, float* dgates, int batch, int hidden) {
+  HWY_DYNAMIC_DISPATCH(GatesBackwardImpl)(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
+}
+
+// The double versions: std:: functions and the textbook formulas, the reference
+// for the float kernels and what the gradient check runs on.
 void LstmGatesForward(double* gates, const double* c_prev, double* c, double* tanh_c, double* h, int batch,
                       int hidden) {
   const int H = hidden;
@@ -125,54 +249,25 @@ void LstmGatesForward(double* gates, const double* c_prev, double* c, double* ta
   }
 }
 
-namespace {
-
-// Shared by float and double: pure arithmetic, so the float instance vectorizes.
-template <typename T>
-inline void GatesBackwardRows(const T* gates, const T* c_prev, const T* tanh_c, const T* dh, T* dc,
-                              T* dgates, int batch, int H) {
+void LstmGatesBackward(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
+                       double* dc, double* dgates, int batch, int hidden) {
+  const int H = hidden;
   for (int b = 0; b < batch; ++b) {
-    const T* __restrict gi = gates + static_cast<size_t>(b) * 4 * H;
-    const T* __restrict gf = gi + H;
-    const T* __restrict gg = gi + 2 * H;
-    const T* __restrict go = gi + 3 * H;
-    T* __restrict di = dgates + static_cast<size_t>(b) * 4 * H;
-    T* __restrict df = di + H;
-    T* __restrict dg = di + 2 * H;
-    T* __restrict dout = di + 3 * H;
+    const double* gi = gates + static_cast<size_t>(b) * 4 * H;
+    double* di = dgates + static_cast<size_t>(b) * 4 * H;
     const size_t row = static_cast<size_t>(b) * H;
-    const T* __restrict tc = tanh_c + row;
-    const T* __restrict dhb = dh + row;
-    T* __restrict dcb = dc + row;
     for (int j = 0; j < H; ++j) {
-      const T i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[j], d = dhb[j];
-      const T dcell = dcb[j] + d * o * (T(1) - t * t);
-      di[j] = dcell * g * i * (T(1) - i);
-      dg[j] = dcell * i * (T(1) - g * g);
-      dout[j] = d * t * o * (T(1) - o);
-      dcb[j] = dcell * f;
-      df[j] = dcell;  // times c_prev * f * (1 - f) below
-    }
-    if (c_prev) {
-      const T* __restrict cp = c_prev + row;
-      for (int j = 0; j < H; ++j) df[j] *= cp[j] * gf[j] * (T(1) - gf[j]);
-    } else {
-      for (int j = 0; j < H; ++j) df[j] = T(0);
+      const double i = gi[j], f = gi[H + j], g = gi[2 * H + j], o = gi[3 * H + j];
+      const double t = tanh_c[row + j], d = dh[row + j];
+      const double dcell = dc[row + j] + d * o * (1 - t * t);
+      di[j] = dcell * g * i * (1 - i);
+      di[H + j] = c_prev ? dcell * (c_prev[row + j] * f * (1 - f)) : 0.0;
+      di[2 * H + j] = dcell * i * (1 - g * g);
+      di[3 * H + j] = d * t * o * (1 - o);
+      dc[row + j] = dcell * f;
     }
   }
 }
 
-}  // namespace
-
-SEQTRAIN_MULTIVERSION
-void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c, const float* dh, float* dc,
-                       float* dgates, int batch, int hidden) {
-  GatesBackwardRows(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
-}
-
-void LstmGatesBackward(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
-                       double* dc, double* dgates, int batch, int hidden) {
-  GatesBackwardRows(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
-}
-
 }  // namespace seqtrain::nn
+#endif  // HWY_ONCE

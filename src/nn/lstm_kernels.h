@@ -1,9 +1,9 @@
 // The elementwise part of one LSTM time step, over a batch of rows laid out
 // as in LstmLayer: gates (B, 4H) in order i, f, g, o; states (B, H).
-// The float versions use vectorizable exp-based sigmoid/tanh (absolute error
-// below 2e-7, see lstm_kernels_test) and are compiled for AVX2/AVX-512 as
-// well as baseline x86-64, picked at run time. The double versions use std::
-// functions: they are the reference the gradient check runs on.
+// The float versions are Highway SIMD code with exp-polynomial sigmoid/tanh
+// (relative error below 2e-7, see lstm_kernels_test), built for every target
+// in simd/simd_target.h and dispatched at run time. The double versions use
+// std:: functions: they are the reference the gradient check runs on.
 #pragma once
 
 namespace seqtrain::nn {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "nn/lstm_kernels.h"
+#include "simd/array_kernels.h"
 #include "tensor/blas.h"
 #include "util/phase_timer.h"
 
@@ -102,13 +103,8 @@ void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* d
     {
       ScopedPhase timer(Phase::kGateMath);
       // dh_ holds the part arriving through the recurrence; add what flows into h_t from above.
-      if (dh_seq) {
-        const T* add = dh_seq + t * step_hidden;
-        for (size_t k = 0; k < step_hidden; ++k) dh_[k] += add[k];
-      }
-      if (t == steps - 1 && dh_last) {
-        for (size_t k = 0; k < step_hidden; ++k) dh_[k] += dh_last[k];
-      }
+      if (dh_seq) simd::AddTo(dh_.data(), dh_seq + t * step_hidden, step_hidden);
+      if (t == steps - 1 && dh_last) simd::AddTo(dh_.data(), dh_last, step_hidden);
       LstmGatesBackward(gates, c_prev, tanh_cell_.data() + t * step_hidden, dh_.data(), dc_.data(), dgates,
                         batch, H);
     }
@@ -134,11 +130,7 @@ void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* d
   }
   // Elementwise, so it is gate math rather than GEMM time.
   ScopedPhase timer(Phase::kGateMath);
-  std::fill(grads.b, grads.b + G, T(0));
-  for (size_t r = 0; r < rows; ++r) {
-    const T* d = dgates_.data() + r * G;
-    for (int j = 0; j < G; ++j) grads.b[j] += d[j];
-  }
+  simd::SumRows(dgates_.data(), rows, static_cast<size_t>(G), grads.b);
 }
 
 template class LstmLayer<float>;

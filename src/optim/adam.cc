@@ -4,7 +4,81 @@
 
 #include "util/error.h"
 
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "optim/adam.cc"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+// foreach_target.h includes this file once per target; define this only the first time.
+#ifndef SEQTRAIN_OPTIM_ADAM_SCALARS
+#define SEQTRAIN_OPTIM_ADAM_SCALARS
 namespace seqtrain::optim {
+
+// The per-step constants, each computed in double and rounded to float once.
+struct AdamScalars {
+  float grad_scale;
+  float beta1, one_minus_beta1;
+  float beta2, one_minus_beta2;
+  float step_size;       // learning_rate / (1 - beta1^t)
+  float inv_sqrt_bias2;  // 1 / sqrt(1 - beta2^t)
+  float epsilon;
+  float keep;  // 1 - learning_rate * weight_decay; exactly 1 without decay
+};
+
+}  // namespace seqtrain::optim
+#endif  // SEQTRAIN_OPTIM_ADAM_SCALARS
+
+HWY_BEFORE_NAMESPACE();
+namespace seqtrain::optim {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+struct AdamArrays {
+  float* HWY_RESTRICT params;
+  const float* HWY_RESTRICT grads;
+  float* HWY_RESTRICT m;
+  float* HWY_RESTRICT v;
+};
+
+// Whole vectors from i, then the rest one lane at a time with the same operations.
+// Only correctly rounded multiplies, adds, divides and square roots, no FMA (and
+// the file is built with -ffp-contract=off): every target computes the same bits,
+// so the replicas of a job that spans AVX2 and AVX-512 nodes stay identical.
+template <class D>
+void UpdateFrom(D d, const AdamArrays& a, const AdamScalars& k, size_t& i, size_t n) {
+  const auto grad_scale = hn::Set(d, k.grad_scale), beta1 = hn::Set(d, k.beta1);
+  const auto one_minus_beta1 = hn::Set(d, k.one_minus_beta1), beta2 = hn::Set(d, k.beta2);
+  const auto one_minus_beta2 = hn::Set(d, k.one_minus_beta2), step_size = hn::Set(d, k.step_size);
+  const auto inv_sqrt_bias2 = hn::Set(d, k.inv_sqrt_bias2), epsilon = hn::Set(d, k.epsilon);
+  const auto keep = hn::Set(d, k.keep);
+  for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
+    const auto g = hn::Mul(hn::LoadU(d, a.grads + i), grad_scale);
+    const auto m = hn::Add(hn::Mul(beta1, hn::LoadU(d, a.m + i)), hn::Mul(one_minus_beta1, g));
+    const auto v = hn::Add(hn::Mul(beta2, hn::LoadU(d, a.v + i)), hn::Mul(hn::Mul(one_minus_beta2, g), g));
+    const auto denominator = hn::Add(hn::Mul(hn::Sqrt(v), inv_sqrt_bias2), epsilon);
+    // Decay applies to the old parameter (AdamW); times exactly 1 it changes nothing.
+    const auto decayed = hn::Mul(hn::LoadU(d, a.params + i), keep);
+    hn::StoreU(m, d, a.m + i);
+    hn::StoreU(v, d, a.v + i);
+    hn::StoreU(hn::Sub(decayed, hn::Div(hn::Mul(step_size, m), denominator)), d, a.params + i);
+  }
+}
+
+void AdamUpdateImpl(float* params, const float* grads, float* m, float* v, size_t n, const AdamScalars& k) {
+  const AdamArrays arrays{params, grads, m, v};
+  size_t i = 0;
+  UpdateFrom(hn::ScalableTag<float>(), arrays, k, i, n);
+  UpdateFrom(hn::CappedTag<float, 1>(), arrays, k, i, n);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace seqtrain::optim
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace seqtrain::optim {
+
+HWY_EXPORT(AdamUpdateImpl);
 
 Adam::Adam(size_t num_params, const AdamConfig& config)
     : config_(config), m_(num_params, 0.0f), v_(num_params, 0.0f) {}
@@ -12,25 +86,19 @@ Adam::Adam(size_t num_params, const AdamConfig& config)
 void Adam::Step(float* params, const float* grads, float grad_scale) {
   ++step_;
   const double t = static_cast<double>(step_);
-  const auto step_size =
-      static_cast<float>(config_.learning_rate / (1.0 - std::pow(config_.beta1, t)));
-  const auto inv_sqrt_bias2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(config_.beta2, t)));
-  const auto b1 = static_cast<float>(config_.beta1);
-  const auto b2 = static_cast<float>(config_.beta2);
-  const auto eps = static_cast<float>(config_.epsilon);
-  float* __restrict m = m_.data();
-  float* __restrict v = v_.data();
-  const size_t n = m_.size();
-  if (config_.weight_decay > 0) {
-    const auto keep = static_cast<float>(1.0 - config_.learning_rate * config_.weight_decay);
-    for (size_t i = 0; i < n; ++i) params[i] *= keep;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const float g = grads[i] * grad_scale;
-    m[i] = b1 * m[i] + (1.0f - b1) * g;
-    v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-    params[i] -= step_size * m[i] / (std::sqrt(v[i]) * inv_sqrt_bias2 + eps);
-  }
+  AdamScalars k;
+  k.grad_scale = grad_scale;
+  k.beta1 = static_cast<float>(config_.beta1);
+  k.beta2 = static_cast<float>(config_.beta2);
+  // From the double betas: 1 - float(0.999) would be 0.00099998713, not 0.001.
+  k.one_minus_beta1 = static_cast<float>(1.0 - config_.beta1);
+  k.one_minus_beta2 = static_cast<float>(1.0 - config_.beta2);
+  k.step_size = static_cast<float>(config_.learning_rate / (1.0 - std::pow(config_.beta1, t)));
+  k.inv_sqrt_bias2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(config_.beta2, t)));
+  k.epsilon = static_cast<float>(config_.epsilon);
+  k.keep = config_.weight_decay > 0 ? static_cast<float>(1.0 - config_.learning_rate * config_.weight_decay)
+                                    : 1.0f;
+  HWY_DYNAMIC_DISPATCH(AdamUpdateImpl)(params, grads, m_.data(), v_.data(), m_.size(), k);
 }
 
 void Adam::Restore(int64_t step, std::vector<float> m, std::vector<float> v) {
@@ -41,3 +109,4 @@ void Adam::Restore(int64_t step, std::vector<float> m, std::vector<float> v) {
 }
 
 }  // namespace seqtrain::optim
+#endif  // HWY_ONCE

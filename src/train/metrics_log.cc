@@ -156,9 +156,10 @@ void MetricsLog::Final(const FinalRecord& r) {
        Format("; first step done %.2f s after launch", r.first_step_seconds));
   WriteJson(Format("{\"event\":\"final\",\"step\":%lld,\"test_accuracy\":%.9g,"
                    "\"wall_seconds\":%.6g,\"world_size\":%d,\"samples_per_sec\":%.6g,"
-                   "\"first_step_seconds\":%.6g,\"skipped_steps\":%lld,",
+                   "\"first_step_seconds\":%.6g,\"skipped_steps\":%lld,\"simd_target\":\"%s\",",
                    static_cast<long long>(r.step), r.test_accuracy, r.wall_seconds, r.world_size,
-                   r.samples_per_sec, r.first_step_seconds, static_cast<long long>(r.skipped_steps)) +
+                   r.samples_per_sec, r.first_step_seconds, static_cast<long long>(r.skipped_steps),
+                   r.simd_target.c_str()) +
             "\"peak_rss_mib\":[" + rss_json + "],\"phase_ms_per_step\":{" + phases_json + "}" +
             (r.gemm_profile_json.empty() ? "" : ",\"gemm_by_shape\":" + r.gemm_profile_json) + "}");
 }

@@ -42,6 +42,7 @@ struct FinalRecord {
   std::vector<double> peak_rss_mib;      // per rank
   std::vector<double> phase_ms_per_step; // per Phase, mean over ranks
   int64_t skipped_steps = 0;
+  std::string simd_target;  // the instruction set the kernels ran on (simd/simd_target.h)
   std::string gemm_profile_json;         // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
 };
 

@@ -16,6 +16,8 @@
 #include "config/config_convert.h"
 #include "data/shard.h"
 #include "tensor/gemm_profile.h"
+#include "simd/array_kernels.h"
+#include "simd/simd_target.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
@@ -32,18 +34,6 @@ constexpr uint64_t kEpochOrderStream = 2;
 double Now() {
   using Clock = std::chrono::steady_clock;
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-}
-
-bool AllFinite(const float* values, size_t count) {
-  // NaN and +-Inf are the floats whose exponent bits are all ones. Integer
-  // tests, so the loop vectorizes (a float reduction would not, without -ffast-math).
-  uint32_t non_finite = 0;
-  for (size_t i = 0; i < count; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, values + i, sizeof bits);
-    non_finite |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
-  }
-  return non_finite == 0;
 }
 
 }  // namespace
@@ -92,14 +82,10 @@ const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
 
 void Trainer::ClipGradient(double count) {
   // The reduced buffer is identical on every rank, so every rank clips alike.
-  const float* g = model_.grads();
-  double sum_sq = 0;
-  for (size_t i = 0; i < model_.num_params(); ++i) sum_sq += double{g[i]} * g[i];
-  const double norm = std::sqrt(sum_sq) / count;
+  const double norm = std::sqrt(simd::SumOfSquares(model_.grads(), model_.num_params())) / count;
   if (norm > config_.optimizer.clip_grad_norm) {
     const auto scale = static_cast<float>(config_.optimizer.clip_grad_norm / norm);
-    float* w = model_.grads();
-    for (size_t i = 0; i < model_.num_params(); ++i) w[i] *= scale;
+    simd::Scale(model_.grads(), model_.num_params(), scale);
   }
 }
 
@@ -132,7 +118,7 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   tail[kStopSignal] = StopSignalReceived() != 0 ? 1.0f : 0.0f;  // summed: how many ranks were signalled
   {
     ScopedPhase timer(Phase::kOptimizer);
-    const bool finite = AllFinite(model_.grads(), model_.num_params()) && std::isfinite(local.loss_sum);
+    const bool finite = simd::AllFinite(model_.grads(), model_.num_params()) && std::isfinite(local.loss_sum);
     tail[kNonFiniteRanks] = finite ? 0.0f : 1.0f;
   }
   {
@@ -334,6 +320,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
   final_record.samples_per_sec = result.samples_per_sec;
   final_record.first_step_seconds = first_step_seconds;
   final_record.skipped_steps = skipped_steps;
+  final_record.simd_target = simd::ActiveTargetName();
   // Each rank fills its own slot; a sum then gathers every rank's value.
   std::vector<double> stats(static_cast<size_t>(comm_.size()) + static_cast<size_t>(Phase::kCount), 0.0);
   stats[static_cast<size_t>(comm_.rank())] = PeakRssMiB();

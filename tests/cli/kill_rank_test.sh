@@ -20,7 +20,10 @@ for _ in $(seq 600); do
   sleep 0.05
 done
 [ -f "$(ckpt "$D" 60)" ] || fail "no checkpoint at step 60 within 30 s"
-victim=$(pgrep -n -x seqtrain)
+# This job's ranks only (their command line names $D): the machine may run other seqtrain jobs.
+mine=(-f -- "^$SEQTRAIN train .*--checkpoint-dir $D ")
+victim=$(pgrep -n "${mine[@]}")
+[ -n "$victim" ] || fail "no rank of this job found"
 kill -9 "$victim"
 killed_at=$(date +%s.%N)
 timeout 30 tail --pid=$launcher -f /dev/null
@@ -31,10 +34,10 @@ took=$(awk -v a="$killed_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a
 awk -v t="$took" 'BEGIN { exit !(t < 10) }' || fail "the job took ${took}s to end after the kill"
 # The other rank is killed by the launcher; give init a moment to reap it.
 for _ in $(seq 50); do
-  pgrep -x seqtrain >/dev/null || break
+  pgrep "${mine[@]}" >/dev/null || break
   sleep 0.1
 done
-pgrep -x seqtrain >/dev/null && fail "ranks still running 5 s after the job ended: $(ps -o pid,stat,cmd -C seqtrain)"
+pgrep "${mine[@]}" >/dev/null && fail "ranks still running 5 s after the job ended: $(pgrep -a "${mine[@]}")"
 echo "ok: job ended ${took}s after SIGKILL of pid $victim (exit $rc)"
 
 n=0

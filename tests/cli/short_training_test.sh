@@ -15,11 +15,17 @@ grep -q '^{"event":"step","step":1,"epoch":0,"loss":[0-9.e+-]*,"train_accuracy":
   || fail "step line format"
 grep -q '^{"event":"eval","step":150,"test_accuracy":[0-9.e+-]*,"test_loss":[0-9.e+-]*}$' "$M" || fail "eval line at step 150"
 last=$(tail -n 1 "$M")
-[[ "$last" =~ ^\{\"event\":\"final\",\"step\":300,\"test_accuracy\":([0-9.e+-]+),\"wall_seconds\":[0-9.e+-]+,\"world_size\":2,\"samples_per_sec\":[0-9.e+-]+,\"first_step_seconds\":[0-9.e+-]+,\"skipped_steps\":0,\"peak_rss_mib\":\[[0-9.e+-]+,[0-9.e+-]+\],\"phase_ms_per_step\":\{\"data\":[0-9.e+-]+,.*\"optimizer\":[0-9.e+-]+\}\}$ ]] \
+[[ "$last" =~ ^\{\"event\":\"final\",\"step\":300,\"test_accuracy\":([0-9.e+-]+),\"wall_seconds\":[0-9.e+-]+,\"world_size\":2,\"samples_per_sec\":[0-9.e+-]+,\"first_step_seconds\":[0-9.e+-]+,\"skipped_steps\":0,\"simd_target\":\"[a-z0-9_]+\",\"peak_rss_mib\":\[[0-9.e+-]+,[0-9.e+-]+\],\"phase_ms_per_step\":\{\"data\":[0-9.e+-]+,.*\"optimizer\":[0-9.e+-]+\}\}$ ]] \
   || fail "final line format: $last"
 acc=${BASH_REMATCH[1]:-0}
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.90) }' || fail "test accuracy $acc < 0.90"
 echo "test accuracy after 300 steps on 2 ranks: $acc"
+if [ -n "${SEQTRAIN_SIMD:-}" ]; then  # the CTest variant that forces the kernels' instruction set
+  grep -q "\"simd_target\":\"$SEQTRAIN_SIMD\"" <<<"$last" \
+    || fail "final line does not say simd_target $SEQTRAIN_SIMD"
+  grep -q "^seqtrain: SIMD kernels: $SEQTRAIN_SIMD (SEQTRAIN_SIMD=$SEQTRAIN_SIMD; " "$SCRATCH/out.txt" \
+    || fail "no start-up line for the forced SIMD target"
+fi
 grep -q "Optimization Finished! Testing Accuracy: " "$SCRATCH/out.txt" || fail "no final line on stdout"
 [ "$(grep -c 'Optimization Finished' "$SCRATCH/out.txt")" -eq 1 ] || fail "final line printed more than once"
 finish

@@ -64,7 +64,7 @@ class MetricsLogTest : public ::testing::Test {
     log.Eval({30, 0.5, 1.5, 10000});
     log.Step({60, 0, 0.875, 0.6875, 5000});
     log.Eval({60, 0.75, 0.625, 10000});
-    log.Final({60, 0.75, 3.5, 2, 4000, 1.0, {100, 100}, {}, 0});
+    log.Final({60, 0.75, 3.5, 2, 4000, 1.0, {100, 100}, {}, 0, "avx2"});
   }
 
   fs::path dir_;
@@ -91,6 +91,9 @@ TEST_F(MetricsLogTest, WritesConsoleJsonAndTensorBoard) {
 
   const std::string jsonl = Slurp(dir_ / "m.jsonl");
   EXPECT_NE(jsonl.find("{\"event\":\"eval\",\"step\":30,\"test_accuracy\":0.5,\"test_loss\":1.5}\n"), std::string::npos);
+  EXPECT_NE(jsonl.find(",\"skipped_steps\":0,\"simd_target\":\"avx2\",\"peak_rss_mib\":[100,100],"),
+            std::string::npos)
+      << jsonl;
 
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir_ / "tb")) files.push_back(e.path());

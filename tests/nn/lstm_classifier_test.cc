@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "support/simd_targets.h"
 #include "util/rng.h"
 
 namespace seqtrain::nn {
@@ -164,23 +165,26 @@ TEST(LstmClassifier, ForwardMatchesNaiveReference) {
   }
 }
 
+// The float model (SIMD kernels, on every target the CPU runs) against the double one.
 TEST(LstmClassifier, FloatAgreesWithDouble) {
   const ModelShape s{28, 28, 32, 1, 10};
   const int batch = 6;
   LstmClassifier<double> d = MakeModel(s, 9);
-  LstmClassifier<float> f(s);
-  for (size_t i = 0; i < d.num_params(); ++i) f.params()[i] = static_cast<float>(d.params()[i]);
   const Inputs in = RandomInputs(s, batch, 4);
-  const std::vector<float> xf(in.x.begin(), in.x.end());
   const BatchStats sd = d.ForwardBackward(in.x.data(), in.labels.data(), batch);
-  const BatchStats sf = f.ForwardBackward(xf.data(), in.labels.data(), batch);
-  EXPECT_NEAR(sf.loss_sum, sd.loss_sum, 1e-4 * sd.loss_sum);
-  double max_grad = 0, max_diff = 0;
-  for (size_t i = 0; i < d.num_params(); ++i) {
-    max_grad = std::max(max_grad, std::fabs(d.grads()[i]));
-    max_diff = std::max(max_diff, std::fabs(d.grads()[i] - f.grads()[i]));
-  }
-  EXPECT_LT(max_diff, 1e-4 * max_grad);
+  seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
+    LstmClassifier<float> f(s);
+    for (size_t i = 0; i < d.num_params(); ++i) f.params()[i] = static_cast<float>(d.params()[i]);
+    const std::vector<float> xf(in.x.begin(), in.x.end());
+    const BatchStats sf = f.ForwardBackward(xf.data(), in.labels.data(), batch);
+    EXPECT_NEAR(sf.loss_sum, sd.loss_sum, 1e-4 * sd.loss_sum);
+    double max_grad = 0, max_diff = 0;
+    for (size_t i = 0; i < d.num_params(); ++i) {
+      max_grad = std::max(max_grad, std::fabs(d.grads()[i]));
+      max_diff = std::max(max_diff, std::fabs(d.grads()[i] - f.grads()[i]));
+    }
+    EXPECT_LT(max_diff, 1e-4 * max_grad);
+  });
 }
 
 TEST(LstmClassifier, EmptyBatchGivesZeroGradient) {
