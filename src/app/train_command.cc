@@ -34,7 +34,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   train::RunConfig config;
   dist::RunAgreed(comm, [&] {
     config = config::LoadRunConfig(request.config_path, request.overrides, comm.size());
-    if (!request.resume.empty() && request.resume == "auto" && config.checkpoint.dir.empty()) {
+    if (request.resume == "auto" && config.checkpoint.dir.empty()) {
       throw Error("--resume auto: checkpoint.dir is not set (use --checkpoint-dir DIR)");
     }
   });
@@ -65,20 +65,23 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   });
   log->Info("seqtrain: effective config:\n" + config::ToText(config::ToProto(config)));
 
-  if (!request.resume.empty()) {
-    const auto loaded = checkpoint::LoadOnAllRanks(comm, request.resume, config.checkpoint.dir);
-    if (loaded) {
-      dist::RunAgreed(comm, [&] { trainer->Restore(loaded->checkpoint, loaded->path); });
-      if (loaded->checkpoint.config().seed() != config.seed) {
-        log->Info("seqtrain: warning: the checkpoint was trained with seed " +
-                  std::to_string(loaded->checkpoint.config().seed()) + ", this run uses " +
-                  std::to_string(config.seed) + ": the data order changes from here");
-      }
-      log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
-                ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
-    } else {
-      log->Info("No checkpoint in " + config.checkpoint.dir + ": starting from step 0");
+  checkpoint::StartRequest start_request;
+  start_request.dir = config.checkpoint.dir;
+  start_request.resume = request.resume;
+  start_request.lineage = request.resume_lineage;
+  start_request.new_lineage = request.new_lineage;
+  const checkpoint::Start start = checkpoint::PrepareStart(comm, start_request);
+  trainer->set_lineage(start.lineage);
+  if (!start.note.empty()) log->Info(start.note);
+  if (const auto& loaded = start.resume_from) {
+    dist::RunAgreed(comm, [&] { trainer->Restore(loaded->checkpoint, loaded->path); });
+    if (loaded->checkpoint.config().seed() != config.seed) {
+      log->Info("seqtrain: warning: the checkpoint was trained with seed " +
+                std::to_string(loaded->checkpoint.config().seed()) + ", this run uses " +
+                std::to_string(config.seed) + ": the data order changes from here");
     }
+    log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
+              ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
   }
   log->Info(Describe(config, comm, *trainer, blas_threads));
   train::InstallStopHandlers();

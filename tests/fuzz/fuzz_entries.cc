@@ -58,7 +58,7 @@ void ConfigInput(const uint8_t* data, size_t size) {
 void CheckpointInput(const uint8_t* data, size_t size) {
   try {
     const Checkpoint c = checkpoint::Decode(std::string(reinterpret_cast<const char*>(data), size), "fuzz.ckpt");
-    checkpoint::ModelShapeOf(c, "fuzz.ckpt");
+    checkpoint::CheckTensors(c, checkpoint::ModelShapeOf(c, "fuzz.ckpt"), true, "fuzz.ckpt");
     nn::ModelShape small;
     small.hidden_size = 4;
     checkpoint::CheckModelMatches(c.config().model(), small, "fuzz.ckpt");
