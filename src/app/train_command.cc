@@ -43,6 +43,14 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   dist::Watchdog watchdog(config.failure.collective_timeout_seconds, comm.rank());
   comm.set_watchdog(&watchdog);
 
+  // Before the data is read, so a refused start is refused at once.
+  checkpoint::StartRequest start_request;
+  start_request.dir = config.checkpoint.dir;
+  start_request.resume = request.resume;
+  start_request.lineage = request.resume_lineage;
+  start_request.new_lineage = request.new_lineage;
+  const checkpoint::Start start = checkpoint::PrepareStart(comm, start_request);
+
   data::LabeledImages train_set, test_set;
   dist::RunAgreed(comm, [&] {
     const int classes = config.model.num_classes;
@@ -65,12 +73,6 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   });
   log->Info("seqtrain: effective config:\n" + config::ToText(config::ToProto(config)));
 
-  checkpoint::StartRequest start_request;
-  start_request.dir = config.checkpoint.dir;
-  start_request.resume = request.resume;
-  start_request.lineage = request.resume_lineage;
-  start_request.new_lineage = request.new_lineage;
-  const checkpoint::Start start = checkpoint::PrepareStart(comm, start_request);
   trainer->set_lineage(start.lineage);
   if (!start.note.empty()) log->Info(start.note);
   if (const auto& loaded = start.resume_from) {

@@ -10,7 +10,8 @@ run() {  # run CKPT_DIR [flags]
   "$MPIEXEC" -n 2 "$SEQTRAIN" train --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps $STEPS --display-step 50 \
     --checkpoint-dir "$dir" --checkpoint-every 20 --set checkpoint.keep=100 "$@" </dev/null
 }
-ckpt() { printf '%s/step-%010d.ckpt' "$1" "$2"; }
+# The path of step $2 of the one lineage in folder $1.
+ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
 
 D=$SCRATCH/killed
 run "$D" >"$SCRATCH/killed.out" 2>&1 &
@@ -38,12 +39,12 @@ pgrep -x seqtrain >/dev/null && fail "ranks still running 5 s after the job ende
 echo "ok: job ended ${took}s after SIGKILL of pid $victim (exit $rc)"
 
 n=0
-for f in "$D"/step-*.ckpt; do
+for f in "$D"/lineage-*-step-*.ckpt; do
   "$SEQTRAIN" inspect "$f" >/dev/null 2>&1 || fail "checkpoint $f is not loadable"
   n=$((n + 1))
 done
 [ "$n" -ge 3 ] || fail "expected at least 3 checkpoints, found $n"
-ls -a "$D" | grep -v '^\.\.\?$' | grep -v '^step-.*\.ckpt$' | grep -v '^\.step-.*\.tmp\.' && fail "unexpected files in $D"
+ls -a "$D" | grep -v '^\.\.\?$' | grep -v '^lineage-.*\.ckpt$' | grep -v '^\.lineage-.*\.tmp\.' && fail "unexpected files in $D"
 
 run "$D" --resume auto >"$SCRATCH/resumed.out" 2>&1 || fail "resume failed: $(tail -3 "$SCRATCH/resumed.out")"
 grep -q "Resumed from" "$SCRATCH/resumed.out" || fail "did not resume"

@@ -11,7 +11,8 @@ train() {  # train NP CKPT_DIR MAX_STEPS [more flags]
   timeout 120 "$MPIEXEC" -n "$np" "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" \
     --checkpoint-dir "$dir" --max-steps "$steps" "$@" </dev/null
 }
-ckpt() { printf '%s/step-%010d.ckpt' "$1" "$2"; }
+# The path of step $2 of the one lineage in folder $1.
+ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
 
 train 2 "$SCRATCH/straight" 60 >"$SCRATCH/straight.out" 2>&1 || fail "straight run: $(tail -3 "$SCRATCH/straight.out")"
 REF=$(ckpt "$SCRATCH/straight" 60)
