@@ -54,6 +54,7 @@ void Decide(const StartRequest& request, Start* start, std::string* bytes) {
       lineage = present[0].lineage;
     }
     std::optional<Found> found = FindLatestValid(request.dir, lineage, Warn);
+    if (!found) throw Error(request.dir + ": the checkpoints of lineage " + LineageLabel(lineage) + " vanished");
     start->resume_from = Loaded{found->path, std::move(found->checkpoint)};
     *bytes = std::move(found->bytes);
     start->lineage = lineage;
@@ -64,7 +65,11 @@ void Decide(const StartRequest& request, Start* start, std::string* bytes) {
   start->lineage = checkpoint.lineage();
   const auto same = std::find_if(present.begin(), present.end(),
                                  [&](const LineageSummary& l) { return l.lineage == checkpoint.lineage(); });
-  if (same != present.end() && same->last_step > checkpoint.global_step()) {
+  if (checkpoint.lineage().empty() && same == present.end()) {
+    // Old file names continue only where they already are.
+    start->lineage = UnusedLineage(present);
+    start->note = "Starting lineage " + start->lineage + " from the version-1 checkpoint " + request.resume;
+  } else if (same != present.end() && same->last_step > checkpoint.global_step()) {
     // Continuing under the same id would let its newer, abandoned steps win every later --resume auto.
     start->lineage = UnusedLineage(present);
     start->note = "Forked lineage " + start->lineage + " from " + LineageLabel(checkpoint.lineage()) + " at step " +

@@ -38,7 +38,8 @@ struct Start {
 //  - fresh: refused when dir already holds checkpoints, unless new_lineage; a new lineage.
 //  - auto: the newest valid checkpoint of the lineage in dir (or of `lineage`);
 //    refused when dir holds several and none is named; nothing there: fresh.
-//  - a file: its lineage, or a new one (a fork) when dir holds newer steps of it.
+//  - a file: its lineage, or a new one (a fork) when dir holds newer steps of it,
+//    or when it is a version-1 file and dir holds no version-1 files.
 Start PrepareStart(dist::Communicator& comm, const StartRequest& request);
 
 }  // namespace seqtrain::checkpoint

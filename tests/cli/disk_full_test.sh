@@ -13,8 +13,6 @@ train() {  # train CKPT_DIR [flags]
   timeout 120 "$MPIEXEC" -n 2 "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps $STEPS \
     --checkpoint-dir "$dir" --checkpoint-every 10 --set checkpoint.keep=100 "$@" </dev/null
 }
-# The path of step $2 of the one lineage in folder $1.
-ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
 
 train "$SCRATCH/ref" >"$SCRATCH/ref.out" 2>&1 || fail "reference run: $(tail -3 "$SCRATCH/ref.out")"
 REF=$(ckpt "$SCRATCH/ref" $STEPS)

@@ -10,8 +10,6 @@ train() {  # train NP CKPT_DIR [flags]
   "$MPIEXEC" -n "$np" "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" --checkpoint-dir "$dir" \
     --checkpoint-every 10 --set checkpoint.keep=100 --set failure.collective_timeout_seconds=4 "$@" </dev/null
 }
-# The path of step $2 of the one lineage in folder $1.
-ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
 for np in 2 3; do
   train "$np" "$SCRATCH/ref$np" >"$SCRATCH/ref$np.out" 2>&1 || fail "reference run on $np ranks: $(tail -3 "$SCRATCH/ref$np.out")"
 done

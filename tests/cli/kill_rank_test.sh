@@ -10,8 +10,6 @@ run() {  # run CKPT_DIR [flags]
   "$MPIEXEC" -n 2 "$SEQTRAIN" train --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps $STEPS --display-step 50 \
     --checkpoint-dir "$dir" --checkpoint-every 20 --set checkpoint.keep=100 "$@" </dev/null
 }
-# The path of step $2 of the one lineage in folder $1.
-ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
 
 D=$SCRATCH/killed
 run "$D" >"$SCRATCH/killed.out" 2>&1 &

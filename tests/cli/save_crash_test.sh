@@ -17,8 +17,6 @@ train() {  # train CKPT_DIR [flags]
     --checkpoint-dir "$dir" --checkpoint-every 10 --set checkpoint.keep=100 \
     --set failure.collective_timeout_seconds=100 "$@" </dev/null
 }
-# The path of step $2 of the one lineage in folder $1.
-ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
 wait_for_line() {  # wait_for_line FILE REGEX SECONDS PID: until FILE has REGEX, PID ended, or SECONDS passed
   local deadline=$((SECONDS + $3))
   until grep -Eq "$2" "$1" 2>/dev/null; do

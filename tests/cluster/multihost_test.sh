@@ -84,8 +84,6 @@ multihost() {
     train --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps $STEPS --display-step 50 \
     --checkpoint-dir "$dir" --checkpoint-every 50 --set checkpoint.keep=100 "$@" </dev/null
 }
-# The path of step $2 of the one lineage in folder $1.
-ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
