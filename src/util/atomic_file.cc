@@ -112,7 +112,8 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
   write_range(bytes.size() / 2, bytes.size());
   if (::fsync(fd.get()) != 0) fail("cannot fsync " + tmp);
   at(WritePhase::kBeforeRename);
-  // Renamed while still open and locked, so no cleaner sees an unlocked temporary.
+  // Renamed while still open and locked, so no cleaner sees an unlocked temporary; the fsync
+  // above has already flushed the data and reported any write error.
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " into place");
   if (::close(fd.Release()) != 0) throw Error(path + ": close failed: " + Errno());
   at(WritePhase::kBeforeDirSync);

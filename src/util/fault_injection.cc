@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 
 #include "util/error.h"
@@ -77,11 +78,11 @@ bool FaultPlan::Has(Kind kind, int64_t step, int rank) const {
 
 WriteHook FaultPlan::SaveHook(int64_t step, int rank) const {
   const bool crash = Has(Kind::kCrashInCheckpoint, step, rank);
-  Kind stall = Kind::kKill;  // none
+  std::optional<Kind> stall;
   for (Kind k : {Kind::kStallBeforeCreate, Kind::kStallMidWrite, Kind::kStallBeforeRename, Kind::kStallBeforeDirSync}) {
     if (Has(k, step, rank)) stall = k;
   }
-  if (!crash && stall == Kind::kKill) return nullptr;
+  if (!crash && !stall) return nullptr;
   return [crash, stall, step](WritePhase phase, const std::string& temporary) {
     if (crash && phase == WritePhase::kMidWrite) {
       std::fprintf(stderr, "seqtrain: error: injected crash halfway through writing %s (SEQTRAIN_FAULT)\n",
