@@ -30,7 +30,8 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
     data::CheckFitsSequences(test_set, config.model.time_steps, config.model.input_size,
                              config.data.PathOf(config.data.test_images));
     model = std::make_unique<nn::LstmClassifier<float>>(config.model);
-    checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(), loaded.path, "params");
+    checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(), loaded.path,
+                              "params");
   });
   const train::EvalResult result = train::EvaluateModel(*model, test_set, comm, config.schedule.eval_batch_size);
   if (comm.is_root()) {

@@ -25,7 +25,8 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
     const data::LabeledImages set = data::LoadImages(request.images, request.limit);
     data::CheckFitsSequences(set, shape.time_steps, shape.input_size, request.images);
     nn::LstmClassifier<float> model(shape);
-    checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(), loaded.path, "params");
+    checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(), loaded.path,
+                              "params");
     const int64_t total = set.count;
     const int64_t chunk = 256;
     const int K = shape.num_classes;

@@ -32,7 +32,9 @@ uint64_t GetLe(const std::string& in, size_t offset, int bytes) {
   return value;
 }
 
-bool StartsWith(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+bool StartsWith(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
 
 bool AllDigits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -117,8 +119,8 @@ Checkpoint Decode(const std::string& bytes, const std::string& path) {
   // The lineage becomes part of file names: nothing but the id's own digits.
   if ((version < 2 && checkpoint.has_lineage()) ||
       (!checkpoint.lineage().empty() && !IsLineageId(checkpoint.lineage()))) {
-    throw fail("lineage '" + checkpoint.lineage().substr(0, 40) + "' is not " + std::to_string(kLineageDigits) +
-               " lowercase hex digits");
+    throw fail("lineage '" + checkpoint.lineage().substr(0, 40) + "' is not " +
+               std::to_string(kLineageDigits) + " lowercase hex digits");
   }
   return checkpoint;
 }
@@ -139,8 +141,9 @@ std::string NewLineageId() {
 }
 
 bool IsLineageId(const std::string& text) {
-  return text.size() == kLineageDigits &&
-         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return text.size() == kLineageDigits && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string LineageLabel(const std::string& lineage) { return lineage.empty() ? "legacy" : lineage; }
@@ -188,7 +191,8 @@ std::vector<Listed> ListCheckpoints(const std::string& dir) {
 std::vector<LineageSummary> Lineages(const std::string& dir) {
   std::vector<LineageSummary> out;
   for (const Listed& c : ListCheckpoints(dir)) {  // newest first, so first_step ends lowest
-    auto it = std::find_if(out.begin(), out.end(), [&](const LineageSummary& l) { return l.lineage == c.lineage; });
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const LineageSummary& l) { return l.lineage == c.lineage; });
     if (it == out.end()) {
       out.push_back({c.lineage, c.step, c.step, 0});
       it = out.end() - 1;
@@ -203,14 +207,16 @@ std::string DescribeLineages(const std::vector<LineageSummary>& lineages) {
   std::string out;
   for (const LineageSummary& l : lineages) {
     out += (out.empty() ? "" : ", ") + LineageLabel(l.lineage) + " (" + std::to_string(l.files) +
-           (l.files == 1 ? " checkpoint, step " + std::to_string(l.last_step)
-                         : " checkpoints, steps " + std::to_string(l.first_step) + "-" + std::to_string(l.last_step)) +
+           (l.files == 1
+                ? " checkpoint, step " + std::to_string(l.last_step)
+                : " checkpoints, steps " + std::to_string(l.first_step) + "-" + std::to_string(l.last_step)) +
            ")";
   }
   return out;
 }
 
-std::string SaveCheckpoint(const std::string& dir, const Checkpoint& checkpoint, int keep, const WriteHook& hook) {
+std::string SaveCheckpoint(const std::string& dir, const Checkpoint& checkpoint, int keep,
+                           const WriteHook& hook) {
   const std::string& lineage = checkpoint.lineage();
   const int64_t step = checkpoint.global_step();
   const std::string path = CheckpointPath(dir, lineage, step);

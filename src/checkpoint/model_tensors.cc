@@ -66,9 +66,8 @@ void CheckAgainst(const google::protobuf::RepeatedPtrField<Tensor>& tensors, con
 
 }  // namespace
 
-void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
-                   const nn::ParamLayout& layout, float* out, const std::string& path,
-                   const std::string& what) {
+void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors, const nn::ParamLayout& layout,
+                   float* out, const std::string& path, const std::string& what) {
   CheckAgainst(tensors, layout, path, what);
   for (size_t i = 0; i < layout.tensors().size(); ++i) {
     const std::string& data = tensors[static_cast<int>(i)].data();

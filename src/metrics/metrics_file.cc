@@ -236,8 +236,8 @@ bool GetBoundedLine(std::istream& in, std::string* line, const std::string& name
     }
     if (c == '\n') return true;
     if (line->size() >= kMaxMetricsLineBytes) {
-      throw Error(name + ":" + std::to_string(number) + ": line longer than " + std::to_string(kMaxMetricsLineBytes) +
-                  " bytes: not a metrics file");
+      throw Error(name + ":" + std::to_string(number) + ": line longer than " +
+                  std::to_string(kMaxMetricsLineBytes) + " bytes: not a metrics file");
     }
     line->push_back(static_cast<char>(c));
   }
@@ -274,8 +274,11 @@ MetricsHistory ParseMetrics(std::istream& in, const std::string& name) {
 
 MetricsHistory ReadMetricsFile(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw Error(path + ": cannot read metrics file: " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw Error(path + ": not a regular file (a metrics file written by train --metrics)");
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error(path + ": cannot read metrics file: " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode))
+    throw Error(path + ": not a regular file (a metrics file written by train --metrics)");
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot read metrics file: " + std::strerror(errno));
   return ParseMetrics(in, path);

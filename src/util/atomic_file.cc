@@ -130,8 +130,8 @@ bool RemoveIfAbandoned(const std::string& temporary) {
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return false;  // held by a live writer, or no locks here
   // Still the file that was opened (not renamed away and replaced meanwhile)?
   struct stat opened {}, named {};
-  if (::fstat(fd.get(), &opened) != 0 || ::lstat(temporary.c_str(), &named) != 0 || opened.st_ino != named.st_ino ||
-      !S_ISREG(named.st_mode)) {
+  if (::fstat(fd.get(), &opened) != 0 || ::lstat(temporary.c_str(), &named) != 0 ||
+      opened.st_ino != named.st_ino || !S_ISREG(named.st_mode)) {
     return false;
   }
   return ::unlink(temporary.c_str()) == 0;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <optional>
 #include <sstream>
 
 #include "util/error.h"

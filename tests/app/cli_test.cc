@@ -56,7 +56,9 @@ TEST(Cli, LineageFlags) {
   const CliRequest named = ParseCommandLine({"train", "--resume-lineage", "0123456789ab"});
   EXPECT_EQ(named.train.resume, "auto");  // implied
   EXPECT_EQ(named.train.resume_lineage, "0123456789ab");
-  EXPECT_EQ(ParseCommandLine({"train", "--resume", "auto", "--resume-lineage", "legacy"}).train.resume_lineage, "legacy");
+  EXPECT_EQ(
+      ParseCommandLine({"train", "--resume", "auto", "--resume-lineage", "legacy"}).train.resume_lineage,
+      "legacy");
   EXPECT_EQ(UsageMessage({"train", "--resume", "a.ckpt", "--resume-lineage", "0123456789ab"}),
             "train: --resume-lineage picks a lineage for --resume auto, not for --resume a.ckpt");
   EXPECT_EQ(UsageMessage({"train", "--resume", "auto", "--new-lineage"}),

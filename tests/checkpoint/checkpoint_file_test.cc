@@ -1,9 +1,8 @@
 #include "checkpoint/checkpoint_file.h"
 
-#include <gtest/gtest.h>
-#include <google/protobuf/util/message_differencer.h>
-
 #include <fcntl.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -86,7 +85,8 @@ TEST_F(CheckpointFileTest, SaveThenReadGivesTheSameMessage) {
   EXPECT_EQ(path, dir_ + "/lineage-0123456789ab-step-0000000030.ckpt");
   const Checkpoint back = ReadCheckpoint(path);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(c, back));
-  EXPECT_EQ(Files(), std::vector<std::string>{"lineage-0123456789ab-step-0000000030.ckpt"});  // no temporary left
+  EXPECT_EQ(Files(),
+            std::vector<std::string>{"lineage-0123456789ab-step-0000000030.ckpt"});  // no temporary left
   // The tensors come back into a model bit for bit.
   nn::LstmClassifier<float> model(config::ToRunConfig(back.config()).model);
   UnpackTensors(back.params(), model.layout(), model.params(), path, "params");
@@ -106,8 +106,8 @@ TEST_F(CheckpointFileTest, KeepsOnlyTheNewestOfItsOwnLineage) {
   EXPECT_EQ(ReadWholeFile(dir_ + "/" + Name(other, 70), 1 << 20), other_bytes);
   testing::WriteFile(dir_ + "/notes.txt", {1});  // other files are left alone
   SaveCheckpoint(dir_, MakeCheckpoint(60), 2);
-  EXPECT_EQ(Files(), (std::vector<std::string>{Name(kLineage, 50), Name(kLineage, 60), Name(other, 70), "notes.txt",
-                                               "step-0000000090.ckpt"}));
+  EXPECT_EQ(Files(), (std::vector<std::string>{Name(kLineage, 50), Name(kLineage, 60), Name(other, 70),
+                                               "notes.txt", "step-0000000090.ckpt"}));
   const std::vector<Listed> listed = ListCheckpoints(dir_);
   ASSERT_EQ(listed.size(), 4u);
   EXPECT_EQ(listed[0].path, dir_ + "/step-0000000090.ckpt");
@@ -131,7 +131,8 @@ TEST_F(CheckpointFileTest, LineageIds) {
   const std::string a = NewLineageId(), b = NewLineageId();
   EXPECT_TRUE(IsLineageId(a)) << a;
   EXPECT_NE(a, b);
-  for (const char* bad : {"", "0123456789a", "0123456789abc", "0123456789aB", "../../../etc", "0123456789a/"}) {
+  for (const char* bad :
+       {"", "0123456789a", "0123456789abc", "0123456789aB", "../../../etc", "0123456789a/"}) {
     EXPECT_FALSE(IsLineageId(bad)) << bad;
   }
   // A lineage becomes part of file names: a crafted one is refused on reading.
@@ -168,10 +169,12 @@ TEST_F(CheckpointFileTest, AFileWhoseContentDisagreesWithItsNameIsSkipped) {
   const std::string copied = dir_ + "/" + Name("aaaaaaaaaaaa", 30);
   fs::copy_file(dir_ + "/" + Name(kLineage, 10), copied);
   std::vector<std::string> warnings;
-  EXPECT_THROW(FindLatestValid(dir_, "aaaaaaaaaaaa", [&](const std::string& w) { warnings.push_back(w); }), Error);
+  EXPECT_THROW(FindLatestValid(dir_, "aaaaaaaaaaaa", [&](const std::string& w) { warnings.push_back(w); }),
+               Error);
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_EQ(warnings[0], "skipping checkpoint " + copied + ": holds lineage 0123456789ab step 10, not what its name "
-                         "says (renamed?)");
+  EXPECT_EQ(warnings[0], "skipping checkpoint " + copied +
+                             ": holds lineage 0123456789ab step 10, not what its name "
+                             "says (renamed?)");
 }
 
 TEST_F(CheckpointFileTest, RemovesOnlyAbandonedTemporariesOfSaves) {
@@ -188,8 +191,9 @@ TEST_F(CheckpointFileTest, RemovesOnlyAbandonedTemporariesOfSaves) {
   std::vector<std::string> removed = RemoveStaleTemporaries(dir_);
   std::sort(removed.begin(), removed.end());
   EXPECT_EQ(removed, (std::vector<std::string>{stale, stale_legacy}));
-  EXPECT_EQ(Files(), (std::vector<std::string>{"." + Name(kLineage, 20) + ".tmp.99", "." + Name(kLineage, 30) + ".tmp.x",
-                                               ".notes.tmp.1", "x.ckpt.tmp.1"}));
+  EXPECT_EQ(Files(),
+            (std::vector<std::string>{"." + Name(kLineage, 20) + ".tmp.99",
+                                      "." + Name(kLineage, 30) + ".tmp.x", ".notes.tmp.1", "x.ckpt.tmp.1"}));
   ::close(held);
   EXPECT_EQ(RemoveStaleTemporaries(dir_), std::vector<std::string>{live});
 }
@@ -201,7 +205,8 @@ TEST_F(CheckpointFileTest, AtomicWritePhasesInOrderAndTheTemporaryIsLocked) {
     phases.push_back(phase);
     EXPECT_EQ(tmp, TemporaryPathFor(path));
     const bool exists = fs::exists(tmp);
-    EXPECT_EQ(exists, phase == WritePhase::kMidWrite || phase == WritePhase::kBeforeRename) << static_cast<int>(phase);
+    EXPECT_EQ(exists, phase == WritePhase::kMidWrite || phase == WritePhase::kBeforeRename)
+        << static_cast<int>(phase);
     if (exists) EXPECT_FALSE(RemoveIfAbandoned(tmp));  // its writer is alive
     EXPECT_EQ(fs::exists(path), phase == WritePhase::kBeforeDirSync);
   });
@@ -293,7 +298,8 @@ TEST_F(CheckpointFileTest, LatestValidSkipsCorruptNewestWithAWarning) {
   EXPECT_EQ(found->path, dir_ + "/" + Name(kLineage, 20));
   EXPECT_EQ(found->checkpoint.global_step(), 20);
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_EQ(warnings[0].rfind("skipping checkpoint " + newest_path + ": checksum mismatch", 0), 0u) << warnings[0];
+  EXPECT_EQ(warnings[0].rfind("skipping checkpoint " + newest_path + ": checksum mismatch", 0), 0u)
+      << warnings[0];
   // Nothing valid left: an error, not a silent fresh start.
   testing::WriteFile(dir_ + "/" + Name(kLineage, 20), {1, 2, 3});
   testing::WriteFile(dir_ + "/" + Name(kLineage, 10), {});
@@ -301,13 +307,16 @@ TEST_F(CheckpointFileTest, LatestValidSkipsCorruptNewestWithAWarning) {
     FindLatestValid(dir_, kLineage, quiet);
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), dir_ + ": none of the 3 checkpoints of lineage 0123456789ab is valid (see the "
-                                            "warnings above); refusing to start over");
+    EXPECT_EQ(std::string(e.what()),
+              dir_ +
+                  ": none of the 3 checkpoints of lineage 0123456789ab is valid (see the "
+                  "warnings above); refusing to start over");
   }
 }
 
 TEST(ModelTensors, LayoutOfMatchesTheModel) {
-  for (const auto& [hidden, layers, classes] : std::vector<std::tuple<int, int, int>>{{4, 1, 10}, {3, 3, 2}, {17, 2, 256}}) {
+  for (const auto& [hidden, layers, classes] :
+       std::vector<std::tuple<int, int, int>>{{4, 1, 10}, {3, 3, 2}, {17, 2, 256}}) {
     nn::ModelShape shape;
     shape.hidden_size = hidden;
     shape.num_layers = layers;
@@ -341,7 +350,8 @@ TEST(ModelTensors, TensorsAreCheckedAgainstTheConfigBeforeBuilding) {
   EXPECT_EQ(error_of(huge, false), "ck: params holds 0 tensors, the model has 5");
   huge = c;
   huge.mutable_config()->mutable_model()->set_hidden_size(16384);
-  EXPECT_EQ(error_of(huge, false), "ck: params tensor 'lstm0/w_x' has shape [28, 16], the model has [28, 65536]");
+  EXPECT_EQ(error_of(huge, false),
+            "ck: params tensor 'lstm0/w_x' has shape [28, 16], the model has [28, 65536]");
   Checkpoint no_moments = c;
   no_moments.clear_adam_v();
   EXPECT_EQ(error_of(no_moments, false), "(no error)");
