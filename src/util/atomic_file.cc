@@ -15,8 +15,10 @@
 namespace seqtrain {
 namespace {
 
+std::string Errno() { return std::strerror(errno); }
+
 // "No space left on device (ENOSPC)": the text for people, the name for searches.
-std::string Errno() {
+std::string ErrnoWithName() {
   const int code = errno;
   const char* name = ::strerrorname_np(code);
   return std::string(std::strerror(code)) + (name ? std::string(" (") + name + ")" : std::string());
@@ -79,7 +81,7 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
   int raw = -1;
   for (;;) {
     raw = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (raw < 0) throw Error(path + ": cannot create " + tmp + ": " + Errno());
+    if (raw < 0) throw Error(path + ": cannot create " + tmp + ": " + ErrnoWithName());
     // Locked for as long as this process lives; a failing flock (a filesystem without
     // locks) only means a crash's leftover is never cleaned up automatically.
     if (::flock(raw, LOCK_EX) != 0) break;
@@ -93,7 +95,7 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
   }
   Fd fd(raw);
   auto fail = [&](const std::string& what) {
-    const std::string reason = Errno();
+    const std::string reason = ErrnoWithName();
     ::unlink(tmp.c_str());
     throw Error(path + ": " + what + ": " + reason);
   };
@@ -115,12 +117,12 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
   // Renamed while still open and locked, so no cleaner sees an unlocked temporary; the fsync
   // above has already flushed the data and reported any write error.
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " into place");
-  if (::close(fd.Release()) != 0) throw Error(path + ": close failed: " + Errno());
+  if (::close(fd.Release()) != 0) throw Error(path + ": close failed: " + ErrnoWithName());
   at(WritePhase::kBeforeDirSync);
   // The rename itself is durable only once the folder is synced.
   Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0) {
-    throw Error(dir + ": cannot sync folder after writing " + path + ": " + Errno());
+    throw Error(dir + ": cannot sync folder after writing " + path + ": " + ErrnoWithName());
   }
 }
 

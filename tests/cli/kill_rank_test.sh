@@ -19,7 +19,10 @@ for _ in $(seq 600); do
   sleep 0.05
 done
 [ -f "$(ckpt "$D" 60)" ] || fail "no checkpoint at step 60 within 30 s"
-victim=$(pgrep -n -x seqtrain)
+# This job's ranks only (children of its mpirun): other jobs may run seqtrain on this machine.
+ranks=$(pgrep -x seqtrain -P "$(pgrep -P $launcher | tr '\n' ',' | sed 's/,$//')")
+victim=$(echo "$ranks" | tail -1)
+[ -n "$victim" ] || fail "no rank of this job found"
 kill -9 "$victim"
 killed_at=$(date +%s.%N)
 timeout 30 tail --pid=$launcher -f /dev/null
@@ -29,11 +32,12 @@ took=$(awk -v a="$killed_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a
 [ "$rc" -ne 0 ] || fail "the job exited 0 after a rank was killed"
 awk -v t="$took" 'BEGIN { exit !(t < 10) }' || fail "the job took ${took}s to end after the kill"
 # The other rank is killed by the launcher; give init a moment to reap it.
+alive() { local p; for p in $ranks; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 for _ in $(seq 50); do
-  pgrep -x seqtrain >/dev/null || break
+  alive || break
   sleep 0.1
 done
-pgrep -x seqtrain >/dev/null && fail "ranks still running 5 s after the job ended: $(ps -o pid,stat,cmd -C seqtrain)"
+alive && fail "ranks still running 5 s after the job ended: $(ps -o pid,stat,cmd -p "${ranks//$'\n'/,}")"
 echo "ok: job ended ${took}s after SIGKILL of pid $victim (exit $rc)"
 
 n=0
