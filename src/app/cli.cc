@@ -80,13 +80,29 @@ CliRequest ParseTrain(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help")(
       "config", po::value(&t.config_path), "protobuf text config (configs/*.txtpb); flags below override it")(
       "set", po::value(&sets)->composing(), "override one field: --set schedule.batch_size=256 (repeatable)")(
-      "resume", po::value(&t.resume), "'auto': newest valid checkpoint in checkpoint.dir (none: start fresh); or a checkpoint FILE")(
-      "blas-threads", po::value(&t.blas_threads)->default_value(0), "OpenBLAS threads per rank (0: $OPENBLAS_NUM_THREADS, else 1)");
+      "resume", po::value(&t.resume),
+      "'auto': newest valid checkpoint in checkpoint.dir (none: start fresh); or a checkpoint FILE")(
+      "resume-lineage", po::value(&t.resume_lineage),
+      "the lineage --resume auto continues when checkpoint.dir holds several (implies --resume auto)")(
+      "new-lineage", po::bool_switch(&t.new_lineage),
+      "start a new lineage although checkpoint.dir holds checkpoints (theirs are left alone)")(
+      "blas-threads", po::value(&t.blas_threads)->default_value(0),
+      "OpenBLAS threads per rank (0: $OPENBLAS_NUM_THREADS, else 1)");
   for (const Shorthand& s : kShorthands) {
     opts.add_options()(s.flag, po::value<std::string>(), (std::string(s.help) + "; sets " + s.field).c_str());
   }
   const po::variables_map vm = Parse("train", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;
+  if (!t.resume_lineage.empty()) {
+    if (!t.resume.empty() && t.resume != "auto") {
+      throw UsageError("train: --resume-lineage picks a lineage for --resume auto, not for --resume " +
+                       t.resume);
+    }
+    t.resume = "auto";
+  }
+  if (t.new_lineage && !t.resume.empty()) {
+    throw UsageError("train: --new-lineage starts fresh: it excludes --resume");
+  }
   if (t.blas_threads < 0) throw UsageError("train: --blas-threads " + std::to_string(t.blas_threads) + ": must not be negative");
   // Flags apply in a fixed order, then --set in the order given: --set wins.
   for (const Shorthand& s : kShorthands) {
@@ -158,7 +174,9 @@ CliRequest ParseDiff(const std::vector<std::string>& args) {
   request.command = CliRequest::Command::kDiff;
   DiffRequest& d = request.diff;
   std::vector<std::string> files;
-  po::options_description opts("seqtrain diff A.ckpt B.ckpt [options]");
+  po::options_description opts(
+      "seqtrain diff A.ckpt B.ckpt [options]\n"
+      "exit 0: same parameters (or within --tolerance); 1: different (values or shapes); 2: error");
   opts.add_options()("help,h", "show this help")("files", po::value(&files), "two checkpoint files")(
       "tolerance", po::value(&d.tolerance)->default_value(0),
       "exit 0 when max |a-b| / max |a| over all parameters is at most this (0: bit-identical)");

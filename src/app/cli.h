@@ -22,11 +22,16 @@ constexpr int kExitUsage = 2;
 // Stopped early on SIGTERM/SIGINT/SIGUSR1 after saving a checkpoint: run again
 // with --resume auto (EX_TEMPFAIL: "try again later").
 constexpr int kExitStopped = 75;
+// `seqtrain diff`: the parameters differ (beyond --tolerance, or in shape), or a file could not be compared.
+constexpr int kExitDiffDifferent = 1;
+constexpr int kExitDiffError = 2;
 
 struct TrainRequest {
   std::string config_path;                  // "" : defaults only
   std::vector<config::Override> overrides;  // flags and --set, in the order given
   std::string resume;                       // "", "auto" or a checkpoint file
+  std::string resume_lineage;               // with auto: the lineage to continue ("" : the only one)
+  bool new_lineage = false;                 // start fresh although checkpoint.dir holds checkpoints
   int blas_threads = 0;                     // 0: OPENBLAS_NUM_THREADS if set, else 1 per rank
 };
 

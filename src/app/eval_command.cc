@@ -12,10 +12,14 @@ namespace seqtrain::app {
 
 int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   ConfigureBlasThreads(request.blas_threads, comm);
-  const auto loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint, "");
-  train::RunConfig config = config::ToRunConfig(loaded->checkpoint.config());
+  const checkpoint::Loaded loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint);
+  train::RunConfig config = config::ToRunConfig(loaded.checkpoint.config());
   if (!request.data_dir.empty()) config.data.dir = request.data_dir;
-  dist::RunAgreed(comm, [&] { config.model = checkpoint::ModelShapeOf(loaded->checkpoint, loaded->path); });
+  // Before anything is allocated: a crafted file cannot make a model it does not hold.
+  dist::RunAgreed(comm, [&] {
+    config.model = checkpoint::ModelShapeOf(loaded.checkpoint, loaded.path);
+    checkpoint::CheckTensors(loaded.checkpoint, config.model, false, loaded.path);
+  });
   config.schedule.eval_batch_size = std::max<int64_t>(1, config.schedule.eval_batch_size);
 
   data::LabeledImages test_set;
@@ -26,12 +30,13 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
     data::CheckFitsSequences(test_set, config.model.time_steps, config.model.input_size,
                              config.data.PathOf(config.data.test_images));
     model = std::make_unique<nn::LstmClassifier<float>>(config.model);
-    checkpoint::UnpackTensors(loaded->checkpoint.params(), model->layout(), model->params(), loaded->path, "params");
+    checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(), loaded.path,
+                              "params");
   });
   const train::EvalResult result = train::EvaluateModel(*model, test_set, comm, config.schedule.eval_batch_size);
   if (comm.is_root()) {
     std::printf("%s: step %lld, test accuracy %.4f, test loss %.4f (%lld images, %d ranks)\n",
-                loaded->path.c_str(), static_cast<long long>(loaded->checkpoint.global_step()), result.accuracy,
+                loaded.path.c_str(), static_cast<long long>(loaded.checkpoint.global_step()), result.accuracy,
                 result.loss, static_cast<long long>(result.count), comm.size());
   }
   return kExitOk;

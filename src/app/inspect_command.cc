@@ -52,11 +52,13 @@ int RunInspect(const InspectRequest& request, dist::Communicator& comm) {
     const std::time_t when = static_cast<std::time_t>(c.saved_unix_time());
     std::strftime(saved, sizeof saved, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&when));
     std::printf(
-        "checkpoint:      %s\nformat_version:  %u (checksum ok)\nglobal_step:     %lld\nepoch:           %lld "
-        "(position %lld in its permutation)\nadam_step:       %lld\nworld_size:      %d\nwall_seconds:    %.1f\n"
+        "checkpoint:      %s\nformat_version:  %u (checksum ok)\nlineage:         %s\n"
+        "global_step:     %lld\nepoch:           %lld (position %lld in its permutation)\n"
+        "adam_step:       %lld\nworld_size:      %d\nwall_seconds:    %.1f\n"
         "saved:           %s\nparameters:      %zu in %d tensors\n\n# config\n%s",
-        request.checkpoint.c_str(), c.format_version(), static_cast<long long>(c.global_step()),
-        static_cast<long long>(c.epoch()), static_cast<long long>(c.epoch_position()),
+        request.checkpoint.c_str(), c.format_version(), checkpoint::LineageLabel(c.lineage()).c_str(),
+        static_cast<long long>(c.global_step()), static_cast<long long>(c.epoch()),
+        static_cast<long long>(c.epoch_position()),
         static_cast<long long>(c.adam_step()), c.world_size(), c.wall_seconds(), saved, params, c.params_size(),
         config::ToText(c.config()).c_str());
     if (request.tensors) {

@@ -14,15 +14,19 @@ namespace seqtrain::app {
 // Rank 0 predicts; other ranks only take part in the agreed loading.
 int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   ConfigureBlasThreads(request.blas_threads, comm);
-  const auto loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint, "");
+  const checkpoint::Loaded loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint);
   nn::ModelShape shape;
-  dist::RunAgreed(comm, [&] { shape = checkpoint::ModelShapeOf(loaded->checkpoint, loaded->path); });
+  dist::RunAgreed(comm, [&] {
+    shape = checkpoint::ModelShapeOf(loaded.checkpoint, loaded.path);
+    checkpoint::CheckTensors(loaded.checkpoint, shape, false, loaded.path);  // before allocating
+  });
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
     const data::LabeledImages set = data::LoadImages(request.images, request.limit);
     data::CheckFitsSequences(set, shape.time_steps, shape.input_size, request.images);
     nn::LstmClassifier<float> model(shape);
-    checkpoint::UnpackTensors(loaded->checkpoint.params(), model.layout(), model.params(), loaded->path, "params");
+    checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(), loaded.path,
+                              "params");
     const int64_t total = set.count;
     const int64_t chunk = 256;
     const int K = shape.num_classes;

@@ -35,7 +35,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   train::RunConfig config;
   dist::RunAgreed(comm, [&] {
     config = config::LoadRunConfig(request.config_path, request.overrides, comm.size());
-    if (!request.resume.empty() && request.resume == "auto" && config.checkpoint.dir.empty()) {
+    if (request.resume == "auto" && config.checkpoint.dir.empty()) {
       throw Error("--resume auto: checkpoint.dir is not set (use --checkpoint-dir DIR)");
     }
   });
@@ -43,6 +43,14 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   // From here on a rank stuck in a collective ends the job instead of hanging it.
   dist::Watchdog watchdog(config.failure.collective_timeout_seconds, comm.rank());
   comm.set_watchdog(&watchdog);
+
+  // Before the data is read, so a refused start is refused at once.
+  checkpoint::StartRequest start_request;
+  start_request.dir = config.checkpoint.dir;
+  start_request.resume = request.resume;
+  start_request.lineage = request.resume_lineage;
+  start_request.new_lineage = request.new_lineage;
+  const checkpoint::Start start = checkpoint::PrepareStart(comm, start_request);
 
   data::LabeledImages train_set, test_set;
   dist::RunAgreed(comm, [&] {
@@ -66,20 +74,17 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   });
   log->Info("seqtrain: effective config:\n" + config::ToText(config::ToProto(config)));
 
-  if (!request.resume.empty()) {
-    const auto loaded = checkpoint::LoadOnAllRanks(comm, request.resume, config.checkpoint.dir);
-    if (loaded) {
-      dist::RunAgreed(comm, [&] { trainer->Restore(loaded->checkpoint, loaded->path); });
-      if (loaded->checkpoint.config().seed() != config.seed) {
-        log->Info("seqtrain: warning: the checkpoint was trained with seed " +
-                  std::to_string(loaded->checkpoint.config().seed()) + ", this run uses " +
-                  std::to_string(config.seed) + ": the data order changes from here");
-      }
-      log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
-                ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
-    } else {
-      log->Info("No checkpoint in " + config.checkpoint.dir + ": starting from step 0");
+  trainer->set_lineage(start.lineage);
+  if (!start.note.empty()) log->Info(start.note);
+  if (const auto& loaded = start.resume_from) {
+    dist::RunAgreed(comm, [&] { trainer->Restore(loaded->checkpoint, loaded->path); });
+    if (loaded->checkpoint.config().seed() != config.seed) {
+      log->Info("seqtrain: warning: the checkpoint was trained with seed " +
+                std::to_string(loaded->checkpoint.config().seed()) + ", this run uses " +
+                std::to_string(config.seed) + ": the data order changes from here");
     }
+    log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
+              ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
   }
   log->Info(Describe(config, comm, *trainer, blas_threads));
   log->Info("seqtrain: " + simd::TargetSummary());

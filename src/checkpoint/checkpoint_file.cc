@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 #include "util/atomic_file.h"
 #include "util/crc32c.h"
@@ -16,8 +17,10 @@ namespace seqtrain::checkpoint {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'E', 'Q', 'T', 'C', 'K', 'P', 'T'};
-constexpr char kPrefix[] = "step-";
+constexpr char kLegacyPrefix[] = "step-";
+constexpr char kLineagePrefix[] = "lineage-";
 constexpr char kSuffix[] = ".ckpt";
+constexpr size_t kLineageDigits = 12;
 
 void PutLe(std::string* out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
@@ -29,19 +32,44 @@ uint64_t GetLe(const std::string& in, size_t offset, int bytes) {
   return value;
 }
 
-// step-0000000300.ckpt -> 300; -1 for anything else.
-int64_t StepOf(const std::string& name) {
-  const size_t prefix = sizeof kPrefix - 1, suffix = sizeof kSuffix - 1;
-  if (name.size() <= prefix + suffix || name.compare(0, prefix, kPrefix) != 0 ||
-      name.compare(name.size() - suffix, suffix, kSuffix) != 0) {
-    return -1;
+bool StartsWith(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool AllDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "step-0000000300.ckpt" -> legacy, 300; "lineage-<id>-step-0000000300.ckpt" -> id, 300.
+std::optional<Listed> ParseName(const std::string& name) {
+  const size_t suffix = sizeof kSuffix - 1;
+  if (name.size() <= suffix || name.compare(name.size() - suffix, suffix, kSuffix) != 0) return std::nullopt;
+  std::string rest = name.substr(0, name.size() - suffix);
+  Listed listed;
+  if (StartsWith(rest, kLineagePrefix)) {
+    rest = rest.substr(sizeof kLineagePrefix - 1);
+    listed.lineage = rest.substr(0, kLineageDigits);
+    if (!IsLineageId(listed.lineage) || rest.size() <= kLineageDigits || rest[kLineageDigits] != '-') {
+      return std::nullopt;
+    }
+    rest = rest.substr(kLineageDigits + 1);
   }
-  const std::string digits = name.substr(prefix, name.size() - prefix - suffix);
-  if (digits.empty() || digits.size() > 18 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return -1;
-  }
-  return std::stoll(digits);
+  if (!StartsWith(rest, kLegacyPrefix)) return std::nullopt;
+  const std::string digits = rest.substr(sizeof kLegacyPrefix - 1);
+  if (!AllDigits(digits) || digits.size() > 18) return std::nullopt;
+  listed.step = std::stoll(digits);
+  return listed;
+}
+
+// ".<checkpoint name>.tmp.<pid>", as WriteFileAtomically names its temporary files.
+bool IsCheckpointTemporary(const std::string& name) {
+  const size_t tmp = name.rfind(".tmp.");
+  return name.size() > 1 && name[0] == '.' && tmp != std::string::npos && AllDigits(name.substr(tmp + 5)) &&
+         ParseName(name.substr(1, tmp - 1)).has_value();
+}
+
+std::string Join(const std::string& dir, const std::string& name) {
+  return (dir.empty() || dir.back() == '/' ? dir : dir + "/") + name;
 }
 
 }  // namespace
@@ -50,7 +78,7 @@ std::string Encode(const Checkpoint& checkpoint) {
   std::string payload;
   if (!checkpoint.SerializeToString(&payload)) throw Error("cannot serialize checkpoint");
   std::string out(kMagic, sizeof kMagic);
-  PutLe(&out, kFormatVersion, 4);
+  PutLe(&out, checkpoint.has_format_version() ? checkpoint.format_version() : kFormatVersion, 4);
   PutLe(&out, Crc32c(payload.data(), payload.size()), 4);
   PutLe(&out, payload.size(), 8);
   return out + payload;
@@ -64,9 +92,9 @@ Checkpoint Decode(const std::string& bytes, const std::string& path) {
   }
   if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) throw fail("not a seqtrain checkpoint (bad magic)");
   const auto version = static_cast<uint32_t>(GetLe(bytes, 8, 4));
-  if (version != kFormatVersion) {
-    throw fail("checkpoint format version " + std::to_string(version) + ", this seqtrain reads version " +
-               std::to_string(kFormatVersion));
+  if (version < kOldestReadableVersion || version > kFormatVersion) {
+    throw fail("checkpoint format version " + std::to_string(version) + ", this seqtrain reads versions " +
+               std::to_string(kOldestReadableVersion) + " to " + std::to_string(kFormatVersion));
   }
   const auto crc = static_cast<uint32_t>(GetLe(bytes, 12, 4));
   const uint64_t size = GetLe(bytes, 16, 8);
@@ -84,9 +112,15 @@ Checkpoint Decode(const std::string& bytes, const std::string& path) {
   if (!checkpoint.ParseFromArray(bytes.data() + kHeaderBytes, static_cast<int>(size))) {
     throw fail("payload does not parse as a Checkpoint message");
   }
-  if (checkpoint.format_version() != kFormatVersion) {
+  if (checkpoint.format_version() != version) {
     throw fail("payload format version " + std::to_string(checkpoint.format_version()) +
-               " disagrees with the header's " + std::to_string(kFormatVersion));
+               " disagrees with the header's " + std::to_string(version));
+  }
+  // The lineage becomes part of file names: nothing but the id's own digits.
+  if ((version < 2 && checkpoint.has_lineage()) ||
+      (!checkpoint.lineage().empty() && !IsLineageId(checkpoint.lineage()))) {
+    throw fail("lineage '" + checkpoint.lineage().substr(0, 40) + "' is not " +
+               std::to_string(kLineageDigits) + " lowercase hex digits");
   }
   return checkpoint;
 }
@@ -95,10 +129,29 @@ Checkpoint ReadCheckpoint(const std::string& path) {
   return Decode(ReadWholeFile(path, kMaxCheckpointBytes), path);
 }
 
-std::string CheckpointPath(const std::string& dir, int64_t step) {
+std::string NewLineageId() {
+  std::random_device device;  // the OS's entropy: ids must differ between runs started alike
+  static const char kHex[] = "0123456789abcdef";
+  std::string id;
+  while (id.size() < kLineageDigits) {
+    const uint32_t bits = device();
+    for (int i = 0; i < 8 && id.size() < kLineageDigits; ++i) id += kHex[(bits >> (4 * i)) & 0xF];
+  }
+  return id;
+}
+
+bool IsLineageId(const std::string& text) {
+  return text.size() == kLineageDigits && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+std::string LineageLabel(const std::string& lineage) { return lineage.empty() ? "legacy" : lineage; }
+
+std::string CheckpointPath(const std::string& dir, const std::string& lineage, int64_t step) {
   char name[64];
-  std::snprintf(name, sizeof name, "%s%010lld%s", kPrefix, static_cast<long long>(step), kSuffix);
-  return (dir.empty() || dir.back() == '/' ? dir : dir + "/") + name;
+  std::snprintf(name, sizeof name, "%s%010lld%s", kLegacyPrefix, static_cast<long long>(step), kSuffix);
+  return Join(dir, lineage.empty() ? name : kLineagePrefix + lineage + "-" + name);
 }
 
 void EnsureDirectory(const std::string& dir) {
@@ -118,46 +171,106 @@ void EnsureDirectory(const std::string& dir) {
   if (::access(dir.c_str(), W_OK) != 0) throw Error(dir + ": checkpoint folder is not writable");
 }
 
-std::vector<std::string> ListCheckpoints(const std::string& dir) {
-  std::vector<std::pair<int64_t, std::string>> found;
+std::vector<Listed> ListCheckpoints(const std::string& dir) {
+  std::vector<Listed> found;
   DIR* d = ::opendir(dir.c_str());
   if (!d) return {};
   while (const dirent* entry = ::readdir(d)) {
-    const int64_t step = StepOf(entry->d_name);
-    if (step >= 0) found.emplace_back(step, CheckpointPath(dir, step));
+    std::optional<Listed> listed = ParseName(entry->d_name);
+    if (!listed) continue;
+    listed->path = Join(dir, entry->d_name);
+    found.push_back(std::move(*listed));
   }
   ::closedir(d);
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::vector<std::string> paths;
-  for (auto& f : found) paths.push_back(std::move(f.second));
-  return paths;
+  std::sort(found.begin(), found.end(), [](const Listed& a, const Listed& b) {
+    return a.step != b.step ? a.step > b.step : a.lineage < b.lineage;
+  });
+  return found;
 }
 
-std::string SaveCheckpoint(const std::string& dir, const Checkpoint& checkpoint, int keep, bool crash_halfway) {
-  const std::string path = CheckpointPath(dir, checkpoint.global_step());
-  WriteFileAtomically(path, Encode(checkpoint), crash_halfway);
-  const std::vector<std::string> all = ListCheckpoints(dir);
-  for (size_t i = static_cast<size_t>(std::max(keep, 1)); i < all.size(); ++i) ::unlink(all[i].c_str());
+std::vector<LineageSummary> Lineages(const std::string& dir) {
+  std::vector<LineageSummary> out;
+  for (const Listed& c : ListCheckpoints(dir)) {  // newest first, so first_step ends lowest
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const LineageSummary& l) { return l.lineage == c.lineage; });
+    if (it == out.end()) {
+      out.push_back({c.lineage, c.step, c.step, 0});
+      it = out.end() - 1;
+    }
+    it->first_step = c.step;
+    ++it->files;
+  }
+  return out;
+}
+
+std::string DescribeLineages(const std::vector<LineageSummary>& lineages) {
+  std::string out;
+  for (const LineageSummary& l : lineages) {
+    out += (out.empty() ? "" : ", ") + LineageLabel(l.lineage) + " (" + std::to_string(l.files) +
+           (l.files == 1
+                ? " checkpoint, step " + std::to_string(l.last_step)
+                : " checkpoints, steps " + std::to_string(l.first_step) + "-" + std::to_string(l.last_step)) +
+           ")";
+  }
+  return out;
+}
+
+std::string SaveCheckpoint(const std::string& dir, const Checkpoint& checkpoint, int keep,
+                           const WriteHook& hook) {
+  const std::string& lineage = checkpoint.lineage();
+  const int64_t step = checkpoint.global_step();
+  const std::string path = CheckpointPath(dir, lineage, step);
+  WriteFileAtomically(path, Encode(checkpoint), hook);
+  int kept = 1;  // the one just written
+  for (const Listed& c : ListCheckpoints(dir)) {
+    if (c.lineage != lineage || c.step >= step) continue;
+    if (kept < std::max(keep, 1)) {
+      ++kept;
+    } else {
+      ::unlink(c.path.c_str());
+    }
+  }
   return path;
 }
 
-std::optional<Found> FindLatestValid(const std::string& dir,
+std::vector<std::string> RemoveStaleTemporaries(const std::string& dir) {
+  std::vector<std::string> removed;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return removed;
+  std::vector<std::string> candidates;
+  while (const dirent* entry = ::readdir(d)) {
+    if (IsCheckpointTemporary(entry->d_name)) candidates.push_back(Join(dir, entry->d_name));
+  }
+  ::closedir(d);
+  for (const std::string& path : candidates) {
+    if (RemoveIfAbandoned(path)) removed.push_back(path);
+  }
+  return removed;
+}
+
+std::optional<Found> FindLatestValid(const std::string& dir, const std::string& lineage,
                                      const std::function<void(const std::string&)>& warn) {
-  const std::vector<std::string> all = ListCheckpoints(dir);
-  for (const std::string& path : all) {
+  int candidates = 0;
+  for (const Listed& c : ListCheckpoints(dir)) {
+    if (c.lineage != lineage) continue;
+    ++candidates;
     try {
       Found found;
-      found.path = path;
-      found.bytes = ReadWholeFile(path, kMaxCheckpointBytes);
-      found.checkpoint = Decode(found.bytes, path);
+      found.path = c.path;
+      found.bytes = ReadWholeFile(c.path, kMaxCheckpointBytes);
+      found.checkpoint = Decode(found.bytes, c.path);
+      if (found.checkpoint.lineage() != lineage || found.checkpoint.global_step() != c.step) {
+        throw Error(c.path + ": holds lineage " + LineageLabel(found.checkpoint.lineage()) + " step " +
+                    std::to_string(found.checkpoint.global_step()) + ", not what its name says (renamed?)");
+      }
       return found;
     } catch (const Error& e) {
       warn(std::string("skipping checkpoint ") + e.what());
     }
   }
-  if (!all.empty()) {
-    throw Error(dir + ": none of the " + std::to_string(all.size()) +
-                " checkpoints is valid (see the warnings above); refusing to start over");
+  if (candidates > 0) {
+    throw Error(dir + ": none of the " + std::to_string(candidates) + " checkpoints of lineage " +
+                LineageLabel(lineage) + " is valid (see the warnings above); refusing to start over");
   }
   return std::nullopt;
 }

@@ -20,6 +20,10 @@ std::string ShapeText(const std::vector<int64_t>& shape) {
 
 }  // namespace
 
+std::string ShapeOf(const Tensor& tensor) {
+  return ShapeText(std::vector<int64_t>(tensor.shape().begin(), tensor.shape().end()));
+}
+
 void PackTensors(const nn::ParamLayout& layout, const float* data,
                  google::protobuf::RepeatedPtrField<Tensor>* out) {
   out->Clear();
@@ -31,9 +35,10 @@ void PackTensors(const nn::ParamLayout& layout, const float* data,
   }
 }
 
-void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
-                   const nn::ParamLayout& layout, float* out, const std::string& path,
-                   const std::string& what) {
+namespace {
+
+void CheckAgainst(const google::protobuf::RepeatedPtrField<Tensor>& tensors, const nn::ParamLayout& layout,
+                  const std::string& path, const std::string& what) {
   const auto& specs = layout.tensors();
   if (static_cast<size_t>(tensors.size()) != specs.size()) {
     throw Error(path + ": " + what + " holds " + std::to_string(tensors.size()) + " tensors, the model has " +
@@ -56,7 +61,41 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
       throw Error(path + ": " + what + " tensor '" + spec.name + "' holds " + std::to_string(t.data().size()) +
                   " bytes, its shape needs " + std::to_string(spec.size * sizeof(float)));
     }
-    std::memcpy(out + spec.offset, t.data().data(), t.data().size());
+  }
+}
+
+}  // namespace
+
+void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors, const nn::ParamLayout& layout,
+                   float* out, const std::string& path, const std::string& what) {
+  CheckAgainst(tensors, layout, path, what);
+  for (size_t i = 0; i < layout.tensors().size(); ++i) {
+    const std::string& data = tensors[static_cast<int>(i)].data();
+    std::memcpy(out + layout.tensors()[i].offset, data.data(), data.size());
+  }
+}
+
+nn::ParamLayout LayoutOf(const nn::ModelShape& shape) {
+  nn::ParamLayout layout;
+  const int H = shape.hidden_size;
+  for (int l = 0; l < shape.num_layers; ++l) {
+    const std::string prefix = "lstm" + std::to_string(l) + "/";
+    layout.Add(prefix + "w_x", {l == 0 ? shape.input_size : H, 4 * H});
+    layout.Add(prefix + "w_h", {H, 4 * H});
+    layout.Add(prefix + "b", {4 * H});
+  }
+  layout.Add("out/w", {H, shape.num_classes});
+  layout.Add("out/b", {shape.num_classes});
+  return layout;
+}
+
+void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, bool optimizer_state,
+                  const std::string& path) {
+  const nn::ParamLayout layout = LayoutOf(shape);
+  CheckAgainst(checkpoint.params(), layout, path, "params");
+  if (optimizer_state) {
+    CheckAgainst(checkpoint.adam_m(), layout, path, "adam_m");
+    CheckAgainst(checkpoint.adam_v(), layout, path, "adam_v");
   }
 }
 

@@ -1,5 +1,7 @@
 #include "metrics/metrics_file.h"
 
+#include <sys/stat.h>
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -222,12 +224,31 @@ int64_t Step(const std::map<std::string, Field>& fields, const std::string& even
   return static_cast<int64_t>(step);
 }
 
+// std::getline with a bound, so a file without newlines cannot grow one line without end.
+bool GetBoundedLine(std::istream& in, std::string* line, const std::string& name, int64_t number) {
+  line->clear();
+  std::streambuf* buf = in.rdbuf();
+  for (;;) {
+    const int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(std::ios::eofbit);
+      return !line->empty();
+    }
+    if (c == '\n') return true;
+    if (line->size() >= kMaxMetricsLineBytes) {
+      throw Error(name + ":" + std::to_string(number) + ": line longer than " +
+                  std::to_string(kMaxMetricsLineBytes) + " bytes: not a metrics file");
+    }
+    line->push_back(static_cast<char>(c));
+  }
+}
+
 }  // namespace
 
 MetricsHistory ParseMetrics(std::istream& in, const std::string& name) {
   MetricsHistory history;
   std::string line;
-  for (int64_t number = 1; std::getline(in, line); ++number) {
+  for (int64_t number = 1; GetBoundedLine(in, &line, name, number); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
       const std::map<std::string, Field> fields = LineParser(line).ParseObjectLine();
@@ -252,6 +273,12 @@ MetricsHistory ParseMetrics(std::istream& in, const std::string& name) {
 }
 
 MetricsHistory ReadMetricsFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error(path + ": cannot read metrics file: " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode))
+    throw Error(path + ": not a regular file (a metrics file written by train --metrics)");
   std::ifstream in(path);
   if (!in) throw Error(path + ": cannot read metrics file: " + std::strerror(errno));
   return ParseMetrics(in, path);

@@ -29,9 +29,12 @@ struct MetricsHistory {
   std::vector<EvalPoint> evals;
 };
 
+// Longer lines are refused: the longest MetricsLog writes is a few KiB.
+constexpr size_t kMaxMetricsLineBytes = size_t{1} << 20;
+
 // Throws seqtrain::Error "name:line: reason" for the first malformed line.
 MetricsHistory ParseMetrics(std::istream& in, const std::string& name);
-// Same for a file; also "path: cannot read ..." when it cannot be opened.
+// Same for a file; also "path: cannot read ..." when it cannot be opened or is not a regular file.
 MetricsHistory ReadMetricsFile(const std::string& path);
 
 }  // namespace seqtrain::metrics

@@ -15,6 +15,7 @@
 #include "checkpoint/model_tensors.h"
 #include "config/config_convert.h"
 #include "data/shard.h"
+#include "dist/agreement.h"
 #include "tensor/gemm_profile.h"
 #include "simd/array_kernels.h"
 #include "simd/simd_target.h"
@@ -168,6 +169,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
   c.set_wall_seconds(wall_before_ + (run_start_ > 0 ? Now() - run_start_ : 0));
   c.set_world_size(comm_.size());
   c.set_saved_unix_time(static_cast<int64_t>(std::time(nullptr)));
+  c.set_lineage(lineage_);
   return c;
 }
 
@@ -180,6 +182,7 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
     throw Error(path + ": epoch_position = " + std::to_string(c.epoch_position()) +
                 " is beyond the training set's " + std::to_string(train_.count) + " images");
   }
+  checkpoint::CheckTensors(c, config_.model, true, path);  // before sizing anything by it
   const nn::ParamLayout& layout = model_.layout();
   std::vector<float> m(model_.num_params()), v(model_.num_params());
   checkpoint::UnpackTensors(c.params(), layout, model_.params(), path, "params");
@@ -210,10 +213,18 @@ void Trainer::CheckReplicas() {
 }
 
 void Trainer::Save(MetricsLog& log) {
-  if (!comm_.is_root()) return;
-  const bool crash = faults_.Has(FaultPlan::Kind::kCrashInCheckpoint, step_, comm_.rank());
-  const std::string path = checkpoint::SaveCheckpoint(config_.checkpoint.dir, MakeCheckpoint(),
-                                                      config_.checkpoint.keep, crash);
+  // Agreed, so a save that fails on rank 0 (a full disk) ends every rank with its one line.
+  std::string path;
+  dist::RunAgreed(comm_, [&] {
+    if (!comm_.is_root()) return;
+    try {
+      path = checkpoint::SaveCheckpoint(config_.checkpoint.dir, MakeCheckpoint(), config_.checkpoint.keep,
+                                        faults_.SaveHook(step_, comm_.rank()));
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + "; step " + std::to_string(step_) +
+                  " not saved, the earlier checkpoints are intact: once fixed, rerun with --resume auto");
+    }
+  });
   log.Info("Saved checkpoint " + path + " (step " + std::to_string(step_) + ")");
 }
 

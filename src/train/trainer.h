@@ -56,6 +56,8 @@ class Trainer {
 
   // The full training state, with the effective config.
   Checkpoint MakeCheckpoint() const;
+  // The lineage its checkpoints carry (checkpoint/shared_load.h decides it); "" : legacy names.
+  void set_lineage(const std::string& lineage) { lineage_ = lineage; }
 
   int64_t step() const { return step_; }
   // The step at which Run stops.
@@ -105,6 +107,7 @@ class Trainer {
   std::vector<float> batch_x_;  // (T, B, I)
   std::vector<int32_t> batch_labels_;
   std::vector<StepRecord> history_;
+  std::string lineage_;
 };
 
 }  // namespace seqtrain::train

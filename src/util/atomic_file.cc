@@ -1,6 +1,7 @@
 #include "util/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,13 @@ namespace seqtrain {
 namespace {
 
 std::string Errno() { return std::strerror(errno); }
+
+// "No space left on device (ENOSPC)": the text for people, the name for searches.
+std::string ErrnoWithName() {
+  const int code = errno;
+  const char* name = ::strerrorname_np(code);
+  return std::string(std::strerror(code)) + (name ? std::string(" (") + name + ")" : std::string());
+}
 
 std::string DirName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
@@ -48,39 +56,87 @@ class Fd {
 
 }  // namespace
 
-void WriteFileAtomically(const std::string& path, const std::string& bytes, bool crash_halfway) {
-  const std::string dir = DirName(path);
+const char* WritePhaseName(WritePhase phase) {
+  switch (phase) {
+    case WritePhase::kBeforeCreate: return "before creating the temporary file";
+    case WritePhase::kMidWrite: return "halfway through writing the temporary file";
+    case WritePhase::kBeforeRename: return "after fsync, before rename";
+    case WritePhase::kBeforeDirSync: return "after rename, before syncing the folder";
+  }
+  return "?";
+}
+
+std::string TemporaryPathFor(const std::string& path) {
   // A dot name so listings of finished files skip it; the pid keeps writers apart.
-  const std::string tmp = dir + "/." + BaseName(path) + ".tmp." + std::to_string(::getpid());
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) throw Error(tmp + ": cannot create: " + Errno());
-  auto fail = [&](const std::string& what) {
-    const std::string reason = Errno();
-    ::unlink(tmp.c_str());
-    throw Error(tmp + ": " + what + ": " + reason);
+  return DirName(path) + "/." + BaseName(path) + ".tmp." + std::to_string(::getpid());
+}
+
+void WriteFileAtomically(const std::string& path, const std::string& bytes, const WriteHook& hook) {
+  const std::string dir = DirName(path);
+  const std::string tmp = TemporaryPathFor(path);
+  auto at = [&](WritePhase phase) {
+    if (hook) hook(phase, tmp);
   };
-  size_t done = 0;
-  const size_t stop_at = crash_halfway ? bytes.size() / 2 : bytes.size();
-  while (done < stop_at) {
-    const ssize_t n = ::write(fd.get(), bytes.data() + done, stop_at - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("write failed");
+  at(WritePhase::kBeforeCreate);
+  int raw = -1;
+  for (;;) {
+    raw = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (raw < 0) throw Error(path + ": cannot create " + tmp + ": " + ErrnoWithName());
+    // Locked for as long as this process lives; a failing flock (a filesystem without
+    // locks) only means a crash's leftover is never cleaned up automatically.
+    if (::flock(raw, LOCK_EX) != 0) break;
+    // A cleaner may have deleted the file between open and flock: then make it again.
+    struct stat opened {}, named {};
+    if (::fstat(raw, &opened) == 0 && ::stat(tmp.c_str(), &named) == 0 && opened.st_ino == named.st_ino &&
+        opened.st_dev == named.st_dev) {
+      break;
     }
-    done += static_cast<size_t>(n);
+    ::close(raw);
   }
-  if (crash_halfway) {
-    std::fprintf(stderr, "seqtrain: error: injected crash halfway through writing %s (SEQTRAIN_FAULT)\n", tmp.c_str());
-    _exit(kExitInjectedCrash);
-  }
-  if (::fsync(fd.get()) != 0) fail("fsync failed");
-  if (::close(fd.Release()) != 0) fail("close failed");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename to " + path + " failed");
+  Fd fd(raw);
+  auto fail = [&](const std::string& what) {
+    const std::string reason = ErrnoWithName();
+    ::unlink(tmp.c_str());
+    throw Error(path + ": " + what + ": " + reason);
+  };
+  auto write_range = [&](size_t from, size_t to) {
+    while (from < to) {
+      const ssize_t n = ::write(fd.get(), bytes.data() + from, to - from);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail("cannot write " + tmp);
+      }
+      from += static_cast<size_t>(n);
+    }
+  };
+  write_range(0, bytes.size() / 2);
+  at(WritePhase::kMidWrite);
+  write_range(bytes.size() / 2, bytes.size());
+  if (::fsync(fd.get()) != 0) fail("cannot fsync " + tmp);
+  at(WritePhase::kBeforeRename);
+  // Renamed while still open and locked, so no cleaner sees an unlocked temporary; the fsync
+  // above has already flushed the data and reported any write error.
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " into place");
+  if (::close(fd.Release()) != 0) throw Error(path + ": close failed: " + ErrnoWithName());
+  at(WritePhase::kBeforeDirSync);
   // The rename itself is durable only once the folder is synced.
   Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0) {
-    throw Error(dir + ": cannot sync folder after writing " + path + ": " + Errno());
+    throw Error(dir + ": cannot sync folder after writing " + path + ": " + ErrnoWithName());
   }
+}
+
+bool RemoveIfAbandoned(const std::string& temporary) {
+  Fd fd(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (fd.get() < 0) return false;
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return false;  // held by a live writer, or no locks here
+  // Still the file that was opened (not renamed away and replaced meanwhile)?
+  struct stat opened {}, named {};
+  if (::fstat(fd.get(), &opened) != 0 || ::lstat(temporary.c_str(), &named) != 0 ||
+      opened.st_ino != named.st_ino || !S_ISREG(named.st_mode)) {
+    return false;
+  }
+  return ::unlink(temporary.c_str()) == 0;
 }
 
 std::string ReadWholeFile(const std::string& path, size_t max_bytes) {

@@ -3,14 +3,34 @@
 // folder, fsync it, rename it over `path`, fsync the folder.
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace seqtrain {
 
-// Throws seqtrain::Error naming the path; the temporary file is removed on failure.
-// crash_halfway (fault injection) makes the process exit with kExitInjectedCrash
-// after writing half of the temporary file, as a crash would.
-void WriteFileAtomically(const std::string& path, const std::string& bytes, bool crash_halfway = false);
+// The moments of an atomic write, for fault injection (crash or stall there).
+enum class WritePhase {
+  kBeforeCreate,    // nothing written yet
+  kMidWrite,        // half of the temporary file written, not synced
+  kBeforeRename,    // temporary file complete and synced
+  kBeforeDirSync,   // renamed into place, folder not yet synced
+};
+const char* WritePhaseName(WritePhase phase);
+using WriteHook = std::function<void(WritePhase phase, const std::string& temporary)>;
+
+// The temporary file of path: "<dir>/.<name>.tmp.<pid>". The writer holds an
+// exclusive flock on it while it exists, so a reader can tell a live write from
+// the leftover of a crash (see RemoveIfAbandoned).
+std::string TemporaryPathFor(const std::string& path);
+
+// Throws seqtrain::Error naming path and the errno (e.g. "No space left on
+// device (ENOSPC)"); the temporary file is removed on failure. hook, when set,
+// is called at each phase.
+void WriteFileAtomically(const std::string& path, const std::string& bytes, const WriteHook& hook = nullptr);
+
+// Deletes temporary, a file left by WriteFileAtomically, unless its writer
+// still holds it (its process is alive). True when it was deleted.
+bool RemoveIfAbandoned(const std::string& temporary);
 
 // Reads a whole file; throws seqtrain::Error naming the path.
 std::string ReadWholeFile(const std::string& path, size_t max_bytes);

@@ -1,6 +1,11 @@
 #include "util/fault_injection.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <optional>
 #include <sstream>
 
 #include "util/error.h"
@@ -42,7 +47,13 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
     else if (kind == "nan") f.kind = Kind::kNan;
     else if (kind == "desync") f.kind = Kind::kDesync;
     else if (kind == "crash_in_checkpoint") f.kind = Kind::kCrashInCheckpoint;
-    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, crash_in_checkpoint)");
+    else if (kind == "stall_before_create") f.kind = Kind::kStallBeforeCreate;
+    else if (kind == "stall_mid_write") f.kind = Kind::kStallMidWrite;
+    else if (kind == "stall_before_rename") f.kind = Kind::kStallBeforeRename;
+    else if (kind == "stall_before_dirsync") f.kind = Kind::kStallBeforeDirSync;
+    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, " +
+                     "crash_in_checkpoint, stall_before_create, stall_mid_write, stall_before_rename, " +
+                     "stall_before_dirsync)");
     std::string steps = part.substr(at + 1);
     f.rank = -1;
     const size_t colon = steps.find(':');
@@ -64,6 +75,31 @@ bool FaultPlan::Has(Kind kind, int64_t step, int rank) const {
     if (f.kind == kind && step >= f.first_step && step <= f.last_step && (f.rank < 0 || f.rank == rank)) return true;
   }
   return false;
+}
+
+WriteHook FaultPlan::SaveHook(int64_t step, int rank) const {
+  const bool crash = Has(Kind::kCrashInCheckpoint, step, rank);
+  std::optional<Kind> stall;
+  for (Kind k : {Kind::kStallBeforeCreate, Kind::kStallMidWrite, Kind::kStallBeforeRename, Kind::kStallBeforeDirSync}) {
+    if (Has(k, step, rank)) stall = k;
+  }
+  if (!crash && !stall) return nullptr;
+  return [crash, stall, step](WritePhase phase, const std::string& temporary) {
+    if (crash && phase == WritePhase::kMidWrite) {
+      std::fprintf(stderr, "seqtrain: error: injected crash halfway through writing %s (SEQTRAIN_FAULT)\n",
+                   temporary.c_str());
+      _exit(kExitInjectedCrash);
+    }
+    const Kind at = phase == WritePhase::kBeforeCreate  ? Kind::kStallBeforeCreate
+                    : phase == WritePhase::kMidWrite    ? Kind::kStallMidWrite
+                    : phase == WritePhase::kBeforeRename ? Kind::kStallBeforeRename
+                                                         : Kind::kStallBeforeDirSync;
+    if (at != stall) return;
+    std::fprintf(stderr, "seqtrain: fault: stalled %s of the step-%lld checkpoint, pid %d (SEQTRAIN_FAULT)\n",
+                 WritePhaseName(phase), static_cast<long long>(step), static_cast<int>(::getpid()));
+    std::fflush(stderr);
+    for (;;) ::pause();
+  };
 }
 
 }  // namespace seqtrain

@@ -4,7 +4,10 @@
 // step), nan (NaN in that rank's gradient of the step), desync (that rank's
 // first parameter is changed after the step, so replicas differ) or
 // crash_in_checkpoint (rank 0 exits halfway through writing the checkpoint
-// saved after the step). STEPS is S or S-E (1-based optimizer steps); RANK
+// saved after the step), or a stall in that save, for a test to kill -9 rank 0
+// at a known moment: stall_before_create, stall_mid_write, stall_before_rename,
+// stall_before_dirsync (see WritePhase) print "seqtrain: fault: stalled ..."
+// with the pid on stderr and wait forever. STEPS is S or S-E (1-based optimizer steps); RANK
 // defaults to every rank. An environment variable rather than a config field,
 // so a fault never lands in a checkpoint's config and recurs on resume.
 #pragma once
@@ -13,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "util/atomic_file.h"
+
 namespace seqtrain {
 
 // Exit code of the injected checkpoint crash.
@@ -20,13 +25,18 @@ constexpr int kExitInjectedCrash = 86;
 
 class FaultPlan {
  public:
-  enum class Kind { kKill, kHang, kNan, kDesync, kCrashInCheckpoint };
+  enum class Kind {
+    kKill, kHang, kNan, kDesync, kCrashInCheckpoint,
+    kStallBeforeCreate, kStallMidWrite, kStallBeforeRename, kStallBeforeDirSync,
+  };
 
   // Throws seqtrain::Error naming SEQTRAIN_FAULT and the bad part.
   static FaultPlan FromEnvironment();
   static FaultPlan Parse(const std::string& spec);
 
   bool Has(Kind kind, int64_t step, int rank) const;
+  // The checkpoint-save hook of `step` on `rank`: the crash and stalls above.
+  WriteHook SaveHook(int64_t step, int rank) const;
   bool empty() const { return faults_.empty(); }
 
  private:

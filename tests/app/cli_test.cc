@@ -49,6 +49,24 @@ TEST(Cli, CheckpointCommands) {
   EXPECT_DOUBLE_EQ(d.diff.tolerance, 1e-4);
 }
 
+TEST(Cli, LineageFlags) {
+  const CliRequest fresh = ParseCommandLine({"train", "--new-lineage"});
+  EXPECT_TRUE(fresh.train.new_lineage);
+  EXPECT_EQ(fresh.train.resume, "");
+  const CliRequest named = ParseCommandLine({"train", "--resume-lineage", "0123456789ab"});
+  EXPECT_EQ(named.train.resume, "auto");  // implied
+  EXPECT_EQ(named.train.resume_lineage, "0123456789ab");
+  EXPECT_EQ(
+      ParseCommandLine({"train", "--resume", "auto", "--resume-lineage", "legacy"}).train.resume_lineage,
+      "legacy");
+  EXPECT_EQ(UsageMessage({"train", "--resume", "a.ckpt", "--resume-lineage", "0123456789ab"}),
+            "train: --resume-lineage picks a lineage for --resume auto, not for --resume a.ckpt");
+  EXPECT_EQ(UsageMessage({"train", "--resume", "auto", "--new-lineage"}),
+            "train: --new-lineage starts fresh: it excludes --resume");
+  EXPECT_NE(ParseCommandLine({"diff", "--help"}).help_text.find("1: different (values or shapes); 2: error"),
+            std::string::npos);
+}
+
 TEST(Cli, HelpIsNotAnError) {
   EXPECT_EQ(ParseCommandLine({}).command, CliRequest::Command::kHelp);
   const CliRequest r = ParseCommandLine({"train", "--help"});

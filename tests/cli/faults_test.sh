@@ -10,7 +10,6 @@ train() {  # train NP CKPT_DIR [flags]
   "$MPIEXEC" -n "$np" "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" --checkpoint-dir "$dir" \
     --checkpoint-every 10 --set checkpoint.keep=100 --set failure.collective_timeout_seconds=4 "$@" </dev/null
 }
-ckpt() { printf '%s/step-%010d.ckpt' "$1" "$2"; }
 for np in 2 3; do
   train "$np" "$SCRATCH/ref$np" >"$SCRATCH/ref$np.out" 2>&1 || fail "reference run on $np ranks: $(tail -3 "$SCRATCH/ref$np.out")"
 done
@@ -18,7 +17,7 @@ done
 # After a fault: every checkpoint loads, and resuming reproduces the reference bit for bit.
 recovers() {  # recovers NAME NP
   local name=$1 np=$2 d=$SCRATCH/$1 f
-  for f in "$d"/step-*.ckpt; do
+  for f in "$d"/lineage-*-step-*.ckpt; do
     "$SEQTRAIN" inspect "$f" >/dev/null 2>&1 || fail "$name: $f does not load"
   done
   SEQTRAIN_FAULT= train "$np" "$d" --resume auto >"$d.resume.out" 2>&1 || fail "$name: resume failed: $(tail -3 "$d.resume.out")"
@@ -38,8 +37,8 @@ ERROR_LINES=2 expect_error hang3 124 "watchdog: waited [0-9.]+ s in MPI_Allreduc
 recovers hang3 3
 
 export SEQTRAIN_FAULT=crash_in_checkpoint@40
-expect_error checkpoint_crash 86 "seqtrain: error: injected crash halfway through writing .*/\.step-0000000040\.ckpt\.tmp\." 15 -- train 2 "$SCRATCH/checkpoint_crash"
-ls -a "$SCRATCH/checkpoint_crash" | grep -q '^\.step-0000000040\.ckpt\.tmp\.' || fail "checkpoint_crash: no half-written temporary file"
+expect_error checkpoint_crash 86 "seqtrain: error: injected crash halfway through writing .*/\.lineage-[0-9a-f]{12}-step-0000000040\.ckpt\.tmp\." 15 -- train 2 "$SCRATCH/checkpoint_crash"
+ls -a "$SCRATCH/checkpoint_crash" | grep -q '^\.lineage-.*-step-0000000040\.ckpt\.tmp\.' || fail "checkpoint_crash: no half-written temporary file"
 [ -f "$(ckpt "$SCRATCH/checkpoint_crash" 40)" ] && fail "checkpoint_crash: a torn step-40 checkpoint is visible"
 recovers checkpoint_crash 2
 
@@ -62,7 +61,7 @@ train 2 "$SCRATCH/nan_check" --set failure.replica_check_every=1 >/dev/null 2>&1
 export SEQTRAIN_FAULT=nan@20-60:0
 expect_error diverged 4 "seqtrain: error: training diverged: 5 steps in a row had a NaN/Inf loss or gradient \(last: step 24" 20 -- \
   train 2 "$SCRATCH/diverged"
-for f in "$SCRATCH/diverged"/step-*.ckpt; do "$SEQTRAIN" inspect "$f" >/dev/null || fail "diverged: $f"; done
+for f in "$SCRATCH/diverged"/lineage-*-step-*.ckpt; do "$SEQTRAIN" inspect "$f" >/dev/null || fail "diverged: $f"; done
 
 # Replicas that drift apart are caught at the next check, naming the rank.
 export SEQTRAIN_FAULT=desync@12:1

@@ -92,6 +92,10 @@ guard_exit() {
   exit "$rc"
 }
 
+# The checkpoint of step $2 in folder $1, whose checkpoints are of one lineage
+# (lineage-ID-step-NNNNNNNNNN.ckpt); the path may not exist.
+ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
+
 finish() {
   if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed" >&2

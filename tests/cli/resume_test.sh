@@ -11,7 +11,6 @@ train() {  # train NP CKPT_DIR MAX_STEPS [more flags]
   timeout 120 "$MPIEXEC" -n "$np" "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" \
     --checkpoint-dir "$dir" --max-steps "$steps" "$@" </dev/null
 }
-ckpt() { printf '%s/step-%010d.ckpt' "$1" "$2"; }
 
 train 2 "$SCRATCH/straight" 60 >"$SCRATCH/straight.out" 2>&1 || fail "straight run: $(tail -3 "$SCRATCH/straight.out")"
 REF=$(ckpt "$SCRATCH/straight" 60)
@@ -73,4 +72,19 @@ done
 "$SEQTRAIN" predict --checkpoint "$REF" --images "$SEQTRAIN_MNIST_DIR/t10k-images-idx3-ubyte.gz" --limit 5 >"$SCRATCH/predict.out" || fail "predict"
 [ "$(wc -l <"$SCRATCH/predict.out")" -eq 6 ] || fail "predict: expected a header and 5 lines"
 awk 'NR > 1 && !($2 ~ /^[0-9]$/ && $3 > 0 && $3 <= 1) { exit 1 }' "$SCRATCH/predict.out" || fail "predict: bad line"
+
+# diff: 1 for different parameters (values or shapes, both shapes named), 2 for a file it cannot compare.
+OTHER=$(dirname "$0")/../fuzz/corpus/checkpoint/valid_h4.ckpt  # hidden 4
+"$SEQTRAIN" diff "$REF" "$OTHER" >"$SCRATCH/diff_shapes.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "diff of other shapes: exit $rc, expected 1"
+grep -qx "tensor 'lstm0/w_x' has shape \[28, 16\] (1792 bytes) in $OTHER, \[28, 128\] (14336 bytes) in $REF: DIFFERENT" \
+  "$SCRATCH/diff_shapes.out" || fail "diff of other shapes: $(cat "$SCRATCH/diff_shapes.out")"
+"$SEQTRAIN" diff "$REF" "$(ckpt "$SCRATCH/same" 60)" >/dev/null 2>&1 || fail "diff of identical parameters: exit $?"
+"$SEQTRAIN" diff "$REF" "$(ckpt "$SCRATCH/from4to2" 60)" >/dev/null 2>&1
+[ $? -eq 1 ] || fail "diff of float-reordered parameters without --tolerance: expected exit 1"
+expect_error diff_missing 2 "seqtrain: error: $SCRATCH/none.ckpt: cannot open: No such file or directory" 10 -- \
+  "$SEQTRAIN" diff "$REF" "$SCRATCH/none.ckpt"
+expect_error diff_truncated 2 "seqtrain: error: $SCRATCH/short.ckpt: truncated or padded" 10 -- \
+  "$SEQTRAIN" diff "$SCRATCH/short.ckpt" "$REF"
 finish

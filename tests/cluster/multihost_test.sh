@@ -84,7 +84,6 @@ multihost() {
     train --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps $STEPS --display-step 50 \
     --checkpoint-dir "$dir" --checkpoint-every 50 --set checkpoint.keep=100 "$@" </dev/null
 }
-ckpt() { printf '%s/step-%010d.ckpt' "$1" "$2"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 

@@ -71,7 +71,7 @@ s0=$(grep -m1 -oE 'Stopped at step [0-9]+' "$OUT" | grep -oE '[0-9]+$')
 echo "ok: restart 0 stopped at step $s0 on scancel -b -s USR1"
 
 # Restart 1: nobody signals it but Slurm's time-limit warning.
-wait_for 60 "restart 1 to resume" in_log "Resumed from $CK/step-$(printf %010d "$s0").ckpt \\(step $s0, saved by 2 ranks\\)"
+wait_for 60 "restart 1 to resume" in_log "Resumed from $CK/lineage-[0-9a-f]{12}-step-$(printf %010d "$s0").ckpt \\(step $s0, saved by 2 ranks\\)"
 t1=$(now)
 echo "ok: requeued and resumed from step $s0"
 wait_for 60 "the time-limit warning in restart 1" in_log 'restart 1: got SIGUSR1'
@@ -84,7 +84,7 @@ write_config "$STEPS"  # the requeued job cannot start before cred_expire+1 = 6 
 echo "ok: restart 1 stopped at step $s1 on the time-limit warning; the run now ends at step $STEPS"
 
 # Restart 2: resumes again and finishes.
-wait_for 60 "restart 2 to resume" in_log "Resumed from $CK/step-$(printf %010d "$s1").ckpt \\(step $s1, saved by 2 ranks\\)"
+wait_for 60 "restart 2 to resume" in_log "Resumed from $CK/lineage-[0-9a-f]{12}-step-$(printf %010d "$s1").ckpt \\(step $s1, saved by 2 ranks\\)"
 wait_for 30 "restart 2 to train steps $s1 -> $STEPS" in_log "steps $s1 -> $STEPS "
 wait_for 120 "the job to complete" job_completed
 in_log 'restart 2: finished with exit 0' || abort "restart 2 did not finish with exit 0"
@@ -101,14 +101,14 @@ for _ in $(seq 50); do
 done
 [ -z "$left" ] || fail "processes of the job still running 5 s after it completed: $(ps -o pid,cmd -p "${left//$'\n'/,}")"
 
-final=$CK/step-$(printf %010d "$STEPS").ckpt
+final=$(echo "$CK"/lineage-*-step-"$(printf %010d "$STEPS")".ckpt)
 [ -f "$final" ] || abort "no final checkpoint $final"
 slurm_down
 t2=$(now)
 interruptible "$MPIEXEC" -n 2 "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" --checkpoint-dir "$SCRATCH/reference" \
   >"$SCRATCH/reference.out" 2>&1 </dev/null || fail "reference run failed: $(tail -3 "$SCRATCH/reference.out")"
 echo "ok: uninterrupted reference run took $(since "$t2")s"
-"$SEQTRAIN" diff "$SCRATCH/reference/step-$(printf %010d "$STEPS").ckpt" "$final" >"$SCRATCH/diff.out" 2>&1 \
+"$SEQTRAIN" diff "$SCRATCH"/reference/lineage-*-step-"$(printf %010d "$STEPS")".ckpt "$final" >"$SCRATCH/diff.out" 2>&1 \
   || fail "the requeued run differs from the uninterrupted one: $(tail -2 "$SCRATCH/diff.out")"
 echo "ok: $(tail -1 "$SCRATCH/diff.out")"
 echo "total $(since "$t0")s"

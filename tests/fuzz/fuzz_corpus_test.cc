@@ -53,6 +53,20 @@ TEST(FuzzCorpus, CheckpointsWithHostileModelShapesAreRejected) {
   }
 }
 
+// valid_h4.ckpt was written by format version 1 (before lineages): it must still load.
+TEST(FuzzCorpus, AVersion1CheckpointStillLoads) {
+  const std::string path = std::string(SEQTRAIN_FUZZ_CORPUS) + "/checkpoint/valid_h4.ckpt";
+  const Checkpoint c = checkpoint::ReadCheckpoint(path);
+  EXPECT_EQ(c.format_version(), 1u);
+  EXPECT_EQ(c.lineage(), "");
+  EXPECT_EQ(c.global_step(), 2);
+  const nn::ModelShape shape = checkpoint::ModelShapeOf(c, path);
+  EXPECT_EQ(shape.hidden_size, 4);
+  checkpoint::CheckTensors(c, shape, true, path);
+  nn::LstmClassifier<float> model(shape);
+  checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), path, "params");
+}
+
 TEST(FuzzCorpus, Idx) { Replay("idx", IdxInput); }
 TEST(FuzzCorpus, Config) { Replay("config", ConfigInput); }
 TEST(FuzzCorpus, Checkpoint) { Replay("checkpoint", CheckpointInput); }

@@ -56,9 +56,17 @@ void ConfigInput(const uint8_t* data, size_t size) {
 }
 
 void CheckpointInput(const uint8_t* data, size_t size) {
+  Checkpoint c;
   try {
-    const Checkpoint c = checkpoint::Decode(std::string(reinterpret_cast<const char*>(data), size), "fuzz.ckpt");
-    checkpoint::ModelShapeOf(c, "fuzz.ckpt");
+    c = checkpoint::Decode(std::string(reinterpret_cast<const char*>(data), size), "fuzz.ckpt");
+  } catch (const Error&) {
+    return;
+  }
+  try {  // what eval and predict do before building the model the file declares
+    checkpoint::CheckTensors(c, checkpoint::ModelShapeOf(c, "fuzz.ckpt"), true, "fuzz.ckpt");
+  } catch (const Error&) {
+  }
+  try {  // what a resume does, into a model of the configured shape
     nn::ModelShape small;
     small.hidden_size = 4;
     checkpoint::CheckModelMatches(c.config().model(), small, "fuzz.ckpt");
