@@ -8,10 +8,14 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/data_loading.h"
 #include "dist/communicator.h"
+#include "dist/mpi_startup.h"
 
 int main(int argc, char** argv) {
   using namespace seqtrain;
+  dist::PrepareMpiStartup();
+  app::StartDataPrefetch(argc, argv);  // MPI_Init mostly waits: load meanwhile
   MPI_Init(&argc, &argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -58,6 +62,7 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, app::kExitFailure);
   }
+  app::StopDataPrefetch();
   MPI_Finalize();
   return rc;
 }

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/data_loading.h"
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/shared_load.h"
 #include "config/config_convert.h"
@@ -30,6 +31,7 @@ std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
 }  // namespace
 
 int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
+  train::InstallStopHandlers();  // a stop during start-up ends it with a word, not silently
   const int blas_threads = ConfigureBlasThreads(request.blas_threads, comm);
   train::RunConfig config;
   dist::RunAgreed(comm, [&] {
@@ -43,14 +45,8 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   dist::Watchdog watchdog(config.failure.collective_timeout_seconds, comm.rank());
   comm.set_watchdog(&watchdog);
 
-  data::LabeledImages train_set, test_set;
-  dist::RunAgreed(comm, [&] {
-    const int classes = config.model.num_classes;
-    train_set = data::LoadLabeledImages(config.data.PathOf(config.data.train_images),
-                                        config.data.PathOf(config.data.train_labels), classes);
-    test_set = data::LoadLabeledImages(config.data.PathOf(config.data.test_images),
-                                       config.data.PathOf(config.data.test_labels), classes);
-  });
+  const LoadedData data = LoadOnEveryRank(comm, TrainingDataOf(config));
+  const data::LabeledImages &train_set = data.train, &test_set = data.test;
 
   std::unique_ptr<train::MetricsLog> log;
   std::unique_ptr<train::Trainer> trainer;
@@ -64,6 +60,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     log = std::make_unique<train::MetricsLog>(comm.is_root(), outputs);
   });
   log->Info("seqtrain: effective config:\n" + config::ToText(config::ToProto(config)));
+  for (const std::string& note : data.notes) log->Info(note);
 
   if (!request.resume.empty()) {
     const auto loaded = checkpoint::LoadOnAllRanks(comm, request.resume, config.checkpoint.dir);
@@ -81,7 +78,6 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     }
   }
   log->Info(Describe(config, comm, *trainer, blas_threads));
-  train::InstallStopHandlers();
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);
   comm.set_watchdog(nullptr);

@@ -42,7 +42,9 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
     else if (kind == "nan") f.kind = Kind::kNan;
     else if (kind == "desync") f.kind = Kind::kDesync;
     else if (kind == "crash_in_checkpoint") f.kind = Kind::kCrashInCheckpoint;
-    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, crash_in_checkpoint)");
+    else if (kind == "hang_in_loading") f.kind = Kind::kHangInLoading;
+    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind +
+                     "' (kill, hang, nan, desync, crash_in_checkpoint, hang_in_loading)");
     std::string steps = part.substr(at + 1);
     f.rank = -1;
     const size_t colon = steps.find(':');

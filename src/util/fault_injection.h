@@ -2,10 +2,11 @@
 //   SEQTRAIN_FAULT="KIND@STEPS[:RANK][,...]"
 // KIND is kill (SIGKILL before the step), hang (sleep forever before the
 // step), nan (NaN in that rank's gradient of the step), desync (that rank's
-// first parameter is changed after the step, so replicas differ) or
+// first parameter is changed after the step, so replicas differ),
 // crash_in_checkpoint (rank 0 exits halfway through writing the checkpoint
-// saved after the step). STEPS is S or S-E (1-based optimizer steps); RANK
-// defaults to every rank. An environment variable rather than a config field,
+// saved after the step) or hang_in_loading (data loading pauses, saying so on
+// stderr, until a stop signal; STEPS is 0). STEPS is S or S-E (1-based
+// optimizer steps); RANK defaults to every rank. An environment variable rather than a config field,
 // so a fault never lands in a checkpoint's config and recurs on resume.
 #pragma once
 
@@ -20,7 +21,7 @@ constexpr int kExitInjectedCrash = 86;
 
 class FaultPlan {
  public:
-  enum class Kind { kKill, kHang, kNan, kDesync, kCrashInCheckpoint };
+  enum class Kind { kKill, kHang, kNan, kDesync, kCrashInCheckpoint, kHangInLoading };
 
   // Throws seqtrain::Error naming SEQTRAIN_FAULT and the bad part.
   static FaultPlan FromEnvironment();
