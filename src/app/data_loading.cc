@@ -45,8 +45,10 @@ class StopCheck {
   void PauseIfInjected() {
     while (rank_ < 0 && !cancelled_ && train::StopSignalReceived() == 0) Sleep();
     if (rank_ < 0 || !faults_.Has(FaultPlan::Kind::kHangInLoading, 0, rank_)) return;
-    std::fprintf(stderr, "seqtrain: fault: rank %d (pid %d) paused in data loading until a stop signal (SEQTRAIN_FAULT)\n",
-                 rank_.load(), static_cast<int>(::getpid()));
+    std::fprintf(
+        stderr,
+        "seqtrain: fault: rank %d (pid %d) paused in data loading until a stop signal (SEQTRAIN_FAULT)\n",
+        rank_.load(), static_cast<int>(::getpid()));
     std::fflush(stderr);
     while (!cancelled_ && train::StopSignalReceived() == 0) Sleep();
   }
@@ -64,8 +66,9 @@ struct LoadResult {
   std::exception_ptr unexpected;  // not a seqtrain::Error: rethrown on the main thread
 };
 
-void LoadSet(const char* role, const std::string& images, const std::string& labels, const DataRequest& request,
-             const data::LoadOptions& options, data::LabeledImages* set, LoadResult* result) {
+void LoadSet(const char* role, const std::string& images, const std::string& labels,
+             const DataRequest& request, const data::LoadOptions& options, data::LabeledImages* set,
+             LoadResult* result) {
   data::LoadReport report;
   *set = data::LoadLabeledImages(images, labels, request.num_classes, options, &report);
   result->outcome.sets.push_back(data::FactsOf(role, images, labels, *set, report));
@@ -82,10 +85,11 @@ LoadResult Load(const DataRequest& request, StopCheck& stop) {
   options.stop_requested = [&stop] { return stop(); };
   try {
     if (!request.train_images.empty()) {
-      LoadSet("training set", request.train_images, request.train_labels, request, options, &result.data.train,
-              &result);
+      LoadSet("training set", request.train_images, request.train_labels, request, options,
+              &result.data.train, &result);
     }
-    LoadSet("test set", request.test_images, request.test_labels, request, options, &result.data.test, &result);
+    LoadSet("test set", request.test_images, request.test_labels, request, options, &result.data.test,
+            &result);
   } catch (const data::LoadStopped&) {
     result.outcome.status = data::LoadOutcome::Status::kStopped;
     result.outcome.signal = train::StopSignalReceived();

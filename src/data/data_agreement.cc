@@ -35,8 +35,13 @@ WireRecord Encode(const LoadOutcome& outcome) {
   r.num_sets = static_cast<int32_t>(outcome.sets.size());
   for (size_t i = 0; i < outcome.sets.size(); ++i) {
     const SetFacts& f = outcome.sets[i];
-    r.sets[i] = {f.count, f.rows, f.cols, f.report.images.size, f.report.labels.size,
-                 f.report.images.crc32c, f.report.labels.crc32c};
+    r.sets[i] = {f.count,
+                 f.rows,
+                 f.cols,
+                 f.report.images.size,
+                 f.report.labels.size,
+                 f.report.images.crc32c,
+                 f.report.labels.crc32c};
   }
   return r;
 }
@@ -65,20 +70,23 @@ std::string FileDifference(const std::string& name, uint64_t size, uint32_t crc,
 // How rank r's data differs from rank 0's ("training set differs ...: detail"), or "".
 std::string Difference(const WireRecord& root, const WireRecord& r, const std::vector<SetFacts>& names) {
   if (r.num_sets != root.num_sets) {
-    return "loads " + std::to_string(r.num_sets) + " data sets, rank 0 loads " + std::to_string(root.num_sets);
+    return "loads " + std::to_string(r.num_sets) + " data sets, rank 0 loads " +
+           std::to_string(root.num_sets);
   }
   for (int i = 0; i < root.num_sets; ++i) {
     const WireSet &a = r.sets[i], &b = root.sets[i];
     const std::string images = BaseName(names[i].images_path), labels = BaseName(names[i].labels_path);
     std::string detail;
     if (a.count != b.count) {
-      detail = images + " holds " + std::to_string(a.count) + " images vs " + std::to_string(b.count) + " (rank 0)";
+      detail = images + " holds " + std::to_string(a.count) + " images vs " + std::to_string(b.count) +
+               " (rank 0)";
     } else if (a.rows != b.rows || a.cols != b.cols) {
       detail = images + " images are " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " vs " +
                std::to_string(b.rows) + "x" + std::to_string(b.cols) + " (rank 0)";
     } else {
       detail = FileDifference(images, a.images_size, a.images_crc, b.images_size, b.images_crc);
-      if (detail.empty()) detail = FileDifference(labels, a.labels_size, a.labels_crc, b.labels_size, b.labels_crc);
+      if (detail.empty())
+        detail = FileDifference(labels, a.labels_size, a.labels_crc, b.labels_size, b.labels_crc);
     }
     if (!detail.empty()) return names[i].role + " differs from rank 0's: " + detail;
   }
@@ -108,7 +116,8 @@ SetFacts FactsOf(const std::string& role, const std::string& images_path, const 
 
 void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exit_code) {
   const WireRecord record = Encode(mine);
-  const std::vector<uint8_t> bytes = comm.AllGatherBytes(&record, sizeof record, "MPI_Allgather (data agreement)");
+  const std::vector<uint8_t> bytes =
+      comm.AllGatherBytes(&record, sizeof record, "MPI_Allgather (data agreement)");
   std::vector<WireRecord> all(static_cast<size_t>(comm.size()));
   std::memcpy(all.data(), bytes.data(), bytes.size());
 
@@ -151,7 +160,8 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
     ++differing;
   }
   if (first_rank < 0) return;
-  const std::string others = differing > 1 ? " (" + std::to_string(differing - 1) + " more rank(s) differ)" : "";
+  const std::string others =
+      differing > 1 ? " (" + std::to_string(differing - 1) + " more rank(s) differ)" : "";
   throw AgreedError("[rank " + std::to_string(first_rank) + "] " + first_difference + others, 1);
 }
 

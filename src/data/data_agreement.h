@@ -27,8 +27,8 @@ struct SetFacts {
 struct LoadOutcome {
   enum class Status { kLoaded, kFailed, kStopped };
   Status status = Status::kLoaded;
-  std::string error;   // kFailed: the one-line message
-  int signal = 0;      // kStopped: the signal received
+  std::string error;           // kFailed: the one-line message
+  int signal = 0;              // kStopped: the signal received
   std::vector<SetFacts> sets;  // kLoaded: at most kMaxAgreedSets
 };
 

@@ -38,7 +38,9 @@ class Fd {
   int fd_;
 };
 
-[[noreturn]] void FailOn(const std::string& path, const std::string& what) { throw Error(path + ": " + what); }
+[[noreturn]] void FailOn(const std::string& path, const std::string& what) {
+  throw Error(path + ": " + what);
+}
 
 int OpenRegularFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -221,7 +223,8 @@ IdxReader::IdxReader(const std::string& path, int expected_dims)
   }
   if (magic[2] != kUnsignedByteType) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "unsupported IDX element type 0x%02X (only 0x08, unsigned byte)", magic[2]);
+    std::snprintf(buf, sizeof buf, "unsupported IDX element type 0x%02X (only 0x08, unsigned byte)",
+                  magic[2]);
     in.Fail(buf);
   }
   if (expected_dims > 0 && magic[3] != expected_dims) {
@@ -264,7 +267,8 @@ void IdxReader::Finish() {
   SEQ_CHECK(static_cast<int64_t>(read_) == data_bytes_);
   uint8_t extra;
   if (stream_->Read(&extra, 1) != 0) {
-    stream_->Fail("trailing bytes after the " + std::to_string(data_bytes_) + " data bytes the header describes");
+    stream_->Fail("trailing bytes after the " + std::to_string(data_bytes_) +
+                  " data bytes the header describes");
   }
   if (stream_->StreamCutShort()) {
     stream_->Fail("truncated gzip stream: data complete but the gzip trailer is missing");

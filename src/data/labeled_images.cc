@@ -48,7 +48,8 @@ void ReadImages(IdxReader& reader, int64_t limit, const LoadOptions& options, La
     const int64_t n = std::min(chunk_images, dims[0] - done);
     chunk.resize(static_cast<size_t>(n) * image_bytes);
     reader.ReadData(chunk.data(), chunk.size());  // the whole file is read and checked, even past the limit
-    for (int64_t i = 0; i < n && done + i < keep; ++i) set->Add(chunk.data() + static_cast<size_t>(i) * image_bytes, 0);
+    for (int64_t i = 0; i < n && done + i < keep; ++i)
+      set->Add(chunk.data() + static_cast<size_t>(i) * image_bytes, 0);
   }
   reader.Finish();
   set->packed.shrink_to_fit();
@@ -67,7 +68,8 @@ std::vector<uint8_t> ReadLabels(IdxReader& reader, int num_classes, const LoadOp
   std::vector<uint8_t> labels(static_cast<size_t>(reader.dims()[0]));
   for (size_t done = 0; done < labels.size(); done += static_cast<size_t>(kLoadChunkBytes)) {
     PollStop(options);
-    reader.ReadData(labels.data() + done, std::min(labels.size() - done, static_cast<size_t>(kLoadChunkBytes)));
+    reader.ReadData(labels.data() + done,
+                    std::min(labels.size() - done, static_cast<size_t>(kLoadChunkBytes)));
   }
   reader.Finish();
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -137,7 +139,8 @@ LabeledImages LabeledImages::Prefix(int64_t n) const {
   out.count = n;
   out.labels.assign(labels.begin(), labels.begin() + n);
   out.offsets.assign(offsets.begin(), offsets.begin() + n + 1);
-  out.packed.assign(packed.begin(), packed.begin() + static_cast<std::ptrdiff_t>(offsets[static_cast<size_t>(n)]));
+  out.packed.assign(packed.begin(),
+                    packed.begin() + static_cast<std::ptrdiff_t>(offsets[static_cast<size_t>(n)]));
   return out;
 }
 
@@ -194,8 +197,8 @@ void CheckFitsSequences(const LabeledImages& set, int steps, int inputs, const s
 }
 
 template <typename T>
-void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, int steps,
-                   int inputs, T* x, int32_t* labels_out) {
+void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, int steps, int inputs, T* x,
+                   int32_t* labels_out) {
   SEQ_CHECK(int64_t{steps} * inputs == set.pixels_per_image());
   const T scale = T(1) / T(255);
   std::vector<uint8_t> image(static_cast<size_t>(set.pixels_per_image()));
@@ -211,9 +214,7 @@ void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, 
   }
 }
 
-template void FillTimeMajor<float>(const LabeledImages&, const int64_t*, int, int, int, float*,
-                                   int32_t*);
-template void FillTimeMajor<double>(const LabeledImages&, const int64_t*, int, int, int, double*,
-                                    int32_t*);
+template void FillTimeMajor<float>(const LabeledImages&, const int64_t*, int, int, int, float*, int32_t*);
+template void FillTimeMajor<double>(const LabeledImages&, const int64_t*, int, int, int, double*, int32_t*);
 
 }  // namespace seqtrain::data

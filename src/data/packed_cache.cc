@@ -100,7 +100,8 @@ bool ReadCacheFile(const std::string& path, const FileChecksum& source, LabeledI
     ~Closer() { ::close(fd); }
   } closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) < kHeaderBytes) return false;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) < kHeaderBytes)
+    return false;
   uint8_t h[kHeaderBytes];
   if (::pread(fd, h, kHeaderBytes, 0) != static_cast<ssize_t>(kHeaderBytes)) return false;
   if (std::memcmp(h, kMagic, sizeof kMagic) != 0 || Get(h + 60, 4) != Crc32c(h, 60)) return false;
@@ -169,7 +170,8 @@ bool ReadPackedCache(const std::string& images_path, const FileChecksum& source,
   return false;
 }
 
-std::string WritePackedCache(const std::string& images_path, const FileChecksum& source, const LabeledImages& set) {
+std::string WritePackedCache(const std::string& images_path, const FileChecksum& source,
+                             const LabeledImages& set) {
   std::string problems;
   for (const std::string& path : PackedCachePaths(images_path, source)) {
     std::string problem = MakeWritableFolder(ParentOf(path));

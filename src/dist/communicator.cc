@@ -93,8 +93,8 @@ std::vector<uint8_t> Communicator::AllGatherBytes(const void* record, size_t byt
   Timed timed(*this, purpose);
   SEQ_CHECK(bytes <= kMaxChunk);
   std::vector<uint8_t> all(bytes * static_cast<size_t>(size_));
-  Check(MPI_Allgather(record, static_cast<int>(bytes), MPI_BYTE, all.data(), static_cast<int>(bytes), MPI_BYTE, comm_),
-        "MPI_Allgather");
+  const int n = static_cast<int>(bytes);
+  Check(MPI_Allgather(record, n, MPI_BYTE, all.data(), n, MPI_BYTE, comm_), "MPI_Allgather");
   return all;
 }
 

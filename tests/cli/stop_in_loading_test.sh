@@ -6,6 +6,7 @@ need_mnist
 
 # start NAME FAULT: a 2-rank run in the background (JOB), its loading paused.
 start() {
+  : >"$SCRATCH/$1.err"  # exists before the first look at it
   SEQTRAIN_FAULT=$2 "$MPIEXEC" -n 2 "$SEQTRAIN" train --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps 5 \
     >"$SCRATCH/$1.out" 2>"$SCRATCH/$1.err" </dev/null &
   JOB=$!

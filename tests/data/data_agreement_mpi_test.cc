@@ -1,10 +1,9 @@
 // Ranks agreeing on their data (data::AgreeOnData) on 2 and 3 ranks: every
 // rank leaves the same way, and the message names the rank, set, file and values.
-#include "data/data_agreement.h"
-
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include "data/data_agreement.h"
 #include "util/error.h"
 
 namespace seqtrain::data {
@@ -53,9 +52,10 @@ TEST_F(DataAgreementTest, SameDataPasses) { EXPECT_EQ(AgreedMessage(Loaded()), "
 TEST_F(DataAgreementTest, SameCountDifferentLabelsIsNamed) {
   LoadOutcome mine = Loaded();
   if (comm_.rank() == last()) mine.sets[0].report.labels.crc32c = 0x5E6F7081u;
-  EXPECT_EQ(AgreedMessage(mine), "[rank " + std::to_string(last()) +
-                                     "] training set differs from rank 0's: train-labels-idx1-ubyte.gz crc32c "
-                                     "5E6F7081 vs 1A2B3C4D (rank 0)");
+  EXPECT_EQ(AgreedMessage(mine),
+            "[rank " + std::to_string(last()) +
+                "] training set differs from rank 0's: train-labels-idx1-ubyte.gz crc32c "
+                "5E6F7081 vs 1A2B3C4D (rank 0)");
 }
 
 TEST_F(DataAgreementTest, DifferentCountIsNamedBeforeTheChecksums) {
@@ -64,8 +64,9 @@ TEST_F(DataAgreementTest, DifferentCountIsNamedBeforeTheChecksums) {
     mine.sets[1].count = 9999;
     mine.sets[1].report.images.crc32c = 0x33333333u;
   }
-  std::string want = "[rank 1] test set differs from rank 0's: t10k-images-idx3-ubyte.gz holds 9999 images vs "
-                     "10000 (rank 0)";
+  std::string want =
+      "[rank 1] test set differs from rank 0's: t10k-images-idx3-ubyte.gz holds 9999 images vs "
+      "10000 (rank 0)";
   if (comm_.size() > 2) want += " (" + std::to_string(comm_.size() - 2) + " more rank(s) differ)";
   EXPECT_EQ(AgreedMessage(mine), want);
 }
@@ -73,9 +74,10 @@ TEST_F(DataAgreementTest, DifferentCountIsNamedBeforeTheChecksums) {
 TEST_F(DataAgreementTest, DifferentShapeIsNamed) {
   LoadOutcome mine = Loaded();
   if (comm_.rank() == last()) mine.sets[0].rows = mine.sets[0].cols = 32;
-  EXPECT_EQ(AgreedMessage(mine), "[rank " + std::to_string(last()) +
-                                     "] training set differs from rank 0's: train-images-idx3-ubyte.gz images are "
-                                     "32x32 vs 28x28 (rank 0)");
+  EXPECT_EQ(AgreedMessage(mine),
+            "[rank " + std::to_string(last()) +
+                "] training set differs from rank 0's: train-images-idx3-ubyte.gz images are "
+                "32x32 vs 28x28 (rank 0)");
 }
 
 TEST_F(DataAgreementTest, ALoadErrorOnOneRankEndsEveryRank) {

@@ -227,7 +227,8 @@ TEST_F(IdxFileTest, RejectsMoreImagesThanTheLimitFromTheHeader) {
     LoadImages(Path("many.idx"));
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), (Path("many.idx") + ": holds 16777217 images, more than the limit of 16777216").c_str());
+    EXPECT_STREQ(e.what(),
+                 (Path("many.idx") + ": holds 16777217 images, more than the limit of 16777216").c_str());
   }
 }
 

@@ -30,7 +30,8 @@ class PackedCacheTest : public ::testing::Test {
     // Images with zero runs, literal runs and runs longer than 255 pixels.
     std::mt19937 rng(5);
     pixels_.resize(kCount * 30 * 20);
-    for (size_t i = 0; i < pixels_.size(); ++i) pixels_[i] = (i / 300) % 3 == 0 ? 0 : static_cast<uint8_t>(rng());
+    for (size_t i = 0; i < pixels_.size(); ++i)
+      pixels_[i] = (i / 300) % 3 == 0 ? 0 : static_cast<uint8_t>(rng());
     testing::WriteGzFile(Images(), testing::IdxBytes({kCount, 30, 20}, pixels_));
     std::vector<uint8_t> labels(kCount);
     for (uint32_t i = 0; i < kCount; ++i) labels[i] = static_cast<uint8_t>(i % 10);

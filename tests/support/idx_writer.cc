@@ -44,7 +44,9 @@ namespace {
 // past it), so such pieces can be concatenated; finish marks the last one.
 std::string RawDeflate(const uint8_t* data, size_t n, bool finish) {
   z_stream z{};
-  if (deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 9, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("deflate");
+  if (deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("deflateInit2 failed");
+  }
   std::string out;
   std::vector<uint8_t> buffer(size_t{1} << 20);
   z.next_in = const_cast<uint8_t*>(data);

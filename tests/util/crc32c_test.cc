@@ -57,7 +57,8 @@ TEST(Crc32c, BothImplementationsMatchTheBitwiseDefinition) {
       const uint8_t* p = bytes.data() + offset;
       const uint32_t want = BitwiseCrc32c(0x12345678u, p, n);
       ASSERT_EQ(crc32c_impl::Portable(0x12345678u, p, n), want) << "offset " << offset << " length " << n;
-      if (hardware) ASSERT_EQ(crc32c_impl::Hardware(0x12345678u, p, n), want) << "offset " << offset << " length " << n;
+      if (hardware)
+        ASSERT_EQ(crc32c_impl::Hardware(0x12345678u, p, n), want) << "offset " << offset << " length " << n;
       ASSERT_EQ(Crc32c(0x12345678u, p, n), want);
     }
   }
