@@ -107,6 +107,13 @@ struct Prefetch {
   StopCheck stop;
   LoadResult result;
   std::thread thread;
+
+  // Also when the process exits without taking it (MPI_Abort runs static destructors).
+  ~Prefetch() {
+    if (!thread.joinable()) return;
+    stop.Cancel();
+    thread.join();
+  }
 };
 
 std::mutex g_prefetch_mutex;
@@ -159,12 +166,7 @@ void StartDataPrefetch(int argc, char** argv) {
   g_prefetch = std::move(prefetch);
 }
 
-void StopDataPrefetch() {
-  std::unique_ptr<Prefetch> p = TakePrefetch();
-  if (!p) return;
-  p->stop.Cancel();
-  p->thread.join();
-}
+void StopDataPrefetch() { TakePrefetch().reset(); }
 
 LoadedData LoadOnEveryRank(dist::Communicator& comm, const DataRequest& request) {
   LoadResult result;
@@ -174,10 +176,7 @@ LoadedData LoadOnEveryRank(dist::Communicator& comm, const DataRequest& request)
     prefetch->thread.join();
     result = std::move(prefetch->result);
   } else {
-    if (prefetch) {
-      prefetch->stop.Cancel();
-      prefetch->thread.join();
-    }
+    prefetch.reset();
     StopCheck stop;
     stop.set_rank(comm.rank());
     result = Load(request, stop);

@@ -62,6 +62,11 @@ start one_rank hang_in_loading@0:1
 pids=$(paused_pids one_rank 1) && kill -INT $pids
 finished one_rank 75 '^seqtrain: stopped during data loading \(signal 2 on rank 1\); nothing to save$'
 
+# SIGUSR1 to mpirun (the clean way, docs/launching.md): forwarded to every rank, exit 75.
+start via_mpirun_usr1 hang_in_loading@0
+paused_pids via_mpirun_usr1 2 >/dev/null && kill -USR1 "$JOB"
+finished via_mpirun_usr1 75 '^seqtrain: stopped during data loading \(signal 10\); nothing to save$'
+
 # SIGTERM to mpirun: it forwards the signal to the ranks, which say why they
 # stop; mpirun itself then exits non-zero of its own accord.
 start via_mpirun hang_in_loading@0
