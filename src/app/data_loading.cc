@@ -34,7 +34,7 @@ class StopCheck {
   void Cancel() { cancelled_ = true; }
 
   bool operator()() {
-    if (!hook_checked_ && !faults_.empty()) {
+    if (!hook_checked_ && faults_.HasAny(FaultPlan::Kind::kHangInLoading)) {
       hook_checked_ = true;
       PauseIfInjected();
     }
@@ -43,6 +43,7 @@ class StopCheck {
 
  private:
   void PauseIfInjected() {
+    // The main thread passes the rank on when it takes the prefetch.
     while (rank_ < 0 && !cancelled_ && train::StopSignalReceived() == 0) Sleep();
     if (rank_ < 0 || !faults_.Has(FaultPlan::Kind::kHangInLoading, 0, rank_)) return;
     std::fprintf(

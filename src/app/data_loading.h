@@ -1,8 +1,9 @@
 // The data sets of a command, loaded on every rank and agreed on
-// (data/data_agreement.h). For `train`, loading starts in a thread before
-// MPI_Init (which waits ~0.2 s for the launcher while hardly using the CPU),
-// so the first step comes sooner. A stop signal ends loading at its next
-// piece; SEQTRAIN_FAULT=hang_in_loading@0[:RANK] pauses it for tests.
+// (data/data_agreement.h). For `train`, loading starts in a thread right
+// after MPI_Init, beside the config and communicator set-up. Not during
+// MPI_Init: UCX rewrites mmap/munmap in memory there, and a thread freeing
+// memory at that moment crashed (1 run in ~10). A stop signal ends loading at
+// its next piece; SEQTRAIN_FAULT=hang_in_loading@0[:RANK] pauses it for tests.
 #pragma once
 
 #include <string>
@@ -33,8 +34,8 @@ struct LoadedData {
 DataRequest TrainingDataOf(const train::RunConfig& config);
 DataRequest TestDataOf(const train::RunConfig& config);
 
-// Before MPI_Init: when argv is a valid `train` command line, installs the
-// stop handlers and starts loading its data in a thread. Errors are left for
+// Right after MPI_Init: when argv is a valid `train` command line, installs
+// the stop handlers and starts loading its data in a thread. Errors are left for
 // the command to find and report after MPI_Init.
 void StartDataPrefetch(int argc, char** argv);
 // Stops (at its next piece) and joins a prefetch that was not taken.

@@ -15,8 +15,8 @@
 int main(int argc, char** argv) {
   using namespace seqtrain;
   dist::PrepareMpiStartup();
-  app::StartDataPrefetch(argc, argv);  // MPI_Init mostly waits: load meanwhile
   MPI_Init(&argc, &argv);
+  app::StartDataPrefetch(argc, argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   int rc = app::kExitOk;

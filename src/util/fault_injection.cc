@@ -68,4 +68,11 @@ bool FaultPlan::Has(Kind kind, int64_t step, int rank) const {
   return false;
 }
 
+bool FaultPlan::HasAny(Kind kind) const {
+  for (const Fault& f : faults_) {
+    if (f.kind == kind) return true;
+  }
+  return false;
+}
+
 }  // namespace seqtrain

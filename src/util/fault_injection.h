@@ -28,6 +28,7 @@ class FaultPlan {
   static FaultPlan Parse(const std::string& spec);
 
   bool Has(Kind kind, int64_t step, int rank) const;
+  bool HasAny(Kind kind) const;
   bool empty() const { return faults_.empty(); }
 
  private:
