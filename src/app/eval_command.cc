@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/data_loading.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/shared_load.h"
 #include "config/config_convert.h"
@@ -22,11 +23,10 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   });
   config.schedule.eval_batch_size = std::max<int64_t>(1, config.schedule.eval_batch_size);
 
-  data::LabeledImages test_set;
+  const LoadedData data = LoadOnEveryRank(comm, TestDataOf(config));
+  const data::LabeledImages& test_set = data.test;
   std::unique_ptr<nn::LstmClassifier<float>> model;
   dist::RunAgreed(comm, [&] {
-    test_set = data::LoadLabeledImages(config.data.PathOf(config.data.test_images),
-                                       config.data.PathOf(config.data.test_labels), config.model.num_classes);
     data::CheckFitsSequences(test_set, config.model.time_steps, config.model.input_size,
                              config.data.PathOf(config.data.test_images));
     model = std::make_unique<nn::LstmClassifier<float>>(config.model);

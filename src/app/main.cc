@@ -8,13 +8,17 @@
 
 #include "app/cli.h"
 #include "app/commands.h"
+#include "app/data_loading.h"
 #include "dist/agreement.h"
 #include "dist/communicator.h"
+#include "dist/mpi_startup.h"
 #include "simd/simd_target.h"
 
 int main(int argc, char** argv) {
   using namespace seqtrain;
+  dist::PrepareMpiStartup();
   MPI_Init(&argc, &argv);
+  app::StartDataPrefetch(argc, argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   int rc = app::kExitOk;
@@ -67,6 +71,7 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, app::kExitFailure);
   }
+  app::StopDataPrefetch();
   MPI_Finalize();
   return rc;
 }

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/data_loading.h"
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/shared_load.h"
 #include "config/config_convert.h"
@@ -31,6 +32,7 @@ std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
 }  // namespace
 
 int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
+  train::InstallStopHandlers();  // a stop during start-up ends it with a word, not silently
   const int blas_threads = ConfigureBlasThreads(request.blas_threads, comm);
   train::RunConfig config;
   dist::RunAgreed(comm, [&] {
@@ -52,14 +54,8 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   start_request.new_lineage = request.new_lineage;
   const checkpoint::Start start = checkpoint::PrepareStart(comm, start_request);
 
-  data::LabeledImages train_set, test_set;
-  dist::RunAgreed(comm, [&] {
-    const int classes = config.model.num_classes;
-    train_set = data::LoadLabeledImages(config.data.PathOf(config.data.train_images),
-                                        config.data.PathOf(config.data.train_labels), classes);
-    test_set = data::LoadLabeledImages(config.data.PathOf(config.data.test_images),
-                                       config.data.PathOf(config.data.test_labels), classes);
-  });
+  const LoadedData data = LoadOnEveryRank(comm, TrainingDataOf(config));
+  const data::LabeledImages &train_set = data.train, &test_set = data.test;
 
   std::unique_ptr<train::MetricsLog> log;
   std::unique_ptr<train::Trainer> trainer;
@@ -73,6 +69,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     log = std::make_unique<train::MetricsLog>(comm.is_root(), outputs);
   });
   log->Info("seqtrain: effective config:\n" + config::ToText(config::ToProto(config)));
+  for (const std::string& note : data.notes) log->Info(note);
 
   trainer->set_lineage(start.lineage);
   if (!start.note.empty()) log->Info(start.note);
@@ -88,7 +85,6 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   }
   log->Info(Describe(config, comm, *trainer, blas_threads));
   log->Info("seqtrain: " + simd::TargetSummary());
-  train::InstallStopHandlers();
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);
   comm.set_watchdog(nullptr);

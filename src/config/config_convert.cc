@@ -21,6 +21,7 @@ train::RunConfig ToRunConfig(const TrainConfig& p) {
   c.data.test_images = d.test_images();
   c.data.test_labels = d.test_labels();
   c.data.shuffle = d.shuffle();
+  c.data.cache = d.cache();
   const OptimizerConfig& o = p.optimizer();
   c.optimizer.learning_rate = o.learning_rate();
   c.optimizer.beta1 = o.beta1();
@@ -67,6 +68,7 @@ TrainConfig ToProto(const train::RunConfig& c) {
   d->set_test_images(c.data.test_images);
   d->set_test_labels(c.data.test_labels);
   d->set_shuffle(c.data.shuffle);
+  d->set_cache(c.data.cache);
   OptimizerConfig* o = p.mutable_optimizer();
   o->set_learning_rate(c.optimizer.learning_rate);
   o->set_beta1(c.optimizer.beta1);

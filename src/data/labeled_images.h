@@ -6,10 +6,20 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "data/idx_file.h"
+
 namespace seqtrain::data {
+
+// Larger images or sets are refused from their header, before anything is
+// allocated: the loader and a batch hold whole images, and the offset table
+// takes 8 bytes per image.
+constexpr int64_t kMaxPixelsPerImage = int64_t{1} << 20;
+constexpr int64_t kMaxImages = int64_t{1} << 24;
 
 struct LabeledImages {
   int64_t count = 0;
@@ -31,10 +41,33 @@ struct LabeledImages {
 // An empty set of images of rows x cols.
 LabeledImages MakeEmptySet(int rows, int cols);
 
+// Thrown when LoadOptions::stop_requested answers true.
+class LoadStopped : public std::runtime_error {
+ public:
+  LoadStopped() : std::runtime_error("data loading stopped") {}
+};
+
+struct LoadOptions {
+  // Use and refresh the cache of the packed images beside the images file
+  // (data/packed_cache.h).
+  bool use_cache = false;
+  // Polled between pieces of at most a few MiB; true ends the load with LoadStopped.
+  std::function<bool()> stop_requested;
+};
+
+// What a load read, for the ranks to compare (data/data_agreement.h).
+struct LoadReport {
+  FileChecksum images, labels;  // the files as stored
+  bool images_from_cache = false;
+  std::string cache_problem;  // why the cache could not be written; "" when it was or was not needed
+};
+
 // Reads an images file (3 dims) and a labels file (1 dim), checks that they
-// agree and that every label is below num_classes.
+// agree and that every label is below num_classes. Both headers are checked
+// against each other before either payload is read.
 LabeledImages LoadLabeledImages(const std::string& images_path, const std::string& labels_path,
-                                int num_classes);
+                                int num_classes, const LoadOptions& options = {},
+                                LoadReport* report = nullptr);
 
 // Reads an images file alone (labels all 0), e.g. for prediction.
 LabeledImages LoadImages(const std::string& images_path, int64_t limit = 0);

@@ -89,6 +89,15 @@ std::vector<uint64_t> Communicator::AllGather(uint64_t value) {
   return all;
 }
 
+std::vector<uint8_t> Communicator::AllGatherBytes(const void* record, size_t bytes, const char* purpose) {
+  Timed timed(*this, purpose);
+  SEQ_CHECK(bytes <= kMaxChunk);
+  std::vector<uint8_t> all(bytes * static_cast<size_t>(size_));
+  const int n = static_cast<int>(bytes);
+  Check(MPI_Allgather(record, n, MPI_BYTE, all.data(), n, MPI_BYTE, comm_), "MPI_Allgather");
+  return all;
+}
+
 void Communicator::Abort(int exit_code) {
   MPI_Abort(comm_, exit_code);
   std::abort();  // MPI_Abort does not return; this satisfies [[noreturn]]

@@ -34,6 +34,9 @@ class Communicator {
   int FirstFailingRank(bool ok);
   // Every rank's value, in rank order.
   std::vector<uint64_t> AllGather(uint64_t value);
+  // Every rank's record of `bytes` bytes (the same size on every rank), in rank order;
+  // purpose (a string literal) names the collective for the watchdog.
+  std::vector<uint8_t> AllGatherBytes(const void* record, size_t bytes, const char* purpose);
   [[noreturn]] void Abort(int exit_code);
 
  private:

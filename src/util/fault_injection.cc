@@ -51,9 +51,10 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
     else if (kind == "stall_mid_write") f.kind = Kind::kStallMidWrite;
     else if (kind == "stall_before_rename") f.kind = Kind::kStallBeforeRename;
     else if (kind == "stall_before_dirsync") f.kind = Kind::kStallBeforeDirSync;
+    else if (kind == "hang_in_loading") f.kind = Kind::kHangInLoading;
     else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, " +
                      "crash_in_checkpoint, stall_before_create, stall_mid_write, stall_before_rename, " +
-                     "stall_before_dirsync)");
+                     "stall_before_dirsync, hang_in_loading)");
     std::string steps = part.substr(at + 1);
     f.rank = -1;
     const size_t colon = steps.find(':');
@@ -73,6 +74,13 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
 bool FaultPlan::Has(Kind kind, int64_t step, int rank) const {
   for (const Fault& f : faults_) {
     if (f.kind == kind && step >= f.first_step && step <= f.last_step && (f.rank < 0 || f.rank == rank)) return true;
+  }
+  return false;
+}
+
+bool FaultPlan::HasAny(Kind kind) const {
+  for (const Fault& f : faults_) {
+    if (f.kind == kind) return true;
   }
   return false;
 }

@@ -2,12 +2,13 @@
 //   SEQTRAIN_FAULT="KIND@STEPS[:RANK][,...]"
 // KIND is kill (SIGKILL before the step), hang (sleep forever before the
 // step), nan (NaN in that rank's gradient of the step), desync (that rank's
-// first parameter is changed after the step, so replicas differ) or
+// first parameter is changed after the step, so replicas differ),
 // crash_in_checkpoint (rank 0 exits halfway through writing the checkpoint
-// saved after the step), or a stall in that save, for a test to kill -9 rank 0
+// saved after the step), a stall in that save, for a test to kill -9 rank 0
 // at a known moment: stall_before_create, stall_mid_write, stall_before_rename,
 // stall_before_dirsync (see WritePhase) print "seqtrain: fault: stalled ..."
-// with the pid on stderr and wait forever. STEPS is S or S-E (1-based optimizer steps); RANK
+// with the pid on stderr and wait forever, or hang_in_loading (data loading pauses, saying so on
+// stderr, until a stop signal; STEPS is 0). STEPS is S or S-E (1-based optimizer steps); RANK
 // defaults to every rank. An environment variable rather than a config field,
 // so a fault never lands in a checkpoint's config and recurs on resume.
 #pragma once
@@ -27,7 +28,7 @@ class FaultPlan {
  public:
   enum class Kind {
     kKill, kHang, kNan, kDesync, kCrashInCheckpoint,
-    kStallBeforeCreate, kStallMidWrite, kStallBeforeRename, kStallBeforeDirSync,
+    kStallBeforeCreate, kStallMidWrite, kStallBeforeRename, kStallBeforeDirSync, kHangInLoading,
   };
 
   // Throws seqtrain::Error naming SEQTRAIN_FAULT and the bad part.
@@ -37,6 +38,7 @@ class FaultPlan {
   bool Has(Kind kind, int64_t step, int rank) const;
   // The checkpoint-save hook of `step` on `rank`: the crash and stalls above.
   WriteHook SaveHook(int64_t step, int rank) const;
+  bool HasAny(Kind kind) const;
   bool empty() const { return faults_.empty(); }
 
  private:

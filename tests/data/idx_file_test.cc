@@ -1,8 +1,12 @@
 #include "data/idx_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <chrono>
 
 #include "data/labeled_images.h"
+#include "util/crc32c.h"
 #include "support/idx_writer.h"
 #include "util/error.h"
 
@@ -151,6 +155,99 @@ TEST_F(IdxFileTest, LabeledImagesChecksCountsAndLabelRange) {
   }
   // Labels where images belong: caught at the magic number.
   EXPECT_THROW(LoadLabeledImages(Path("lab"), Path("lab"), 10), Error);
+}
+
+
+TEST_F(IdxFileTest, ChecksumIsOfTheFileAsStored) {
+  const auto bytes = IdxBytes({2, 2, 3}, kPixels);
+  WriteFile(Path("a.idx"), bytes);
+  WriteGzFile(Path("a.idx.gz"), bytes);
+  for (const char* name : {"a.idx", "a.idx.gz"}) {
+    const std::vector<uint8_t> stored = testing::ReadFile(Path(name));
+    IdxReader reader(Path(name), 3);
+    std::vector<uint8_t> data(12);
+    reader.ReadData(data.data(), data.size());
+    reader.Finish();
+    EXPECT_EQ(data, kPixels) << name;
+    EXPECT_EQ(reader.file_checksum().size, stored.size()) << name;
+    EXPECT_EQ(reader.file_checksum().crc32c, Crc32c(stored.data(), stored.size())) << name;
+    EXPECT_EQ(ChecksumFile(Path(name)).crc32c, Crc32c(stored.data(), stored.size())) << name;
+  }
+}
+
+TEST_F(IdxFileTest, ReadsConcatenatedGzipMembersAndIgnoresWhatFollowsTheLast) {
+  // gzip(1) accepts both: `cat a.gz b.gz` and zero padding after the stream.
+  const auto bytes = IdxBytes({2, 2, 3}, kPixels);
+  WriteGzFile(Path("head.gz"), std::vector<uint8_t>(bytes.begin(), bytes.begin() + 9));
+  WriteGzFile(Path("tail.gz"), std::vector<uint8_t>(bytes.begin() + 9, bytes.end()));
+  std::vector<uint8_t> joined = testing::ReadFile(Path("head.gz"));
+  const std::vector<uint8_t> tail = testing::ReadFile(Path("tail.gz"));
+  joined.insert(joined.end(), tail.begin(), tail.end());
+  joined.insert(joined.end(), 100, 0);
+  WriteFile(Path("joined.gz"), joined);
+  const IdxArray a = ReadIdx(Path("joined.gz"), 3);
+  EXPECT_EQ(a.data, kPixels);
+  IdxReader reader(Path("joined.gz"), 3);
+  std::vector<uint8_t> data(12);
+  reader.ReadData(data.data(), data.size());
+  reader.Finish();
+  EXPECT_EQ(reader.file_checksum().size, joined.size());
+  EXPECT_EQ(reader.file_checksum().crc32c, Crc32c(joined.data(), joined.size()));
+}
+
+double PeakRssMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+// 2 MB of gzip that declares 2^31 - 1 labels (2 GB of zeros) next to an images
+// file of 3 images: rejected from the two headers, before any label is read.
+TEST_F(IdxFileTest, LabelCountIsCheckedAgainstTheImagesBeforeReadingLabels) {
+  WriteGzFile(Path("images.gz"), IdxBytes({3, 2, 2}, std::vector<uint8_t>(12, 7)));
+  testing::WriteZerosGzIdx(Path("huge-labels.gz"), {2147483647u});
+  ASSERT_LT(testing::ReadFile(Path("huge-labels.gz")).size(), 3u << 20);
+  const double rss_before = PeakRssMiB();
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    LoadLabeledImages(Path("images.gz"), Path("huge-labels.gz"), 10);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), (Path("huge-labels.gz") + ": holds 2147483647 labels but " + Path("images.gz") +
+                            " holds 3 images").c_str());
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 3.0);  // the file holds 2 GB: reading it took 11 s
+  EXPECT_LT(PeakRssMiB() - rss_before, 300.0);
+}
+
+TEST_F(IdxFileTest, RejectsMoreImagesThanTheLimitFromTheHeader) {
+  WriteFile(Path("many.idx"), IdxHeader({(1u << 24) + 1, 1, 1}));
+  try {
+    LoadImages(Path("many.idx"));
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 (Path("many.idx") + ": holds 16777217 images, more than the limit of 16777216").c_str());
+  }
+}
+
+// A stop asked for while a file is read ends the load at the next piece.
+TEST_F(IdxFileTest, StopRequestEndsLoadingAtTheNextPiece) {
+  // 3 pieces of 4 MiB of images: the loader polls before each.
+  const uint32_t count = 3 * 4096;
+  std::vector<uint8_t> pixels(static_cast<size_t>(count) * 1024, 9);
+  WriteGzFile(Path("images.gz"), IdxBytes({count, 32, 32}, pixels));
+  WriteFile(Path("labels"), IdxBytes({count}, std::vector<uint8_t>(count, 1)));
+  int polls = 0;
+  LoadOptions options;
+  options.stop_requested = [&] { return ++polls == 3; };
+  EXPECT_THROW(LoadLabeledImages(Path("images.gz"), Path("labels"), 10, options), LoadStopped);
+  EXPECT_EQ(polls, 3);
+  polls = -100;  // never 3 again: loads to the end
+  const LabeledImages set = LoadLabeledImages(Path("images.gz"), Path("labels"), 10, options);
+  EXPECT_EQ(set.count, count);
+  EXPECT_GE(polls, -100 + 4);  // once at the start, once for the labels, once per piece of images
 }
 
 }  // namespace

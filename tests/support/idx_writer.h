@@ -12,6 +12,9 @@ std::vector<uint8_t> IdxHeader(const std::vector<uint32_t>& dims);
 std::vector<uint8_t> IdxBytes(const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data);
 void WriteFile(const std::string& path, const std::vector<uint8_t>& bytes);
 void WriteGzFile(const std::string& path, const std::vector<uint8_t>& bytes);
+// A valid gzip IDX file of dims whose data is all zeros, written without
+// holding the data: 2 GB of zeros compress to ~2 MB.
+void WriteZerosGzIdx(const std::string& path, const std::vector<uint32_t>& dims);
 std::vector<uint8_t> ReadFile(const std::string& path);
 // A fresh empty folder under the test's temporary directory.
 std::string MakeTempDir(const std::string& name);

@@ -1,0 +1,49 @@
+// The data sets of a command, loaded on every rank and agreed on
+// (data/data_agreement.h). For `train`, loading starts in a thread right
+// after MPI_Init, beside the config and communicator set-up. Not during
+// MPI_Init: UCX rewrites mmap/munmap in memory there, and a thread freeing
+// memory at that moment crashed (1 run in ~10). A stop signal ends loading at
+// its next piece; SEQTRAIN_FAULT=hang_in_loading@0[:RANK] pauses it for tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "data/data_agreement.h"
+#include "data/labeled_images.h"
+#include "dist/communicator.h"
+#include "train/run_config.h"
+
+namespace seqtrain::app {
+
+struct DataRequest {
+  std::string train_images, train_labels;  // empty: no training set
+  std::string test_images, test_labels;
+  int num_classes = 0;
+  bool use_cache = false;
+
+  bool operator==(const DataRequest& other) const;
+};
+
+struct LoadedData {
+  data::LabeledImages train, test;
+  std::vector<std::string> notes;  // for rank 0's log, e.g. why the cache could not be written
+};
+
+// Both sets of a training run; the test set alone for evaluation.
+DataRequest TrainingDataOf(const train::RunConfig& config);
+DataRequest TestDataOf(const train::RunConfig& config);
+
+// Right after MPI_Init: when argv is a valid `train` command line, installs
+// the stop handlers and starts loading its data in a thread. Errors are left for
+// the command to find and report after MPI_Init.
+void StartDataPrefetch(int argc, char** argv);
+// Stops (at its next piece) and joins a prefetch that was not taken.
+void StopDataPrefetch();
+
+// This rank's data (the prefetched sets when they are the ones requested),
+// once every rank has loaded the same. Otherwise throws on every rank alike
+// (data::AgreeOnData): kExitStopped after a stop signal, 1 otherwise.
+LoadedData LoadOnEveryRank(dist::Communicator& comm, const DataRequest& request);
+
+}  // namespace seqtrain::app
