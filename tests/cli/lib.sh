@@ -92,6 +92,17 @@ guard_exit() {
   exit "$rc"
 }
 
+# wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (return 0) or
+# SECONDS of wall time pass (return 1): a condition with a deadline, never a fixed sleep.
+wait_for() {
+  local deadline=$(($(date +%s%N) + $1 * 1000000000))
+  shift
+  until "$@"; do
+    [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
 finish() {
   if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed" >&2
