@@ -93,14 +93,16 @@ no_host_processes() { [ -z "$(host_pids)" ]; }
 link_restored() {
   local from to out
   UNREACHABLE="veth-h2 up with carrier on both ends and its bridge port forwarding"
-  [[ $(ip -n "$SW" -br link show veth-h2) == *LOWER_UP* && $(ip -n "$ID-h2" -br link show eth0) == *LOWER_UP* &&
-     $(bridge -n "$SW" link show dev veth-h2) == *"state forwarding"* ]] || return 1
+  [[ $(ip -n "$SW" -br link show veth-h2) == *LOWER_UP* ]] &&
+    [[ $(ip -n "$ID-h2" -br link show eth0) == *LOWER_UP* ]] &&
+    [[ $(bridge -n "$SW" link show dev veth-h2) == *"state forwarding"* ]] || return 1
   UNREACHABLE="processes of the failed job to end: $(host_pids | paste -sd' ')"
   no_host_processes || return 1
   for from in "${HOSTS[@]}"; do
     for to in "${HOSTS[@]}"; do
       [ "$from" != "$to" ] || continue
-      out=$(LC_ALL=C ip netns exec "$ID-h$from" timeout 2 bash -c "exec 3<>/dev/tcp/$NET.$to/9" 2>&1) && continue
+      out=$(LC_ALL=C ip netns exec "$ID-h$from" timeout 2 bash -c "exec 3<>/dev/tcp/$NET.$to/9" 2>&1) &&
+        continue
       [[ $out == *"Connection refused"* ]] && continue
       out=${out##*: }
       UNREACHABLE="a TCP connection from h$from to h$to ($NET.$to): ${out:-no answer within 2 s}"
@@ -148,7 +150,8 @@ D=$SCRATCH/cut
 multihost "$D" >"$SCRATCH/cut.out" 2>&1 &
 launcher=$!
 CHILD=$launcher
-wait_for 60 test -f "$(ckpt "$D" 100)" || { fail "no checkpoint at step 100 within 60 s"; tail -20 "$SCRATCH/cut.out" >&2; finish; }
+wait_for 60 test -f "$(ckpt "$D" 100)" ||
+  { fail "no checkpoint at step 100 within 60 s"; tail -20 "$SCRATCH/cut.out" >&2; finish; }
 ip -n "$SW" link set veth-h2 down
 cut_at=$(now)
 timeout 60 tail --pid=$launcher -f /dev/null
@@ -163,7 +166,8 @@ echo "ok: the job failed ${took}s after the link cut (exit $rc): $(grep -m1 -iE 
 if wait_for 5 no_host_processes; then
   echo "ok: nothing left running in any host namespace"
 else
-  fail "processes left in the host namespaces 5 s after the failure: $(ps -o pid,cmd -p "$(host_pids | paste -sd,)")"
+  fail "processes left in the host namespaces 5 s after the failure:" \
+    "$(ps -o pid,cmd -p "$(host_pids | paste -sd,)")"
 fi
 kill_in_namespaces
 
@@ -177,7 +181,8 @@ ip -n "$SW" link set veth-h2 up
 t=$(now)
 FIRST_UNREACHABLE=
 if wait_for 20 link_restored; then
-  echo "ok: all hosts reach each other $(since "$t")s after the restore${FIRST_UNREACHABLE:+ (first: $FIRST_UNREACHABLE)}"
+  echo "ok: all hosts reach each other $(since "$t")s after the restore" \
+    "${FIRST_UNREACHABLE:+(first try failed: $FIRST_UNREACHABLE)}"
 else
   network_state "20 s after the restore" >>"$SCRATCH/network.log"
   fail "20 s after the restore of h2's link, still waiting for $UNREACHABLE; network state:"
