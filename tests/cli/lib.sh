@@ -85,8 +85,12 @@ guard_test() {
   GUARD_DEADLINE=$!
 }
 guard_exit() {
-  local rc=$?
-  kill $(ps -o pid= --ppid "$GUARD_DEADLINE") "$GUARD_DEADLINE" 2>/dev/null  # and its sleep
+  local rc=$? sleeper
+  trap : INT TERM  # a late INT/TERM must not exit this trap before the teardown
+  # The deadline shell first: its sleep dying first would wake it to TERM us.
+  sleeper=$(ps -o pid= --ppid "$GUARD_DEADLINE")
+  kill "$GUARD_DEADLINE" 2>/dev/null
+  kill $sleeper 2>/dev/null
   [ -z "$CHILD" ] || { kill -TERM "$CHILD" 2>/dev/null; timeout 10 tail --pid="$CHILD" -f /dev/null; }
   "$GUARD_TEARDOWN"
   exit "$rc"
