@@ -85,8 +85,12 @@ guard_test() {
   GUARD_DEADLINE=$!
 }
 guard_exit() {
-  local rc=$?
-  kill $(ps -o pid= --ppid "$GUARD_DEADLINE") "$GUARD_DEADLINE" 2>/dev/null  # and its sleep
+  local rc=$? sleeper
+  trap : INT TERM  # a late INT/TERM must not exit this trap before the teardown
+  # The deadline shell first: its sleep dying first would wake it to TERM us.
+  sleeper=$(ps -o pid= --ppid "$GUARD_DEADLINE")
+  kill "$GUARD_DEADLINE" 2>/dev/null
+  kill $sleeper 2>/dev/null
   [ -z "$CHILD" ] || { kill -TERM "$CHILD" 2>/dev/null; timeout 10 tail --pid="$CHILD" -f /dev/null; }
   "$GUARD_TEARDOWN"
   exit "$rc"
@@ -95,6 +99,18 @@ guard_exit() {
 # The checkpoint of step $2 in folder $1, whose checkpoints are of one lineage
 # (lineage-ID-step-NNNNNNNNNN.ckpt); the path may not exist.
 ckpt() { local f=("$1"/lineage-*-step-*.ckpt); f=${f[0]##*/}; printf '%s/%s-step-%010d.ckpt' "$1" "${f%%-step-*}" "$2"; }
+# Whether that checkpoint exists yet (a function, so a wait_for re-evaluates the name).
+has_ckpt() { [ -f "$(ckpt "$1" "$2")" ]; }
+# wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (return 0) or
+# SECONDS of wall time pass (return 1): a condition with a deadline, never a fixed sleep.
+wait_for() {
+  local deadline=$(($(date +%s%N) + $1 * 1000000000))
+  shift
+  until "$@"; do
+    [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
 
 finish() {
   if [ "$FAILURES" -ne 0 ]; then

@@ -84,6 +84,47 @@ multihost() {
     train --data-dir "$SEQTRAIN_MNIST_DIR" --max-steps $STEPS --display-step 50 \
     --checkpoint-dir "$dir" --checkpoint-every 50 --set checkpoint.keep=100 "$@" </dev/null
 }
+host_pids() { local i; for i in "${HOSTS[@]}"; do ip netns pids "$ID-h$i"; done; }
+no_host_processes() { [ -z "$(host_pids)" ]; }
+# Whether h2's link is up with carrier on both ends and forwarding, nothing is left running
+# in the hosts, and every host opens a TCP connection to every other one. The port (9) has no
+# listener: "refused" means the SYN got there and the RST came back, so ARP resolved on both
+# ends. UNREACHABLE says what is missing.
+link_restored() {
+  local from to out
+  UNREACHABLE="veth-h2 up with carrier on both ends and its bridge port forwarding"
+  [[ $(ip -n "$SW" -br link show veth-h2) == *LOWER_UP* ]] &&
+    [[ $(ip -n "$ID-h2" -br link show eth0) == *LOWER_UP* ]] &&
+    [[ $(bridge -n "$SW" link show dev veth-h2) == *"state forwarding"* ]] || return 1
+  UNREACHABLE="processes of the failed job to end: $(host_pids | paste -sd' ')"
+  no_host_processes || return 1
+  for from in "${HOSTS[@]}"; do
+    for to in "${HOSTS[@]}"; do
+      [ "$from" != "$to" ] || continue
+      out=$(LC_ALL=C ip netns exec "$ID-h$from" timeout 2 bash -c "exec 3<>/dev/tcp/$NET.$to/9" 2>&1) &&
+        continue
+      [[ $out == *"Connection refused"* ]] && continue
+      out=${out##*: }
+      UNREACHABLE="a TCP connection from h$from to h$to ($NET.$to): ${out:-no answer within 2 s}"
+      FIRST_UNREACHABLE=${FIRST_UNREACHABLE:-$UNREACHABLE}
+      return 1
+    done
+  done
+}
+network_state() {
+  local i pids
+  echo "=== $1 ($(date +%T.%N))"
+  ip -n "$SW" -br link
+  bridge -n "$SW" link show
+  for i in "${HOSTS[@]}"; do
+    echo "--- h$i"
+    ip -n "$ID-h$i" -br link show eth0
+    ip -s -n "$ID-h$i" neigh show dev eth0
+    ip netns exec "$ID-h$i" ss -tano | tail -n +2
+    pids=$(ip netns pids "$ID-h$i" | paste -sd,)
+    [ -z "$pids" ] || ps -o pid,stat,cmd -p "$pids"
+  done
+}
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -108,11 +149,8 @@ D=$SCRATCH/cut
 multihost "$D" >"$SCRATCH/cut.out" 2>&1 &
 launcher=$!
 CHILD=$launcher
-for _ in $(seq 600); do
-  [ -f "$(ckpt "$D" 100)" ] && break
-  sleep 0.1
-done
-[ -f "$(ckpt "$D" 100)" ] || { fail "no checkpoint at step 100 within 60 s"; tail -20 "$SCRATCH/cut.out" >&2; finish; }
+wait_for 60 has_ckpt "$D" 100 ||
+  { fail "no checkpoint at step 100 within 60 s"; tail -20 "$SCRATCH/cut.out" >&2; finish; }
 ip -n "$SW" link set veth-h2 down
 cut_at=$(now)
 timeout 60 tail --pid=$launcher -f /dev/null
@@ -124,18 +162,32 @@ took=$(since "$cut_at")
 awk -v t="$took" 'BEGIN { exit !(t < 30) }' || fail "the job took ${took}s to fail after the link cut"
 grep -q 'Optimization Finished' "$SCRATCH/cut.out" && fail "the job finished despite the cut (too fast?)"
 echo "ok: the job failed ${took}s after the link cut (exit $rc): $(grep -m1 -iE 'lost communication|unexpectedly|disconnected' "$SCRATCH/cut.out")"
-left=
-for _ in $(seq 50); do
-  left=
-  for i in "${HOSTS[@]}"; do left+=$(ip netns pids "$ID-h$i"); done
-  [ -z "$left" ] && break
-  sleep 0.1
-done
-[ -z "$left" ] || fail "processes left in the host namespaces 5 s after the failure: $(ps -o pid,cmd -p $(echo $left | tr ' ' ,))"
-[ -z "$left" ] && echo "ok: nothing left running in any host namespace"
+if wait_for 5 no_host_processes; then
+  echo "ok: nothing left running in any host namespace"
+else
+  fail "processes left in the host namespaces 5 s after the failure:" \
+    "$(ps -o pid,cmd -p "$(host_pids | paste -sd,)")"
+fi
 kill_in_namespaces
 
+# The restored link carries no traffic at once: the killed ranks' orphaned sockets (FIN-WAIT-1)
+# kept retransmitting during the cut, so h2's ARP entries for h1/h3 sit in INCOMPLETE with
+# their probes spent, and the kernel fails the next connection queued on them with
+# EHOSTUNREACH (Open MPI: "unable to complete a TCP connection ... Local host: h2") up to
+# ~3 s after `link set up`. Wait until every host reaches every other one.
+network_state "before the restore" >"$SCRATCH/network.log"
 ip -n "$SW" link set veth-h2 up
+t=$(now)
+FIRST_UNREACHABLE=
+if wait_for 20 link_restored; then
+  echo "ok: all hosts reach each other $(since "$t")s after the restore" \
+    "${FIRST_UNREACHABLE:+(first try failed: $FIRST_UNREACHABLE)}"
+else
+  network_state "20 s after the restore" >>"$SCRATCH/network.log"
+  fail "20 s after the restore of h2's link, still waiting for $UNREACHABLE; network state:"
+  cat "$SCRATCH/network.log" >&2
+  finish
+fi
 interruptible multihost "$D" --resume auto >"$SCRATCH/resumed.out" 2>&1 || fail "resume failed: $(tail -3 "$SCRATCH/resumed.out")"
 resumed=$(grep -m1 'Resumed from' "$SCRATCH/resumed.out")
 [ -n "$resumed" ] || fail "did not resume"
