@@ -7,6 +7,8 @@
 #include "config/config_convert.h"
 #include "dist/agreement.h"
 #include "dist/watchdog.h"
+#include "util/node_memory.h"
+#include "train/memory_preflight.h"
 #include "train/stop_signal.h"
 #include "train/trainer.h"
 
@@ -14,7 +16,7 @@ namespace seqtrain::app {
 namespace {
 
 std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
-                     const train::Trainer& trainer, int blas_threads) {
+                     const train::Trainer& trainer, int blas_threads, const train::MemoryEstimate& memory) {
   std::ostringstream out;
   const auto& m = c.model;
   out << "seqtrain: " << comm.size() << (comm.size() == 1 ? " rank" : " ranks") << " x "
@@ -23,7 +25,8 @@ std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
   if (m.num_layers > 1) out << " x " << m.num_layers << " layers";
   out << " -> " << m.num_classes << " classes (" << trainer.model().num_params()
       << " parameters); global batch " << c.schedule.batch_size << ", steps " << trainer.step()
-      << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch() << " per epoch)";
+      << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch() << " per epoch); memory "
+      << train::FormatBytes(memory.total()) << " per rank (estimated)";
   return out.str();
 }
 
@@ -52,6 +55,18 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
                                        config.data.PathOf(config.data.test_labels), classes);
   });
 
+  // Before the model exists: a run that cannot fit is refused now, with the sizes, rather
+  // than ending in std::bad_alloc partway through.
+  const int ranks_on_node = comm.RanksOnThisNode();
+  train::MemoryEstimate memory;
+  dist::RunAgreed(comm, [&] {
+    memory = train::EstimateTrainingMemory(config, comm.size(), train_set.count, test_set.count,
+                                           static_cast<double>(CurrentRssBytes()));
+    const MemoryRoom room = AvailableMemory();
+    train::CheckMemoryFits(memory, config, comm.size(), ranks_on_node, room.shared_bytes, room.shared_source,
+                           room.own_bytes);
+  });
+
   std::unique_ptr<train::MetricsLog> log;
   std::unique_ptr<train::Trainer> trainer;
   dist::RunAgreed(comm, [&] {
@@ -76,11 +91,19 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
       }
       log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
                 ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
+      if (trainer->step() >= trainer->final_step()) {
+        const auto& s = config.schedule;
+        log->Info("seqtrain: warning: " + loaded->path + " is at step " + std::to_string(trainer->step()) +
+                  ", already at the end of this run (" +
+                  (s.max_steps > 0 ? "schedule.max_steps = " + std::to_string(s.max_steps)
+                                   : "schedule.epochs = " + std::to_string(s.epochs)) +
+                  "): no steps to train, only the final evaluation");
+      }
     } else {
       log->Info("No checkpoint in " + config.checkpoint.dir + ": starting from step 0");
     }
   }
-  log->Info(Describe(config, comm, *trainer, blas_threads));
+  log->Info(Describe(config, comm, *trainer, blas_threads, memory));
   train::InstallStopHandlers();
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);

@@ -34,6 +34,8 @@ class Communicator {
   int FirstFailingRank(bool ok);
   // Every rank's value, in rank order.
   std::vector<uint64_t> AllGather(uint64_t value);
+  // How many ranks share this rank's node (MPI_COMM_TYPE_SHARED). Collective.
+  int RanksOnThisNode();
   [[noreturn]] void Abort(int exit_code);
 
  private:

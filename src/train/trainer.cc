@@ -61,6 +61,7 @@ Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
   data::CheckFitsSequences(train_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.train_images));
   data::CheckFitsSequences(test_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.test_images));
   model_.Initialize(DeriveSeed(config_.seed, kInitStream, 0), config_.forget_bias);
+  final_step();  // throws when the schedule's step count overflows
 }
 
 int64_t Trainer::steps_per_epoch() const {
@@ -72,7 +73,16 @@ int64_t Trainer::final_step() const {
   if (epoch_ >= config_.schedule.epochs) return step_;
   const int64_t batch = config_.schedule.batch_size;
   const int64_t rest_of_epoch = (train_.count - epoch_position_ + batch - 1) / batch;
-  return step_ + rest_of_epoch + (config_.schedule.epochs - epoch_ - 1) * steps_per_epoch();
+  int64_t later_epochs = 0, last = 0;
+  if (__builtin_mul_overflow(config_.schedule.epochs - epoch_ - 1, steps_per_epoch(), &later_epochs) ||
+      __builtin_add_overflow(step_ + rest_of_epoch, later_epochs, &last)) {
+    throw Error("schedule.epochs = " + std::to_string(config_.schedule.epochs) + " x " +
+                std::to_string(steps_per_epoch()) + " steps per epoch (schedule.batch_size = " +
+                std::to_string(batch) + ", " + std::to_string(train_.count) + " training images)" +
+                (step_ > 0 ? " from step " + std::to_string(step_) : std::string()) +
+                " is beyond the step counter (2^63 - 1); use fewer epochs or schedule.max_steps");
+  }
+  return last;
 }
 
 const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
@@ -244,7 +254,6 @@ TrainResult Trainer::Run(MetricsLog& log) {
   double first_step_seconds = 0;
   const PhaseTotals phases_before = GlobalPhaseTotals();
   const int64_t first_step = step_;
-  history_.reserve(history_.size() + static_cast<size_t>(std::max<int64_t>(0, last - step_)));
   while (step_ < last) {
     // Only rank 0's clock decides, through the allreduce, so all ranks save together.
     const bool time_to_save = checkpoints && k.every_seconds > 0 && comm_.is_root() &&
@@ -278,6 +287,8 @@ TrainResult Trainer::Run(MetricsLog& log) {
       display_samples = 0;
       log.Step(record);
     }
+    // Bounded: a run of 10^12 steps must not grow with its step count.
+    if (history_.size() >= 2 * kHistoryKept) history_.erase(history_.begin(), history_.end() - kHistoryKept);
     history_.push_back(record);
     log.Progress(record);
     if (config_.failure.replica_check_every > 0 && step_ % config_.failure.replica_check_every == 0) CheckReplicas();
