@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <new>
 #include <numeric>
 
 #include "checkpoint/checkpoint_file.h"
@@ -118,6 +119,8 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   comm_.set_step(this_step);
   if (faults_.Has(FaultPlan::Kind::kKill, this_step, comm_.rank())) std::raise(SIGKILL);
   while (faults_.Has(FaultPlan::Kind::kHang, this_step, comm_.rank())) ::pause();
+  if (faults_.Has(FaultPlan::Kind::kSlow, this_step, comm_.rank())) SleepThroughSignals(kSlowStepSeconds);
+  if (faults_.Has(FaultPlan::Kind::kOutOfMemory, this_step, comm_.rank())) throw std::bad_alloc();
   const int64_t begin = epoch_position_;
   const int64_t global_batch = std::min(config_.schedule.batch_size, train_.count - begin);
   const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());

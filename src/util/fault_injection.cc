@@ -1,5 +1,8 @@
 #include "util/fault_injection.h"
 
+#include <time.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <sstream>
 
@@ -42,7 +45,9 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
     else if (kind == "nan") f.kind = Kind::kNan;
     else if (kind == "desync") f.kind = Kind::kDesync;
     else if (kind == "crash_in_checkpoint") f.kind = Kind::kCrashInCheckpoint;
-    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, crash_in_checkpoint)");
+    else if (kind == "slow") f.kind = Kind::kSlow;
+    else if (kind == "oom") f.kind = Kind::kOutOfMemory;
+    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, crash_in_checkpoint, slow, oom)");
     std::string steps = part.substr(at + 1);
     f.rank = -1;
     const size_t colon = steps.find(':');
@@ -64,6 +69,13 @@ bool FaultPlan::Has(Kind kind, int64_t step, int rank) const {
     if (f.kind == kind && step >= f.first_step && step <= f.last_step && (f.rank < 0 || f.rank == rank)) return true;
   }
   return false;
+}
+
+void SleepThroughSignals(double seconds) {
+  timespec left{static_cast<time_t>(seconds), static_cast<long>((seconds - static_cast<time_t>(seconds)) * 1e9)};
+  // A stop signal must not shorten the step: resume the sleep where the handler cut it.
+  while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace seqtrain
