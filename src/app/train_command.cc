@@ -43,7 +43,11 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   });
 
   // From here on a rank stuck in a collective ends the job instead of hanging it.
-  dist::Watchdog watchdog(config.failure.collective_timeout_seconds, comm.rank());
+  dist::WatchdogLimits limits;
+  limits.enabled = config.failure.watchdog;
+  limits.fixed_seconds = config.failure.collective_timeout_seconds;
+  limits.startup_seconds = config.failure.startup_timeout_seconds;
+  dist::Watchdog watchdog(limits, comm.rank(), comm.size());
   comm.set_watchdog(&watchdog);
 
   data::LabeledImages train_set, test_set;
@@ -104,6 +108,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     }
   }
   log->Info(Describe(config, comm, *trainer, blas_threads, memory));
+  log->Info("seqtrain: " + watchdog.Describe());
   train::InstallStopHandlers();
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);

@@ -18,6 +18,7 @@ class Communicator {
 
   // Every collective from now on is timed by watchdog (may be null).
   void set_watchdog(Watchdog* watchdog) { watchdog_ = watchdog; }
+  Watchdog* watchdog() const { return watchdog_; }
   // The training step, for the watchdog's message.
   void set_step(int64_t step) { step_ = step; }
 

@@ -16,6 +16,7 @@
 #include "checkpoint/model_tensors.h"
 #include "config/config_convert.h"
 #include "data/shard.h"
+#include "dist/watchdog.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
@@ -235,6 +236,10 @@ void Trainer::CheckReplicas() {
                     kExitReplicaMismatch);
 }
 
+void Trainer::PauseWatchdogTiming() {
+  if (dist::Watchdog* watchdog = comm_.watchdog()) watchdog->Pause();
+}
+
 void Trainer::Save(MetricsLog& log) {
   if (!comm_.is_root()) return;
   const bool crash = faults_.Has(FaultPlan::Kind::kCrashInCheckpoint, step_, comm_.rank());
@@ -263,6 +268,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
                               Now() - last_save >= k.every_seconds;
     StepRecord record;
     const bool applied = TrainStep(time_to_save, &record);
+    if (dist::Watchdog* watchdog = comm_.watchdog()) watchdog->StepDone();
     if (step_ == first_step + 1) first_step_seconds = SecondsSinceProcessStart();
     if (applied) {
       consecutive_skips_ = 0;
@@ -297,14 +303,18 @@ TrainResult Trainer::Run(MetricsLog& log) {
     if (config_.failure.replica_check_every > 0 && step_ % config_.failure.replica_check_every == 0) CheckReplicas();
     const bool save_requested = model_.grad_tail()[kSaveRequest] > 0;
     const double pause_start = Now();  // saving and evaluating are not training time
-    if (checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0))) {
+    const bool save_now = checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0));
+    const bool eval_now = s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last;
+    // Rank 0's save and the evaluation take unforeseeable time: no rank times that step.
+    if (save_now || eval_now || step_ == last) PauseWatchdogTiming();
+    if (save_now) {
       Save(log);
       saved_step = step_;
       last_save = Now();
     }
     stop_ranks = static_cast<int>(model_.grad_tail()[kStopSignal]);
     if (stop_ranks > 0) break;
-    if (s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last) {
+    if (eval_now) {
       const EvalResult e = Evaluate(test_);
       log.Eval({record.step, e.accuracy, e.loss, e.count});
     }

@@ -85,6 +85,8 @@ class Trainer {
   const std::vector<int64_t>& EpochOrder(int64_t epoch);
   void ClipGradient(double count);
   void Save(MetricsLog& log);
+  // Before a save or an evaluation, on every rank alike (see dist::Watchdog::Pause).
+  void PauseWatchdogTiming();
 
   // Every replica_check_every steps: all ranks compare a CRC32C of their parameters.
   void CheckReplicas();
