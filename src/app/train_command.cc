@@ -33,6 +33,9 @@ std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
 }  // namespace
 
 int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
+  // From the start, so a stop signal while loading is not fatal (SIGUSR1's default) but is
+  // seen and agreed before the first step.
+  train::InstallStopHandlers();
   const int blas_threads = ConfigureBlasThreads(request.blas_threads, comm);
   train::RunConfig config;
   dist::RunAgreed(comm, [&] {
@@ -109,7 +112,16 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   }
   log->Info(Describe(config, comm, *trainer, blas_threads, memory));
   log->Info("seqtrain: " + watchdog.Describe());
-  train::InstallStopHandlers();
+  // One more collective, so that a stop signal received while starting (loading data or a
+  // checkpoint) stops every rank here instead of after a step.
+  const int first_stopped = comm.FirstFailingRank(train::StopSignalReceived() == 0);
+  if (first_stopped >= 0) {
+    const int here = train::StopSignalReceived();
+    log->Info("Stopped before the first step: stop signal while starting on rank " + std::to_string(first_stopped) +
+              (here ? " (signal " + std::to_string(here) + " on rank 0)" : std::string()) +
+              "; nothing trained or saved" + (config.checkpoint.dir.empty() ? "" : ", resume with --resume auto"));
+    return kExitStopped;
+  }
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);
   comm.set_watchdog(nullptr);
