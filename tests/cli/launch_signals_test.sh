@@ -79,6 +79,17 @@ stop_and_resume local_ctrl_c local INT yes
 stop_and_resume multinode_term multinode TERM no
 stop_and_resume multinode_ctrl_c multinode INT yes
 
+# Open MPI's banners after seqtrain's one-line error are dropped: the error is the whole stderr.
+for kind in local multinode; do
+  (launcher $kind train --data-dir "$SCRATCH/none" --max-steps 1) </dev/null >"$SCRATCH/banner_$kind.out" 2>"$SCRATCH/banner_$kind.err"
+  rc=$?
+  if [ $rc -eq 1 ] && [ "$(cat "$SCRATCH/banner_$kind.err")" = "seqtrain: error: $SCRATCH/none/train-images-idx3-ubyte.gz: cannot open: No such file or directory" ]; then
+    echo "ok: banner_$kind: one line, exit 1"
+  else
+    fail "banner_$kind: exit $rc, stderr: $(cat "$SCRATCH/banner_$kind.err")"
+  fi
+done
+
 # A second signal does not wait for the save.
 set -m
 SEQTRAIN_FAULT=slow@1-$STEPS launcher local train "${FLAGS[@]}" --checkpoint-dir "$SCRATCH/twice" </dev/null \
