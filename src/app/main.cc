@@ -10,9 +10,13 @@
 #include "app/cli.h"
 #include "app/commands.h"
 #include "dist/communicator.h"
+#include "train/stop_signal.h"
 
 int main(int argc, char** argv) {
   using namespace seqtrain;
+  // Before MPI_Init (half a second on a busy node): a stop signal to a starting run is then
+  // recorded and agreed on, not SIGUSR1's default, death. Other commands keep the defaults.
+  if (argc > 1 && std::string(argv[1]) == "train") train::InstallStopHandlers();
   MPI_Init(&argc, &argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
