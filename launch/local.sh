@@ -62,7 +62,8 @@ stops=0
 stop() {
   stops=$((stops + 1))
   if [ $stops -eq 1 ]; then
-    echo "launch/local.sh: SIG$1: asking the ranks to save a checkpoint and stop (again: end them now)" >&"$stderr_filter"
+    echo "launch/local.sh: SIG$1: asking the ranks to save a checkpoint and stop (again: end them now)" \
+      >&"$stderr_filter"
     kill -USR1 "$mpirun" 2>/dev/null || true
   else
     echo "launch/local.sh: SIG$1 again: ending the job without waiting for the save" >&"$stderr_filter"

@@ -28,7 +28,8 @@ int ConfigureBlasThreads(int requested, const dist::Communicator& comm) {
     const int wanted = std::max(1, std::atoi(env));
     const int got = tensor::SetBlasThreads(wanted);
     if (got < wanted && comm.is_root()) {
-      std::fprintf(stderr, "seqtrain: warning: OPENBLAS_NUM_THREADS=%s: this OpenBLAS runs at most %d threads; using %d\n",
+      std::fprintf(stderr,
+                   "seqtrain: warning: OPENBLAS_NUM_THREADS=%s: this OpenBLAS runs at most %d threads; using %d\n",
                    env, got, got);
     }
     return got;

@@ -117,9 +117,11 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   const int first_stopped = comm.FirstFailingRank(train::StopSignalReceived() == 0);
   if (first_stopped >= 0) {
     const int here = train::StopSignalReceived();
-    log->Info("Stopped before the first step: stop signal while starting on rank " + std::to_string(first_stopped) +
+    log->Info("Stopped before the first step: stop signal while starting on rank " +
+              std::to_string(first_stopped) +
               (here ? " (signal " + std::to_string(here) + " on rank 0)" : std::string()) +
-              "; nothing trained or saved" + (config.checkpoint.dir.empty() ? "" : ", resume with --resume auto"));
+              "; nothing trained or saved" +
+              (config.checkpoint.dir.empty() ? "" : ", resume with --resume auto"));
     return kExitStopped;
   }
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());

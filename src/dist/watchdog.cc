@@ -88,7 +88,8 @@ std::string Watchdog::LimitReason(LimitKind kind) const {
 std::string Watchdog::Describe() const {
   if (!limits_.enabled) return "watchdog: off (failure.watchdog = false)";
   if (limits_.fixed_seconds > 0) {
-    return "watchdog: " + Seconds(limits_.fixed_seconds) + " per collective (failure.collective_timeout_seconds)";
+    return "watchdog: " + Seconds(limits_.fixed_seconds) +
+           " per collective (failure.collective_timeout_seconds)";
   }
   return "watchdog: " + Seconds(limits_.startup_seconds) +
          " per collective until a step is timed (failure.startup_timeout_seconds), then max(" +
@@ -122,11 +123,14 @@ void Watchdog::Watch() {
     const double limit = limit_seconds_.load(std::memory_order_relaxed);
     if (waited < limit) continue;
     // The rank that is stuck cannot say so; with two ranks it is the other one.
-    const std::string stuck = world_size_ == 2 ? "rank " + std::to_string(1 - rank_) + " has not completed it (stalled or gone)"
-                                               : "the ranks that do not report this are stalled or gone";
-    std::fprintf(stderr, "seqtrain: error: [rank %d] watchdog: waited %.1f s in %s at step %lld (limit %s: %s); %s\n",
-                 rank_, waited, operation_.load(), static_cast<long long>(step_.load()), Seconds(limit).c_str(),
-                 LimitReason(limit_kind_.load(std::memory_order_relaxed)).c_str(), stuck.c_str());
+    const std::string stuck = world_size_ == 2
+                                  ? "rank " + std::to_string(1 - rank_) + " has not completed it (stalled or gone)"
+                                  : "the ranks that do not report this are stalled or gone";
+    std::fprintf(stderr,
+                 "seqtrain: error: [rank %d] watchdog: waited %.1f s in %s at step %lld (limit %s: %s); %s\n",
+                 rank_, waited, operation_.load(), static_cast<long long>(step_.load()),
+                 Seconds(limit).c_str(), LimitReason(limit_kind_.load(std::memory_order_relaxed)).c_str(),
+                 stuck.c_str());
     std::fflush(stderr);
     // No MPI from this thread; the launcher notices the exit and ends the other ranks.
     _exit(kExitWatchdog);

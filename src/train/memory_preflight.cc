@@ -39,8 +39,8 @@ MemoryEstimate EstimateTrainingMemory(const RunConfig& config, int world_size, i
   const double h = m.hidden_size, t = m.time_steps, in = m.input_size, k = m.num_classes;
   const double ranks = std::max(1, world_size);
   // The largest slice a rank gets (ShardRange sizes differ by at most one).
-  const double train_batch =
-      std::min(CeilDiv(static_cast<double>(config.schedule.batch_size), ranks), static_cast<double>(train_count));
+  const double train_batch = std::min(CeilDiv(static_cast<double>(config.schedule.batch_size), ranks),
+                                      static_cast<double>(train_count));
   const double eval_batch = std::min(static_cast<double>(config.schedule.eval_batch_size),
                                      CeilDiv(static_cast<double>(test_count), ranks));
   const double train_rows = t * train_batch, eval_rows = t * eval_batch;
@@ -92,8 +92,8 @@ void CheckMemoryFits(const MemoryEstimate& e, const RunConfig& config, int world
   if (e.checkpoint > 0) out << ", checkpoint " << FormatBytes(e.checkpoint);
   out << ", in use " << FormatBytes(e.resident) << "); ";
   if (own_room < share) {
-    out << "this process's address-space limit (RLIMIT_AS, ulimit -v) leaves " << FormatBytes(std::max(0.0, own_room))
-        << " free";
+    out << "this process's address-space limit (RLIMIT_AS, ulimit -v) leaves "
+        << FormatBytes(std::max(0.0, own_room)) << " free";
   } else {
     out << "this node has " << FormatBytes(share) << " per rank free (" << shared_source << " "
         << FormatBytes(static_cast<double>(shared_room_bytes)) << " free over " << ranks_on_node

@@ -77,7 +77,8 @@ void Validate(const RunConfig& c, int world_size) {
             "must be 0 (derived from the step times) or between 1 and 604800 seconds");
   }
   if (!(f.startup_timeout_seconds >= 1 && f.startup_timeout_seconds <= kLongestTimeout)) {
-    Invalid("failure.startup_timeout_seconds", f.startup_timeout_seconds, "must be between 1 and 604800 seconds");
+    Invalid("failure.startup_timeout_seconds", f.startup_timeout_seconds,
+            "must be between 1 and 604800 seconds");
   }
   if (f.replica_check_every < 0) Invalid("failure.replica_check_every", f.replica_check_every, "must not be negative");
   if (f.max_consecutive_nonfinite < 1) Invalid("failure.max_consecutive_nonfinite", f.max_consecutive_nonfinite, "must be at least 1");

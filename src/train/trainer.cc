@@ -303,7 +303,8 @@ TrainResult Trainer::Run(MetricsLog& log) {
     if (config_.failure.replica_check_every > 0 && step_ % config_.failure.replica_check_every == 0) CheckReplicas();
     const bool save_requested = model_.grad_tail()[kSaveRequest] > 0;
     const double pause_start = Now();  // saving and evaluating are not training time
-    const bool save_now = checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0));
+    const bool save_now =
+        checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0));
     const bool eval_now = s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last;
     // Rank 0's save and the evaluation take unforeseeable time: no rank times that step.
     if (save_now || eval_now || step_ == last) PauseWatchdogTiming();

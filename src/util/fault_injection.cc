@@ -47,7 +47,8 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
     else if (kind == "crash_in_checkpoint") f.kind = Kind::kCrashInCheckpoint;
     else if (kind == "slow") f.kind = Kind::kSlow;
     else if (kind == "oom") f.kind = Kind::kOutOfMemory;
-    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, crash_in_checkpoint, slow, oom)");
+    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind +
+                     "' (kill, hang, nan, desync, crash_in_checkpoint, slow, oom)");
     std::string steps = part.substr(at + 1);
     f.rank = -1;
     const size_t colon = steps.find(':');
@@ -72,7 +73,8 @@ bool FaultPlan::Has(Kind kind, int64_t step, int rank) const {
 }
 
 void SleepThroughSignals(double seconds) {
-  timespec left{static_cast<time_t>(seconds), static_cast<long>((seconds - static_cast<time_t>(seconds)) * 1e9)};
+  const auto whole = static_cast<time_t>(seconds);
+  timespec left{whole, static_cast<long>((seconds - static_cast<double>(whole)) * 1e9)};
   // A stop signal must not shorten the step: resume the sleep where the handler cut it.
   while (nanosleep(&left, &left) != 0 && errno == EINTR) {
   }

@@ -108,7 +108,9 @@ MemoryRoom AvailableMemory() {
   return room;
 }
 
-int64_t CurrentRssBytes() { return std::max<int64_t>(0, KiBField(ReadSmallFile("/proc/self/status"), "VmRSS:")); }
+int64_t CurrentRssBytes() {
+  return std::max<int64_t>(0, KiBField(ReadSmallFile("/proc/self/status"), "VmRSS:"));
+}
 
 int64_t CurrentVirtualBytes() {
   return std::max<int64_t>(0, KiBField(ReadSmallFile("/proc/self/status"), "VmSize:"));
