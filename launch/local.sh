@@ -2,6 +2,12 @@
 # Runs seqtrain on N local ranks: launch/local.sh [-n N] [--hostfile FILE] SEQTRAIN_ARGS...
 # Handles root (Open MPI refuses it by default), more ranks than cores, and
 # one OpenBLAS thread per rank unless OPENBLAS_NUM_THREADS says otherwise.
+#
+# SIGTERM, SIGINT (Ctrl-C) and SIGHUP to this script reach the ranks as the stop
+# signal (SIGUSR1 through mpirun): they finish the step, save a checkpoint and
+# exit 75, and the script waits for that and exits 75. A second signal ends the job
+# at once. (mpirun itself, sent SIGTERM, kills the ranks 2 s later, saved or not:
+# so it runs in its own session, out of reach of the terminal's Ctrl-C.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ranks=2
@@ -28,4 +34,58 @@ export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 if [ "$ranks" -gt "$(nproc)" ] && [ ${#mpirun_args[@]} -eq 0 ]; then
   mpirun_args+=(--oversubscribe)
 fi
-exec mpirun -np "$ranks" "${mpirun_args[@]}" -x OPENBLAS_NUM_THREADS "$binary" "$@"
+
+# Once seqtrain has printed its one-line error (or a stop was passed on), Open MPI's banners about the job
+# ending ("Primary job terminated normally...", MPI_ABORT, "[host:pid] ..." notes)
+# only repeat it at length: drop them. Before that they pass, since then they are
+# the only word on what happened (a rank killed, a host unreachable).
+quiet_banners() {
+  trap '' INT TERM HUP  # a Ctrl-C must not close mpirun's stderr while the ranks save
+  local line failed=0 banner=0
+  # read, not awk: it passes each line on as it comes (mawk reads pipes in blocks).
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in "seqtrain: error"* | "launch/local.sh: SIG"*) failed=1 ;; esac
+    if [ $failed -eq 1 ]; then
+      case $line in
+        ------------------------------*) banner=$((1 - banner)); continue ;;
+        "mpirun: Forwarding signal"* | \[*:[0-9]*\]\ *) continue ;;
+      esac
+      [ $banner -eq 1 ] && continue
+    fi
+    printf '%s\n' "$line"
+  done
+}
+exec {stderr_filter}> >(quiet_banners >&2)
+filter=$!
+
+stops=0
+stop() {
+  stops=$((stops + 1))
+  if [ $stops -eq 1 ]; then
+    echo "launch/local.sh: SIG$1: asking the ranks to save a checkpoint and stop (again: end them now)" \
+      >&"$stderr_filter"
+    kill -USR1 "$mpirun" 2>/dev/null || true
+  else
+    echo "launch/local.sh: SIG$1 again: ending the job without waiting for the save" >&"$stderr_filter"
+    kill -TERM "$mpirun" 2>/dev/null || true
+  fi
+}
+mpirun=
+trap 'stop TERM' TERM
+trap 'stop INT' INT
+trap 'stop HUP' HUP
+# In the background, so that bash runs the trap as soon as a signal arrives.
+setsid mpirun --stdin none -np "$ranks" ${mpirun_args[@]+"${mpirun_args[@]}"} -x OPENBLAS_NUM_THREADS \
+  "$binary" "$@" 2>&"$stderr_filter" &
+mpirun=$!
+set +e
+# wait returns >128 when a trap interrupts it; wait again until mpirun is gone (bash keeps
+# its exit status, so the last wait returns the real one).
+while kill -0 "$mpirun" 2>/dev/null; do
+  wait "$mpirun"
+done
+wait "$mpirun"
+rc=$?
+exec {stderr_filter}>&-
+wait "$filter" 2>/dev/null
+exit $rc

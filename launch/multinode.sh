@@ -7,7 +7,8 @@
 # The seqtrain binary and the data must be at the same paths on every host (or set
 # SEQTRAIN_BIN); only rank 0 writes checkpoints. A lost host ends the whole job
 # within ~10 s (TCP keepalive on mpirun's control connections) instead of hanging;
-# rerun with --resume auto to continue from the last checkpoint.
+# rerun with --resume auto to continue from the last checkpoint. SIGTERM/SIGINT reach the
+# ranks as the stop signal (see launch/local.sh): they save, and the script exits 75.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 hostfile=

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <cstdio>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,13 @@
 #include "dist/communicator.h"
 #include "dist/mpi_startup.h"
 #include "simd/simd_target.h"
+#include "train/stop_signal.h"
 
 int main(int argc, char** argv) {
   using namespace seqtrain;
+  // Before MPI_Init (half a second on a busy node): a stop signal to a starting run is then
+  // recorded and agreed on, not SIGUSR1's default, death. Other commands keep the defaults.
+  if (argc > 1 && std::string(argv[1]) == "train") train::InstallStopHandlers();
   dist::PrepareMpiStartup();
   MPI_Init(&argc, &argv);
   app::StartDataPrefetch(argc, argv);
@@ -60,14 +65,22 @@ int main(int argc, char** argv) {
     rc = e.exit_code();
   } catch (const AgreedError& e) {
     // Every rank reached the same verdict from the same reduced values.
-    if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", e.what());
+    if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", OneLine(e.what()).c_str());
     rc = e.exit_code();
   } catch (const app::UsageError& e) {
     // Every rank parsed the same argv and failed the same way.
-    if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", e.what());
+    if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", OneLine(e.what()).c_str());
     rc = app::kExitUsage;
+  } catch (const std::bad_alloc&) {
+    // Past the memory preflight this is memory taken by others meanwhile, or a limit it could not see.
+    std::fprintf(stderr,
+                 "seqtrain: error: [rank %d] out of memory (std::bad_alloc): the node gave this rank less "
+                 "memory than the run needs; use fewer ranks per node or a smaller model or batch\n",
+                 rank);
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, app::kExitFailure);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "seqtrain: error: [rank %d] %s\n", rank, e.what());
+    std::fprintf(stderr, "seqtrain: error: [rank %d] %s\n", rank, OneLine(e.what()).c_str());
     std::fflush(stderr);
     MPI_Abort(MPI_COMM_WORLD, app::kExitFailure);
   }

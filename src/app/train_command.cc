@@ -9,6 +9,8 @@
 #include "dist/agreement.h"
 #include "dist/watchdog.h"
 #include "simd/simd_target.h"
+#include "util/node_memory.h"
+#include "train/memory_preflight.h"
 #include "train/stop_signal.h"
 #include "train/trainer.h"
 
@@ -16,7 +18,7 @@ namespace seqtrain::app {
 namespace {
 
 std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
-                     const train::Trainer& trainer, int blas_threads) {
+                     const train::Trainer& trainer, int blas_threads, const train::MemoryEstimate& memory) {
   std::ostringstream out;
   const auto& m = c.model;
   out << "seqtrain: " << comm.size() << (comm.size() == 1 ? " rank" : " ranks") << " x "
@@ -25,14 +27,17 @@ std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
   if (m.num_layers > 1) out << " x " << m.num_layers << " layers";
   out << " -> " << m.num_classes << " classes (" << trainer.model().num_params()
       << " parameters); global batch " << c.schedule.batch_size << ", steps " << trainer.step()
-      << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch() << " per epoch)";
+      << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch() << " per epoch); memory "
+      << train::FormatBytes(memory.total()) << " per rank (estimated)";
   return out.str();
 }
 
 }  // namespace
 
 int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
-  train::InstallStopHandlers();  // a stop during start-up ends it with a word, not silently
+  // From the start, so a stop signal while loading is not fatal (SIGUSR1's default) but is
+  // seen and agreed before the first step.
+  train::InstallStopHandlers();
   const int blas_threads = ConfigureBlasThreads(request.blas_threads, comm);
   train::RunConfig config;
   dist::RunAgreed(comm, [&] {
@@ -43,7 +48,11 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   });
 
   // From here on a rank stuck in a collective ends the job instead of hanging it.
-  dist::Watchdog watchdog(config.failure.collective_timeout_seconds, comm.rank());
+  dist::WatchdogLimits limits;
+  limits.enabled = config.failure.watchdog;
+  limits.fixed_seconds = config.failure.collective_timeout_seconds;
+  limits.startup_seconds = config.failure.startup_timeout_seconds;
+  dist::Watchdog watchdog(limits, comm.rank(), comm.size());
   comm.set_watchdog(&watchdog);
 
   // Before the data is read, so a refused start is refused at once.
@@ -56,6 +65,18 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
 
   const LoadedData data = LoadOnEveryRank(comm, TrainingDataOf(config));
   const data::LabeledImages &train_set = data.train, &test_set = data.test;
+
+  // Before the model exists: a run that cannot fit is refused now, with the sizes, rather
+  // than ending in std::bad_alloc partway through.
+  const int ranks_on_node = comm.RanksOnThisNode();
+  train::MemoryEstimate memory;
+  dist::RunAgreed(comm, [&] {
+    memory = train::EstimateTrainingMemory(config, comm.size(), train_set.count, test_set.count,
+                                           static_cast<double>(CurrentRssBytes()));
+    const MemoryRoom room = AvailableMemory();
+    train::CheckMemoryFits(memory, config, comm.size(), ranks_on_node, room.shared_bytes, room.shared_source,
+                           room.own_bytes);
+  });
 
   std::unique_ptr<train::MetricsLog> log;
   std::unique_ptr<train::Trainer> trainer;
@@ -82,9 +103,30 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     }
     log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
               ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
+    if (trainer->step() >= trainer->final_step()) {
+      const auto& s = config.schedule;
+      log->Info("seqtrain: warning: " + loaded->path + " is at step " + std::to_string(trainer->step()) +
+                ", already at the end of this run (" +
+                (s.max_steps > 0 ? "schedule.max_steps = " + std::to_string(s.max_steps)
+                                 : "schedule.epochs = " + std::to_string(s.epochs)) +
+                "): no steps to train, only the final evaluation");
+    }
   }
-  log->Info(Describe(config, comm, *trainer, blas_threads));
+  log->Info(Describe(config, comm, *trainer, blas_threads, memory));
   log->Info("seqtrain: " + simd::TargetSummary());
+  log->Info("seqtrain: " + watchdog.Describe());
+  // One more collective, so that a stop signal received while starting (loading data or a
+  // checkpoint) stops every rank here instead of after a step.
+  const int first_stopped = comm.FirstFailingRank(train::StopSignalReceived() == 0);
+  if (first_stopped >= 0) {
+    const int here = train::StopSignalReceived();
+    log->Info("Stopped before the first step: stop signal while starting on rank " +
+              std::to_string(first_stopped) +
+              (here ? " (signal " + std::to_string(here) + " on rank 0)" : std::string()) +
+              "; nothing trained or saved" +
+              (config.checkpoint.dir.empty() ? "" : ", resume with --resume auto"));
+    return kExitStopped;
+  }
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());
   const train::TrainResult result = trainer->Run(*log);
   comm.set_watchdog(nullptr);

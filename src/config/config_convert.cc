@@ -45,6 +45,8 @@ train::RunConfig ToRunConfig(const TrainConfig& p) {
   c.metrics_path = p.logging().metrics_path();
   const FailureConfig& f = p.failure();
   c.failure.collective_timeout_seconds = f.collective_timeout_seconds();
+  c.failure.startup_timeout_seconds = f.startup_timeout_seconds();
+  c.failure.watchdog = f.watchdog();
   c.failure.replica_check_every = f.replica_check_every();
   c.failure.max_consecutive_nonfinite = f.max_consecutive_nonfinite();
   c.tensorboard_dir = p.logging().tensorboard_dir();
@@ -92,6 +94,8 @@ TrainConfig ToProto(const train::RunConfig& c) {
   p.mutable_logging()->set_metrics_path(c.metrics_path);
   FailureConfig* f = p.mutable_failure();
   f->set_collective_timeout_seconds(c.failure.collective_timeout_seconds);
+  f->set_startup_timeout_seconds(c.failure.startup_timeout_seconds);
+  f->set_watchdog(c.failure.watchdog);
   f->set_replica_check_every(c.failure.replica_check_every);
   f->set_max_consecutive_nonfinite(c.failure.max_consecutive_nonfinite);
   p.mutable_logging()->set_tensorboard_dir(c.tensorboard_dir);

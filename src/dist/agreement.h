@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdio>
+#include <new>
 #include <string>
 
 #include "dist/communicator.h"
@@ -19,14 +20,16 @@ void RunAgreed(Communicator& comm, Fn&& fn) {
     fn();
   } catch (const Error& e) {
     message = e.what();
+  } catch (const std::bad_alloc&) {
+    message = "out of memory (std::bad_alloc): this rank could not allocate what the run needs";
   }
   const int first = comm.FirstFailingRank(message.empty());
   if (first < 0) return;
   if (first == comm.rank()) {
     if (comm.size() > 1 && first != 0) {
-      std::fprintf(stderr, "seqtrain: error: [rank %d] %s\n", first, message.c_str());
+      std::fprintf(stderr, "seqtrain: error: [rank %d] %s\n", first, OneLine(message).c_str());
     } else {
-      std::fprintf(stderr, "seqtrain: error: %s\n", message.c_str());
+      std::fprintf(stderr, "seqtrain: error: %s\n", OneLine(message).c_str());
     }
     std::fflush(stderr);
   }

@@ -98,6 +98,17 @@ std::vector<uint8_t> Communicator::AllGatherBytes(const void* record, size_t byt
   return all;
 }
 
+int Communicator::RanksOnThisNode() {
+  Timed timed(*this, "MPI_Comm_split_type (node)");
+  MPI_Comm node;
+  Check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+  int size = 1;
+  const int rc = MPI_Comm_size(node, &size);
+  MPI_Comm_free(&node);
+  Check(rc, "MPI_Comm_size");
+  return size;
+}
+
 void Communicator::Abort(int exit_code) {
   MPI_Abort(comm_, exit_code);
   std::abort();  // MPI_Abort does not return; this satisfies [[noreturn]]

@@ -18,6 +18,7 @@ class Communicator {
 
   // Every collective from now on is timed by watchdog (may be null).
   void set_watchdog(Watchdog* watchdog) { watchdog_ = watchdog; }
+  Watchdog* watchdog() const { return watchdog_; }
   // The training step, for the watchdog's message.
   void set_step(int64_t step) { step_ = step; }
 
@@ -37,6 +38,8 @@ class Communicator {
   // Every rank's record of `bytes` bytes (the same size on every rank), in rank order;
   // purpose (a string literal) names the collective for the watchdog.
   std::vector<uint8_t> AllGatherBytes(const void* record, size_t bytes, const char* purpose);
+  // How many ranks share this rank's node (MPI_COMM_TYPE_SHARED). Collective.
+  int RanksOnThisNode();
   [[noreturn]] void Abort(int exit_code);
 
  private:

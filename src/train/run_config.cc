@@ -69,8 +69,16 @@ void Validate(const RunConfig& c, int world_size) {
   if (!(k.every_seconds >= 0) || !std::isfinite(k.every_seconds)) Invalid("checkpoint.every_seconds", k.every_seconds, "must be >= 0 and finite");
   if (k.keep < 1) Invalid("checkpoint.keep", k.keep, "must be at least 1");
   const auto& f = c.failure;
-  if (!(f.collective_timeout_seconds >= 0) || !std::isfinite(f.collective_timeout_seconds)) {
-    Invalid("failure.collective_timeout_seconds", f.collective_timeout_seconds, "must be >= 0 and finite");
+  // Below a second a loaded machine's scheduling alone would trip it; above a week it never fires.
+  constexpr double kLongestTimeout = 7 * 24 * 3600;
+  const double timeout = f.collective_timeout_seconds;
+  if (!(timeout == 0 || (timeout >= 1 && timeout <= kLongestTimeout))) {
+    Invalid("failure.collective_timeout_seconds", timeout,
+            "must be 0 (derived from the step times) or between 1 and 604800 seconds");
+  }
+  if (!(f.startup_timeout_seconds >= 1 && f.startup_timeout_seconds <= kLongestTimeout)) {
+    Invalid("failure.startup_timeout_seconds", f.startup_timeout_seconds,
+            "must be between 1 and 604800 seconds");
   }
   if (f.replica_check_every < 0) Invalid("failure.replica_check_every", f.replica_check_every, "must not be negative");
   if (f.max_consecutive_nonfinite < 1) Invalid("failure.max_consecutive_nonfinite", f.max_consecutive_nonfinite, "must be at least 1");

@@ -42,7 +42,9 @@ struct CheckpointConfig {
 };
 
 struct FailureConfig {
-  double collective_timeout_seconds = 300;
+  bool watchdog = true;
+  double collective_timeout_seconds = 0;  // 0: derived from the step times
+  double startup_timeout_seconds = 120;
   int64_t replica_check_every = 500;
   int32_t max_consecutive_nonfinite = 5;
 };

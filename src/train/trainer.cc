@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <new>
 #include <numeric>
 
 #include "checkpoint/checkpoint_file.h"
@@ -19,6 +20,7 @@
 #include "tensor/gemm_profile.h"
 #include "simd/array_kernels.h"
 #include "simd/simd_target.h"
+#include "dist/watchdog.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
@@ -53,6 +55,7 @@ Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
   data::CheckFitsSequences(train_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.train_images));
   data::CheckFitsSequences(test_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.test_images));
   model_.Initialize(DeriveSeed(config_.seed, kInitStream, 0), config_.forget_bias);
+  final_step();  // throws when the schedule's step count overflows
 }
 
 int64_t Trainer::steps_per_epoch() const {
@@ -64,7 +67,16 @@ int64_t Trainer::final_step() const {
   if (epoch_ >= config_.schedule.epochs) return step_;
   const int64_t batch = config_.schedule.batch_size;
   const int64_t rest_of_epoch = (train_.count - epoch_position_ + batch - 1) / batch;
-  return step_ + rest_of_epoch + (config_.schedule.epochs - epoch_ - 1) * steps_per_epoch();
+  int64_t later_epochs = 0, last = 0;
+  if (__builtin_mul_overflow(config_.schedule.epochs - epoch_ - 1, steps_per_epoch(), &later_epochs) ||
+      __builtin_add_overflow(step_ + rest_of_epoch, later_epochs, &last)) {
+    throw Error("schedule.epochs = " + std::to_string(config_.schedule.epochs) + " x " +
+                std::to_string(steps_per_epoch()) + " steps per epoch (schedule.batch_size = " +
+                std::to_string(batch) + ", " + std::to_string(train_.count) + " training images)" +
+                (step_ > 0 ? " from step " + std::to_string(step_) : std::string()) +
+                " is beyond the step counter (2^63 - 1); use fewer epochs or schedule.max_steps");
+  }
+  return last;
 }
 
 const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
@@ -96,6 +108,8 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   comm_.set_step(this_step);
   if (faults_.Has(FaultPlan::Kind::kKill, this_step, comm_.rank())) std::raise(SIGKILL);
   while (faults_.Has(FaultPlan::Kind::kHang, this_step, comm_.rank())) ::pause();
+  if (faults_.Has(FaultPlan::Kind::kSlow, this_step, comm_.rank())) SleepThroughSignals(kSlowStepSeconds);
+  if (faults_.Has(FaultPlan::Kind::kOutOfMemory, this_step, comm_.rank())) throw std::bad_alloc();
   const int64_t begin = epoch_position_;
   const int64_t global_batch = std::min(config_.schedule.batch_size, train_.count - begin);
   const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());
@@ -212,6 +226,10 @@ void Trainer::CheckReplicas() {
                     kExitReplicaMismatch);
 }
 
+void Trainer::PauseWatchdogTiming() {
+  if (dist::Watchdog* watchdog = comm_.watchdog()) watchdog->Pause();
+}
+
 void Trainer::Save(MetricsLog& log) {
   // Agreed, so a save that fails on rank 0 (a full disk) ends every rank with its one line.
   std::string path;
@@ -244,7 +262,6 @@ TrainResult Trainer::Run(MetricsLog& log) {
   PhaseTotals step_phases;
   tensor::GemmProfile step_gemms;
   const int64_t first_step = step_;
-  history_.reserve(history_.size() + static_cast<size_t>(std::max<int64_t>(0, last - step_)));
   while (step_ < last) {
     // Only rank 0's clock decides, through the allreduce, so all ranks save together.
     const bool time_to_save = checkpoints && k.every_seconds > 0 && comm_.is_root() &&
@@ -258,6 +275,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
       step_phases.seconds[p] += GlobalPhaseTotals().seconds[p] - phases_before.seconds[p];
     }
     if (tensor::GemmProfileEnabled()) step_gemms.Add(tensor::GlobalGemmProfile().Since(gemms_before));
+    if (dist::Watchdog* watchdog = comm_.watchdog()) watchdog->StepDone();
     if (step_ == first_step + 1) first_step_seconds = SecondsSinceProcessStart();
     if (applied) {
       consecutive_skips_ = 0;
@@ -285,19 +303,26 @@ TrainResult Trainer::Run(MetricsLog& log) {
       display_samples = 0;
       log.Step(record);
     }
+    // Bounded: a run of 10^12 steps must not grow with its step count.
+    if (history_.size() >= 2 * kHistoryKept) history_.erase(history_.begin(), history_.end() - kHistoryKept);
     history_.push_back(record);
     log.Progress(record);
     if (config_.failure.replica_check_every > 0 && step_ % config_.failure.replica_check_every == 0) CheckReplicas();
     const bool save_requested = model_.grad_tail()[kSaveRequest] > 0;
     const double pause_start = Now();  // saving and evaluating are not training time
-    if (checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0))) {
+    const bool save_now =
+        checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0));
+    const bool eval_now = s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last;
+    // Rank 0's save and the evaluation take unforeseeable time: no rank times that step.
+    if (save_now || eval_now || step_ == last) PauseWatchdogTiming();
+    if (save_now) {
       Save(log);
       saved_step = step_;
       last_save = Now();
     }
     stop_ranks = static_cast<int>(model_.grad_tail()[kStopSignal]);
     if (stop_ranks > 0) break;
-    if (s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last) {
+    if (eval_now) {
       const EvalResult e = Evaluate(test_);
       log.Eval({record.step, e.accuracy, e.loss, e.count});
     }

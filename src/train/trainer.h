@@ -65,7 +65,9 @@ class Trainer {
   int64_t steps_per_epoch() const;
   const nn::LstmClassifier<float>& model() const { return model_; }
   nn::LstmClassifier<float>& model() { return model_; }
-  // One record per step done by this object, in order (global-batch loss and accuracy).
+  // One record per step done by this object, in order (global-batch loss and accuracy): all of
+  // them up to kHistoryKept steps, then the last kHistoryKept to 2 * kHistoryKept.
+  static constexpr size_t kHistoryKept = 4096;
   const std::vector<StepRecord>& history() const { return history_; }
 
  private:
@@ -85,6 +87,8 @@ class Trainer {
   const std::vector<int64_t>& EpochOrder(int64_t epoch);
   void ClipGradient(double count);
   void Save(MetricsLog& log);
+  // Before a save or an evaluation, on every rank alike (see dist::Watchdog::Pause).
+  void PauseWatchdogTiming();
 
   // Every replica_check_every steps: all ranks compare a CRC32C of their parameters.
   void CheckReplicas();

@@ -32,6 +32,28 @@ class AgreedError : public Error {
   int exit_code_;
 };
 
+// A message as one line: newlines and other control characters (say, in a
+// --set value) are written as C escapes, so one error is always one line.
+inline std::string OneLine(const std::string& message) {
+  std::string out;
+  out.reserve(message.size());
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (byte < 0x20 && c != '\t') {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 class AgreedFailure : public std::runtime_error {
  public:
   explicit AgreedFailure(int exit_code)

@@ -1,7 +1,9 @@
 #include "util/fault_injection.h"
 
+#include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -52,9 +54,11 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
     else if (kind == "stall_before_rename") f.kind = Kind::kStallBeforeRename;
     else if (kind == "stall_before_dirsync") f.kind = Kind::kStallBeforeDirSync;
     else if (kind == "hang_in_loading") f.kind = Kind::kHangInLoading;
+    else if (kind == "slow") f.kind = Kind::kSlow;
+    else if (kind == "oom") f.kind = Kind::kOutOfMemory;
     else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, " +
                      "crash_in_checkpoint, stall_before_create, stall_mid_write, stall_before_rename, " +
-                     "stall_before_dirsync, hang_in_loading)");
+                     "stall_before_dirsync, hang_in_loading, slow, oom)");
     std::string steps = part.substr(at + 1);
     f.rank = -1;
     const size_t colon = steps.find(':');
@@ -108,6 +112,14 @@ WriteHook FaultPlan::SaveHook(int64_t step, int rank) const {
     std::fflush(stderr);
     for (;;) ::pause();
   };
+}
+
+void SleepThroughSignals(double seconds) {
+  const auto whole = static_cast<time_t>(seconds);
+  timespec left{whole, static_cast<long>((seconds - static_cast<double>(whole)) * 1e9)};
+  // A stop signal must not shorten the step: resume the sleep where the handler cut it.
+  while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace seqtrain

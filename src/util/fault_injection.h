@@ -7,8 +7,10 @@
 // saved after the step), a stall in that save, for a test to kill -9 rank 0
 // at a known moment: stall_before_create, stall_mid_write, stall_before_rename,
 // stall_before_dirsync (see WritePhase) print "seqtrain: fault: stalled ..."
-// with the pid on stderr and wait forever, or hang_in_loading (data loading pauses, saying so on
-// stderr, until a stop signal; STEPS is 0). STEPS is S or S-E (1-based optimizer steps); RANK
+// with the pid on stderr and wait forever; hang_in_loading (data loading pauses, saying so on
+// stderr, until a stop signal; STEPS is 0); slow (the step takes kSlowStepSeconds longer: a
+// stop signal then arrives mid-step, as with a large model) or oom (that rank
+// throws std::bad_alloc in the step). STEPS is S or S-E (1-based optimizer steps); RANK
 // defaults to every rank. An environment variable rather than a config field,
 // so a fault never lands in a checkpoint's config and recurs on resume.
 #pragma once
@@ -23,12 +25,15 @@ namespace seqtrain {
 
 // Exit code of the injected checkpoint crash.
 constexpr int kExitInjectedCrash = 86;
+// More than Open MPI's 2 s grace between forwarding SIGTERM and killing the ranks.
+constexpr double kSlowStepSeconds = 3.0;
 
 class FaultPlan {
  public:
   enum class Kind {
     kKill, kHang, kNan, kDesync, kCrashInCheckpoint,
     kStallBeforeCreate, kStallMidWrite, kStallBeforeRename, kStallBeforeDirSync, kHangInLoading,
+    kSlow, kOutOfMemory,
   };
 
   // Throws seqtrain::Error naming SEQTRAIN_FAULT and the bad part.
@@ -49,5 +54,8 @@ class FaultPlan {
   };
   std::vector<Fault> faults_;
 };
+
+// Sleeps that long even when signal handlers run meanwhile.
+void SleepThroughSignals(double seconds);
 
 }  // namespace seqtrain

@@ -81,7 +81,8 @@ guard_test() {
   trap guard_exit EXIT
   exec 3>&2  # the trap may run inside a redirected command
   trap 'echo "FAIL: terminated" >&3; exit 1' INT TERM
-  (sleep "$1"; kill -TERM $$) </dev/null >/dev/null 2>&1 3>&- &
+  # &&: when guard_exit kills the sleep before its subshell, the subshell must not TERM us.
+  (sleep "$1" && kill -TERM $$) </dev/null >/dev/null 2>&1 3>&- &
   GUARD_DEADLINE=$!
 }
 guard_exit() {

@@ -27,6 +27,25 @@ expect_error resume_missing 1 "seqtrain: error: $SCRATCH/none.ckpt: cannot open:
   "${RUN2[@]}" train --data-dir "$D" --resume "$SCRATCH/none.ckpt"
 expect_error inspect_missing 1 "seqtrain: error: $SCRATCH/none.ckpt: cannot open" 10 -- "$SEQTRAIN" inspect "$SCRATCH/none.ckpt"
 
+expect_error blas_threads_cap 2 "seqtrain: error: --blas-threads 100: this OpenBLAS runs at most 64 threads per process" 10 -- \
+  "${RUN2[@]}" train --data-dir "$D" --blas-threads 100 --max-steps 1
+# A newline in a value is escaped: one error is one line.
+expect_error set_newline 1 "seqtrain: error: --set schedule.epochs=3[\\]nfake: .*3[\\]nfake" 10 -- \
+  "${RUN2[@]}" train --data-dir "$D" --set "schedule.epochs=3
+fake"
+expect_error set_newline_path 1 "seqtrain: error: .*/no[\\]nseqtrain: error: fake/train-images" 20 -- \
+  "${RUN2[@]}" train --data-dir "/no
+seqtrain: error: fake"
+# Resuming a checkpoint already at the end of this run's schedule says so.
+if [ -d "$D" ]; then
+  "${RUN2[@]}" train --data-dir "$D" --hidden-size 16 --max-steps 3 --checkpoint-dir "$SCRATCH/past" >/dev/null 2>&1 </dev/null ||
+    fail "past_end: the 3-step run failed"
+  "${RUN2[@]}" train --data-dir "$D" --hidden-size 16 --max-steps 2 --checkpoint-dir "$SCRATCH/past" --resume auto \
+    >"$SCRATCH/past.out" 2>&1 </dev/null || fail "past_end: the resume failed: $(tail -2 "$SCRATCH/past.out")"
+  grep -q "^seqtrain: warning: $SCRATCH/past/step-0000000003.ckpt is at step 3, already at the end of this run (schedule.max_steps = 2): no steps to train, only the final evaluation$" \
+    "$SCRATCH/past.out" && echo "ok: past_end: warned" || fail "past_end: no warning: $(grep -i warn "$SCRATCH/past.out")"
+fi
+
 # --help succeeds and prints once.
 out=$("$MPIEXEC" -n 2 "$SEQTRAIN" train --help 2>&1)
 [ $? -eq 0 ] || fail "train --help exited non-zero"

@@ -1,0 +1,105 @@
+#include "train/memory_preflight.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "util/error.h"
+
+namespace seqtrain::train {
+namespace {
+
+constexpr double kFloat = sizeof(float);
+// The trainer's reduced tail and small per-step vectors: far below a MiB.
+constexpr double kSmallBuffers = 64 * 1024;
+// OpenBLAS's per-thread GEMM workspace (measured: ~8-20 MiB touched at these shapes).
+constexpr double kBlasWorkspacePerThread = 16.0 * 1024 * 1024;
+// Address space taken after the preflight beyond what is touched: thread arenas of the
+// watchdog and MPI threads and OpenBLAS's buffer (measured: VmSize +150 MiB at the first step).
+constexpr double kLateAddressSpace = 256.0 * 1024 * 1024;
+
+double ParameterCount(const nn::ModelShape& m) {
+  const double h = m.hidden_size, gates = 4.0 * m.hidden_size;
+  double count = 0;
+  for (int l = 0; l < m.num_layers; ++l) {
+    const double in = l == 0 ? m.input_size : h;
+    count += in * gates + h * gates + gates;  // w_x, w_h, b
+  }
+  return count + h * m.num_classes + m.num_classes;  // out/w, out/b
+}
+
+double CeilDiv(double a, double b) { return static_cast<double>(static_cast<int64_t>((a + b - 1) / b)); }
+
+}  // namespace
+
+MemoryEstimate EstimateTrainingMemory(const RunConfig& config, int world_size, int64_t train_count,
+                                      int64_t test_count, double resident_bytes) {
+  const nn::ModelShape& m = config.model;
+  const double params = ParameterCount(m);
+  const double h = m.hidden_size, t = m.time_steps, in = m.input_size, k = m.num_classes;
+  const double ranks = std::max(1, world_size);
+  // The largest slice a rank gets (ShardRange sizes differ by at most one).
+  const double train_batch = std::min(CeilDiv(static_cast<double>(config.schedule.batch_size), ranks),
+                                      static_cast<double>(train_count));
+  const double eval_batch = std::min(static_cast<double>(config.schedule.eval_batch_size),
+                                     CeilDiv(static_cast<double>(test_count), ranks));
+  const double train_rows = t * train_batch, eval_rows = t * eval_batch;
+  const double rows = std::max(train_rows, eval_rows), batch = std::max(train_batch, eval_batch);
+
+  MemoryEstimate e;
+  e.model = 4 * params * kFloat;  // parameters, gradients, Adam m and v
+  // Per layer the forward pass keeps gates (4H), c, tanh(c) and h (H each) for every
+  // step, sized by the larger batch since vectors keep their capacity; backward adds
+  // the gate gradients (4H) of the training batch and two step-sized recurrences.
+  double per_layer = (7 * h * rows + h * batch) + (4 * h * train_rows + 2 * h * train_batch);
+  double activations = m.num_layers * per_layer * kFloat;
+  activations += (2 * k * batch + h * train_batch) * kFloat;              // logits, dlogits, dh_last
+  if (m.num_layers > 1) activations += 2 * h * train_rows * kFloat;       // dh_seq, dh_below
+  e.activations = activations;
+  e.batch_inputs = (train_rows * in + eval_rows * in) * kFloat + (train_batch + eval_batch) * 12 +
+                   static_cast<double>(train_count) * sizeof(int64_t) + kSmallBuffers;
+  // A checkpoint holds parameters and both moments (3 x params floats); encoding it
+  // keeps the message, its serialization and the framed file image at once, and
+  // decoding one holds the bytes, the message and the two moments being restored.
+  if (!config.checkpoint.dir.empty()) e.checkpoint = 3 * (3 * params * kFloat);
+  e.resident = resident_bytes + kBlasWorkspacePerThread;
+  return e;
+}
+
+std::string FormatBytes(double bytes) {
+  char text[32];
+  if (bytes >= 1024.0 * 1024 * 1024) {
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  } else {
+    std::snprintf(text, sizeof text, "%.0f MiB", bytes / (1024.0 * 1024));
+  }
+  return text;
+}
+
+void CheckMemoryFits(const MemoryEstimate& e, const RunConfig& config, int world_size, int ranks_on_node,
+                     int64_t shared_room_bytes, const std::string& shared_source, int64_t own_room_bytes) {
+  const double share = static_cast<double>(shared_room_bytes) / std::max(1, ranks_on_node);
+  const double own_room = static_cast<double>(own_room_bytes) - kLateAddressSpace;
+  if (e.to_allocate() <= share && e.to_allocate() <= own_room) return;
+  const auto& m = config.model;
+  std::ostringstream out;
+  out << "needs " << FormatBytes(e.total()) << " per rank (model.hidden_size = " << m.hidden_size
+      << ", model.num_layers = " << m.num_layers << ", model.time_steps = " << m.time_steps
+      << ", schedule.batch_size = " << config.schedule.batch_size << " over " << world_size
+      << (world_size == 1 ? " rank" : " ranks") << ", schedule.eval_batch_size = "
+      << config.schedule.eval_batch_size << ": model and Adam " << FormatBytes(e.model) << ", activations "
+      << FormatBytes(e.activations) << ", inputs " << FormatBytes(e.batch_inputs);
+  if (e.checkpoint > 0) out << ", checkpoint " << FormatBytes(e.checkpoint);
+  out << ", in use " << FormatBytes(e.resident) << "); ";
+  if (own_room < share) {
+    out << "this process's address-space limit (RLIMIT_AS, ulimit -v) leaves "
+        << FormatBytes(std::max(0.0, own_room)) << " free";
+  } else {
+    out << "this node has " << FormatBytes(share) << " per rank free (" << shared_source << " "
+        << FormatBytes(static_cast<double>(shared_room_bytes)) << " free over " << ranks_on_node
+        << (ranks_on_node == 1 ? " rank" : " ranks") << " here)";
+  }
+  throw Error(out.str());
+}
+
+}  // namespace seqtrain::train
