@@ -126,7 +126,7 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
     if (all[r].status != static_cast<int32_t>(LoadOutcome::Status::kFailed)) continue;
     if (r == comm.rank()) {
       const std::string where = comm.size() > 1 && r != 0 ? "[rank " + std::to_string(r) + "] " : "";
-      std::fprintf(stderr, "seqtrain: error: %s%s\n", where.c_str(), mine.error.c_str());
+      std::fprintf(stderr, "seqtrain: error: %s%s\n", where.c_str(), OneLine(mine.error).c_str());
       std::fflush(stderr);
     }
     throw AgreedFailure(1);

@@ -23,7 +23,6 @@ launcher() {  # launcher local|multinode ARGS...: execs, so run it with & or in 
     multinode) exec "$LAUNCH/multinode.sh" --hostfile "$SCRATCH/hostfile" "$@" ;;
   esac
 }
-ckpt() { printf '%s/step-%010d.ckpt' "$1" "$2"; }
 wait_exit() {  # wait_exit PID SECONDS: its exit code, or 255 after killing its group at the deadline
   timeout "$2" tail --pid="$1" -f /dev/null || kill -KILL -- "-$1" 2>/dev/null
   wait "$1"

@@ -42,7 +42,7 @@ if [ -d "$D" ]; then
     fail "past_end: the 3-step run failed"
   "${RUN2[@]}" train --data-dir "$D" --hidden-size 16 --max-steps 2 --checkpoint-dir "$SCRATCH/past" --resume auto \
     >"$SCRATCH/past.out" 2>&1 </dev/null || fail "past_end: the resume failed: $(tail -2 "$SCRATCH/past.out")"
-  grep -q "^seqtrain: warning: $SCRATCH/past/step-0000000003.ckpt is at step 3, already at the end of this run (schedule.max_steps = 2): no steps to train, only the final evaluation$" \
+  grep -q "^seqtrain: warning: $(ckpt "$SCRATCH/past" 3) is at step 3, already at the end of this run (schedule.max_steps = 2): no steps to train, only the final evaluation$" \
     "$SCRATCH/past.out" && echo "ok: past_end: warned" || fail "past_end: no warning: $(grep -i warn "$SCRATCH/past.out")"
 fi
 

@@ -32,7 +32,6 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2
 }
 job_state() { scontrol show job "$JOB" 2>/dev/null | grep -q "JobState=$1 "; }
 in_log() { grep -Eq "$1" "$OUT" 2>/dev/null; }
-ckpt() { printf '%s/step-%010d.ckpt' "$1" "$2"; }
 
 interruptible "$MPIEXEC" -n 2 "$SEQTRAIN" train "${FLAGS[@]}" --checkpoint-dir "$SCRATCH/reference" \
   >"$SCRATCH/reference.out" 2>&1 </dev/null || fail "reference run failed: $(tail -3 "$SCRATCH/reference.out")"
