@@ -74,8 +74,13 @@ mpirun=
 trap 'stop TERM' TERM
 trap 'stop INT' INT
 trap 'stop HUP' HUP
+# Settings read before main() or per node must reach remote hosts too (mpirun passes only what -x names).
+env_args=(-x OPENBLAS_NUM_THREADS)
+for name in SEQTRAIN_SIMD OPENBLAS_CORETYPE; do
+  [ -z "${!name:-}" ] || env_args+=(-x "$name")
+done
 # In the background, so that bash runs the trap as soon as a signal arrives.
-setsid mpirun --stdin none -np "$ranks" ${mpirun_args[@]+"${mpirun_args[@]}"} -x OPENBLAS_NUM_THREADS \
+setsid mpirun --stdin none -np "$ranks" ${mpirun_args[@]+"${mpirun_args[@]}"} "${env_args[@]}" \
   "$binary" "$@" 2>&"$stderr_filter" &
 mpirun=$!
 set +e
