@@ -13,6 +13,7 @@
 
 #include "util/crc32c.h"
 #include "util/error.h"
+#include "util/unique_fd.h"
 
 namespace seqtrain::data {
 namespace {
@@ -23,20 +24,6 @@ constexpr size_t kReadChunk = size_t{1} << 22;
 constexpr size_t kMaxUpfrontReserve = size_t{1} << 26;
 // Raw (compressed) bytes per read(): large enough that system calls cost nothing.
 constexpr size_t kRawChunk = size_t{1} << 18;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 [[noreturn]] void FailOn(const std::string& path, const std::string& what) {
   throw Error(path + ": " + what);
@@ -65,7 +52,7 @@ size_t ReadSome(int fd, uint8_t* out, size_t n, const std::string& path) {
 }  // namespace
 
 FileChecksum ChecksumFile(const std::string& path) {
-  Fd fd(OpenRegularFile(path));
+  UniqueFd fd(OpenRegularFile(path));
   std::vector<uint8_t> buffer(kRawChunk);
   FileChecksum sum;
   for (;;) {
@@ -186,7 +173,7 @@ class IdxStream {
   }
 
   std::string path_;
-  Fd fd_;
+  UniqueFd fd_;
   std::vector<uint8_t> raw_;
   size_t begin_ = 0, end_ = 0;  // unread raw bytes: raw_[begin_, end_)
   bool at_eof_ = false;

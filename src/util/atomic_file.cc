@@ -11,6 +11,7 @@
 
 #include "util/error.h"
 #include "util/fault_injection.h"
+#include "util/unique_fd.h"
 
 namespace seqtrain {
 namespace {
@@ -34,25 +35,6 @@ std::string BaseName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int Release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -93,7 +75,7 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
     }
     ::close(raw);
   }
-  Fd fd(raw);
+  UniqueFd fd(raw);
   auto fail = [&](const std::string& what) {
     const std::string reason = ErrnoWithName();
     ::unlink(tmp.c_str());
@@ -120,14 +102,14 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
   if (::close(fd.Release()) != 0) throw Error(path + ": close failed: " + ErrnoWithName());
   at(WritePhase::kBeforeDirSync);
   // The rename itself is durable only once the folder is synced.
-  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd.get() < 0 || ::fsync(dir_fd.get()) != 0) {
     throw Error(dir + ": cannot sync folder after writing " + path + ": " + ErrnoWithName());
   }
 }
 
 bool RemoveIfAbandoned(const std::string& temporary) {
-  Fd fd(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) return false;
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return false;  // held by a live writer, or no locks here
   // Still the file that was opened (not renamed away and replaced meanwhile)?
@@ -140,7 +122,7 @@ bool RemoveIfAbandoned(const std::string& temporary) {
 }
 
 std::string ReadWholeFile(const std::string& path, size_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) throw Error(path + ": cannot open: " + Errno());
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw Error(path + ": cannot stat: " + Errno());
