@@ -144,3 +144,22 @@ slurm_leftovers() {
   done
   true
 }
+
+# For the Slurm job tests (they set OUT, JOB and SCRATCH): fail with the job's output, its state
+# and the controller's log, then exit.
+abort() {
+  fail "$*"
+  echo "--- job output:" >&2
+  cat "$OUT" >&2 2>/dev/null
+  [ -n "${JOB:-}" ] && scontrol show job "$JOB" >&2 2>/dev/null
+  echo "--- slurmctld log (tail):" >&2
+  tail -n 30 "$SCRATCH/slurm/log/slurmctld.log" >&2 2>/dev/null
+  exit 1
+}
+# job_wait SECONDS DESCRIPTION COMMAND...: lib.sh's wait_for, aborting with DESCRIPTION at the deadline.
+job_wait() {
+  local seconds=$1 what=$2
+  shift 2
+  wait_for "$seconds" "$@" || abort "timed out after ${seconds}s waiting for: $what"
+}
+in_log() { grep -Eq "$1" "$OUT" 2>/dev/null; }

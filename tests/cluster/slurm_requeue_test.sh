@@ -29,28 +29,8 @@ write_config 1000000
 
 guard_test 270 slurm_down
 
-abort() {
-  fail "$*"
-  echo "--- job output:" >&2
-  cat "$OUT" >&2 2>/dev/null
-  [ -n "${JOB:-}" ] && scontrol show job "$JOB" >&2 2>/dev/null
-  echo "--- slurmctld log (tail):" >&2
-  tail -n 30 "$SCRATCH/slurm/log/slurmctld.log" >&2 2>/dev/null
-  exit 1
-}
 
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
-wait_for() {
-  local seconds=$1 what=$2 i
-  shift 2
-  for ((i = 0; i < seconds * 5; i++)); do
-    "$@" && return 0
-    sleep 0.2
-  done
-  abort "timed out after ${seconds}s waiting for: $what"
-}
 job_completed() { scontrol show job "$JOB" 2>/dev/null | grep -q "JobState=COMPLETED "; }
-in_log() { grep -Eq "$1" "$OUT" 2>/dev/null; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -63,20 +43,20 @@ JOB=$(SEQTRAIN_BIN=$SEQTRAIN sbatch --parsable --chdir="$SCRATCH" --output="$OUT
   --ntasks=2 --time=1 --signal=B:USR1@55 "$SBATCH_SCRIPT" --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR") \
   || abort "sbatch failed"
 echo "submitted job $JOB"
-wait_for 60 "restart 0 training (Step 50)" in_log '^Step 50,'
+job_wait 60 "restart 0 training (Step 50)" in_log '^Step 50,'
 scancel -b -s USR1 "$JOB" || abort "scancel -b -s USR1 failed"
-wait_for 30 "restart 0 to stop on the signal" in_log 'restart 0: stopped with exit 75; requeueing'
+job_wait 30 "restart 0 to stop on the signal" in_log 'restart 0: stopped with exit 75; requeueing'
 in_log 'restart 0: got SIGUSR1' || abort "the batch script did not see the USR1 from scancel -b"
 s0=$(grep -m1 -oE 'Stopped at step [0-9]+' "$OUT" | grep -oE '[0-9]+$')
 echo "ok: restart 0 stopped at step $s0 on scancel -b -s USR1"
 
 # Restart 1: nobody signals it but Slurm's time-limit warning.
-wait_for 60 "restart 1 to resume" in_log "Resumed from $CK/lineage-[0-9a-f]{12}-step-$(printf %010d "$s0").ckpt \\(step $s0, saved by 2 ranks\\)"
+job_wait 60 "restart 1 to resume" in_log "Resumed from $CK/lineage-[0-9a-f]{12}-step-$(printf %010d "$s0").ckpt \\(step $s0, saved by 2 ranks\\)"
 t1=$(now)
 echo "ok: requeued and resumed from step $s0"
-wait_for 60 "the time-limit warning in restart 1" in_log 'restart 1: got SIGUSR1'
+job_wait 60 "the time-limit warning in restart 1" in_log 'restart 1: got SIGUSR1'
 echo "ok: --signal=B:USR1@55 arrived $(since "$t1")s after the resume"
-wait_for 30 "restart 1 to stop" in_log 'restart 1: stopped with exit 75; requeueing'
+job_wait 30 "restart 1 to stop" in_log 'restart 1: stopped with exit 75; requeueing'
 s1=$(grep -oE 'Stopped at step [0-9]+' "$OUT" | sed -n 2p | grep -oE '[0-9]+$')
 [ -n "$s1" ] && [ "$s1" -gt "$s0" ] || abort "restart 1 stopped at step '${s1}'"
 STEPS=$((s1 + EXTRA))
@@ -84,9 +64,9 @@ write_config "$STEPS"  # the requeued job cannot start before cred_expire+1 = 6 
 echo "ok: restart 1 stopped at step $s1 on the time-limit warning; the run now ends at step $STEPS"
 
 # Restart 2: resumes again and finishes.
-wait_for 60 "restart 2 to resume" in_log "Resumed from $CK/lineage-[0-9a-f]{12}-step-$(printf %010d "$s1").ckpt \\(step $s1, saved by 2 ranks\\)"
-wait_for 30 "restart 2 to train steps $s1 -> $STEPS" in_log "steps $s1 -> $STEPS "
-wait_for 120 "the job to complete" job_completed
+job_wait 60 "restart 2 to resume" in_log "Resumed from $CK/lineage-[0-9a-f]{12}-step-$(printf %010d "$s1").ckpt \\(step $s1, saved by 2 ranks\\)"
+job_wait 30 "restart 2 to train steps $s1 -> $STEPS" in_log "steps $s1 -> $STEPS "
+job_wait 120 "the job to complete" job_completed
 in_log 'restart 2: finished with exit 0' || abort "restart 2 did not finish with exit 0"
 in_log '^Optimization Finished!' || abort "no 'Optimization Finished!' line"
 info=$(scontrol show job "$JOB")

@@ -14,24 +14,7 @@ STEPS=8
 FLAGS=(--data-dir "$SEQTRAIN_MNIST_DIR" --hidden-size 32 --batch-size 64 --display-step 1 --max-steps $STEPS)
 guard_test 200 slurm_down
 
-abort() {
-  fail "$*"
-  echo "--- job output:" >&2
-  cat "$OUT" >&2 2>/dev/null
-  [ -n "${JOB:-}" ] && scontrol show job "$JOB" >&2 2>/dev/null
-  exit 1
-}
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s
-  local seconds=$1 what=$2 i
-  shift 2
-  for ((i = 0; i < seconds * 5; i++)); do
-    "$@" && return 0
-    sleep 0.2
-  done
-  abort "timed out after ${seconds}s waiting for: $what"
-}
 job_state() { scontrol show job "$JOB" 2>/dev/null | grep -q "JobState=$1 "; }
-in_log() { grep -Eq "$1" "$OUT" 2>/dev/null; }
 
 interruptible "$MPIEXEC" -n 2 "$SEQTRAIN" train "${FLAGS[@]}" --checkpoint-dir "$SCRATCH/reference" \
   >"$SCRATCH/reference.out" 2>&1 </dev/null || fail "reference run failed: $(tail -3 "$SCRATCH/reference.out")"
@@ -39,9 +22,9 @@ slurm_up "$SCRATCH/slurm" || exit 1
 
 JOB=$(SEQTRAIN_FAULT=slow@1-$STEPS SEQTRAIN_BIN=$SEQTRAIN sbatch --parsable --chdir="$SCRATCH" --output="$OUT" \
   --ntasks=2 --time=5 "$SBATCH_SCRIPT" "${FLAGS[@]}" --checkpoint-dir "$CK") || abort "sbatch failed"
-wait_for 60 "the job training (Step 2)" in_log '^Step 2,'
+job_wait 60 "the job training (Step 2)" in_log '^Step 2,'
 scancel -b -s TERM "$JOB" || abort "scancel -b -s TERM failed"
-wait_for 40 "the job to end" job_state FAILED
+job_wait 40 "the job to end" job_state FAILED
 info=$(scontrol show job "$JOB")
 in_log 'restart 0: got SIGTERM: asking the ranks to checkpoint and stop' || fail "the script did not see SIGTERM"
 in_log 'restart 0: stopped on SIGTERM with exit 75; not requeueing' || fail "no 'not requeueing' line"
@@ -55,7 +38,7 @@ echo "ok: SIGTERM to the batch script: the job stopped at step $stopped with exi
 FIRST=$JOB
 JOB=$(SEQTRAIN_BIN=$SEQTRAIN sbatch --parsable --chdir="$SCRATCH" --output="$OUT" --ntasks=2 --time=5 \
   "$SBATCH_SCRIPT" "${FLAGS[@]}" --checkpoint-dir "$CK") || abort "second sbatch failed"
-wait_for 90 "the resubmitted job to complete" job_state COMPLETED
+job_wait 90 "the resubmitted job to complete" job_state COMPLETED
 in_log "^Resumed from $(ckpt "$CK" "$stopped") \\(step $stopped, saved by 2 ranks\\)" || fail "did not resume from step $stopped"
 "$SEQTRAIN" diff "$(ckpt "$SCRATCH/reference" $STEPS)" "$(ckpt "$CK" $STEPS)" >"$SCRATCH/diff.out" 2>&1 ||
   fail "the resumed job differs from the uninterrupted run: $(tail -1 "$SCRATCH/diff.out")"
