@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <string>
 #include <vector>
 
 #include "app/commands.h"
@@ -19,7 +20,8 @@ std::vector<float> Values(const Tensor& t) {
   return v;
 }
 
-void PrintTensors(const char* group, const google::protobuf::RepeatedPtrField<Tensor>& tensors, bool values) {
+void PrintTensors(const std::string& group, const google::protobuf::RepeatedPtrField<Tensor>& tensors,
+                  bool values) {
   for (const Tensor& t : tensors) {
     const std::vector<float> v = Values(t);
     std::string shape;
@@ -32,12 +34,21 @@ void PrintTensors(const char* group, const google::protobuf::RepeatedPtrField<Te
       lo = std::min(lo, x);
       hi = std::max(hi, x);
     }
-    std::printf("%s %-12s %-8s min %.6g max %.6g mean %.6g norm %.6g\n", group, t.name().c_str(), shape.c_str(), lo,
-                hi, v.empty() ? 0.0 : sum / v.size(), std::sqrt(sum_sq));
+    std::printf("%s %-12s %-8s min %.6g max %.6g mean %.6g norm %.6g\n", group.c_str(), t.name().c_str(),
+                shape.c_str(), lo, hi, v.empty() ? 0.0 : sum / v.size(), std::sqrt(sum_sq));
     if (values) {
       for (size_t i = 0; i < v.size(); ++i) std::printf("%.9g%c", v[i], (i + 1) % 8 == 0 || i + 1 == v.size() ? '\n' : ' ');
     }
   }
+}
+
+// "adam (step 20; state m, v)", generically for any optimizer.
+std::string DescribeOptimizer(const Checkpoint& c) {
+  if (!c.has_optimizer()) return "none";
+  const OptimizerState& o = c.optimizer();
+  std::string states;
+  for (const OptimizerStateTensors& s : o.state()) states += (states.empty() ? "" : ", ") + s.name();
+  return o.name() + " (step " + std::to_string(o.step()) + "; state " + (states.empty() ? "none" : states) + ")";
 }
 
 }  // namespace
@@ -54,18 +65,19 @@ int RunInspect(const InspectRequest& request, dist::Communicator& comm) {
     std::printf(
         "checkpoint:      %s\nformat_version:  %u (checksum ok)\nlineage:         %s\n"
         "global_step:     %lld\nepoch:           %lld (position %lld in its permutation)\n"
-        "adam_step:       %lld\nworld_size:      %d\nwall_seconds:    %.1f\n"
+        "optimizer:       %s\nworld_size:      %d\nwall_seconds:    %.1f\n"
         "saved:           %s\nparameters:      %zu in %d tensors\n\n# config\n%s",
         request.checkpoint.c_str(), c.format_version(), checkpoint::LineageLabel(c.lineage()).c_str(),
         static_cast<long long>(c.global_step()), static_cast<long long>(c.epoch()),
         static_cast<long long>(c.epoch_position()),
-        static_cast<long long>(c.adam_step()), c.world_size(), c.wall_seconds(), saved, params, c.params_size(),
+        DescribeOptimizer(c).c_str(), c.world_size(), c.wall_seconds(), saved, params, c.params_size(),
         config::ToText(c.config()).c_str());
     if (request.tensors) {
       std::printf("\n# tensors\n");
       PrintTensors("params", c.params(), request.values);
-      PrintTensors("adam_m", c.adam_m(), request.values);
-      PrintTensors("adam_v", c.adam_v(), request.values);
+      for (const OptimizerStateTensors& s : c.optimizer().state()) {
+        PrintTensors(c.optimizer().name() + "." + s.name(), s.tensors(), request.values);
+      }
     }
   });
   return kExitOk;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <random>
 
+#include "checkpoint/optimizer_state.h"
 #include "util/atomic_file.h"
 #include "util/crc32c.h"
 #include "util/error.h"
@@ -122,6 +123,7 @@ Checkpoint Decode(const std::string& bytes, const std::string& path) {
     throw fail("lineage '" + checkpoint.lineage().substr(0, 40) + "' is not " +
                std::to_string(kLineageDigits) + " lowercase hex digits");
   }
+  UpgradeOptimizerFields(&checkpoint, path);
   return checkpoint;
 }
 

@@ -18,8 +18,8 @@
 
 namespace seqtrain::checkpoint {
 
-// Written; version 1 (no lineage) is still read.
-constexpr uint32_t kFormatVersion = 2;
+// Written; versions 1 (no lineage) and 2 (Adam's state in fields of its own) are still read.
+constexpr uint32_t kFormatVersion = 3;
 constexpr uint32_t kOldestReadableVersion = 1;
 constexpr size_t kHeaderBytes = 24;
 // Larger files are refused before reading: a checkpoint of this model is ~1 MB.
@@ -27,7 +27,9 @@ constexpr size_t kMaxCheckpointBytes = size_t{1} << 31;
 
 // The header carries checkpoint.format_version() (kFormatVersion when unset).
 std::string Encode(const Checkpoint& checkpoint);
-// Checks magic, version, size and CRC, then parses. Throws seqtrain::Error "path: reason".
+// Checks magic, version, size and CRC, then parses; a version-1 or -2 message comes back
+// as version 3 holds it (UpgradeOptimizerFields), its format_version kept. Throws
+// seqtrain::Error "path: reason".
 Checkpoint Decode(const std::string& bytes, const std::string& path);
 Checkpoint ReadCheckpoint(const std::string& path);
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "checkpoint/optimizer_state.h"
 #include "config/config_convert.h"
 #include "train/run_config.h"
 #include "util/error.h"
@@ -35,10 +36,8 @@ void PackTensors(const nn::ParamLayout& layout, const float* data,
   }
 }
 
-namespace {
-
-void CheckAgainst(const google::protobuf::RepeatedPtrField<Tensor>& tensors, const nn::ParamLayout& layout,
-                  const std::string& path, const std::string& what) {
+void CheckTensorsFit(const google::protobuf::RepeatedPtrField<Tensor>& tensors, const nn::ParamLayout& layout,
+                     const std::string& path, const std::string& what) {
   const auto& specs = layout.tensors();
   if (static_cast<size_t>(tensors.size()) != specs.size()) {
     throw Error(path + ": " + what + " holds " + std::to_string(tensors.size()) + " tensors, the model has " +
@@ -64,11 +63,9 @@ void CheckAgainst(const google::protobuf::RepeatedPtrField<Tensor>& tensors, con
   }
 }
 
-}  // namespace
-
 void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors, const nn::ParamLayout& layout,
                    float* out, const std::string& path, const std::string& what) {
-  CheckAgainst(tensors, layout, path, what);
+  CheckTensorsFit(tensors, layout, path, what);
   for (size_t i = 0; i < layout.tensors().size(); ++i) {
     const std::string& data = tensors[static_cast<int>(i)].data();
     std::memcpy(out + layout.tensors()[i].offset, data.data(), data.size());
@@ -92,10 +89,10 @@ nn::ParamLayout LayoutOf(const nn::ModelShape& shape) {
 void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, bool optimizer_state,
                   const std::string& path) {
   const nn::ParamLayout layout = LayoutOf(shape);
-  CheckAgainst(checkpoint.params(), layout, path, "params");
+  CheckTensorsFit(checkpoint.params(), layout, path, "params");
   if (optimizer_state) {
-    CheckAgainst(checkpoint.adam_m(), layout, path, "adam_m");
-    CheckAgainst(checkpoint.adam_v(), layout, path, "adam_v");
+    if (!checkpoint.has_optimizer()) throw Error(path + ": optimizer is missing: no optimizer state to resume");
+    CheckOptimizerState(checkpoint.optimizer(), layout, path);
   }
 }
 

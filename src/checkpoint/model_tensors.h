@@ -16,7 +16,11 @@ std::string ShapeOf(const Tensor& tensor);
 void PackTensors(const nn::ParamLayout& layout, const float* data,
                  google::protobuf::RepeatedPtrField<Tensor>* out);
 
-// Throws seqtrain::Error "path: ..." when names, shapes or sizes differ from layout.
+// Throws seqtrain::Error "path: <what> ..." when names, shapes or byte sizes differ from layout.
+void CheckTensorsFit(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
+                     const nn::ParamLayout& layout, const std::string& path, const std::string& what);
+
+// Checks as CheckTensorsFit, then copies the values to out (layout.total_size() floats).
 void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
                    const nn::ParamLayout& layout, float* out, const std::string& path,
                    const std::string& what);
@@ -29,9 +33,9 @@ nn::ModelShape ModelShapeOf(const Checkpoint& checkpoint, const std::string& pat
 // (tested against it), computed without allocating the model.
 nn::ParamLayout LayoutOf(const nn::ModelShape& shape);
 
-// Checks the params tensors (and, with optimizer_state, adam_m and adam_v)
-// against the layout of shape: names, counts, shapes and byte sizes, before
-// anything of that size is allocated. Throws seqtrain::Error "path: ...".
+// Checks the params tensors (and, with optimizer_state, the optimizer's state:
+// checkpoint/optimizer_state.h) against the layout of shape: names, counts, shapes and
+// byte sizes, before anything of that size is allocated. Throws seqtrain::Error "path: ...".
 void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, bool optimizer_state,
                   const std::string& path);
 

@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "util/error.h"
-
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "optim/adam.cc"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -80,32 +78,30 @@ namespace seqtrain::optim {
 
 HWY_EXPORT(AdamUpdateImpl);
 
-Adam::Adam(size_t num_params, const AdamConfig& config)
-    : config_(config), m_(num_params, 0.0f), v_(num_params, 0.0f) {}
-
-void Adam::Step(float* params, const float* grads, float grad_scale) {
-  ++step_;
-  const double t = static_cast<double>(step_);
-  AdamScalars k;
-  k.grad_scale = grad_scale;
-  k.beta1 = static_cast<float>(config_.beta1);
-  k.beta2 = static_cast<float>(config_.beta2);
-  // From the double betas: 1 - float(0.999) would be 0.00099998713, not 0.001.
-  k.one_minus_beta1 = static_cast<float>(1.0 - config_.beta1);
-  k.one_minus_beta2 = static_cast<float>(1.0 - config_.beta2);
-  k.step_size = static_cast<float>(config_.learning_rate / (1.0 - std::pow(config_.beta1, t)));
-  k.inv_sqrt_bias2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(config_.beta2, t)));
-  k.epsilon = static_cast<float>(config_.epsilon);
-  k.keep = config_.weight_decay > 0 ? static_cast<float>(1.0 - config_.learning_rate * config_.weight_decay)
-                                    : 1.0f;
-  HWY_DYNAMIC_DISPATCH(AdamUpdateImpl)(params, grads, m_.data(), v_.data(), m_.size(), k);
+const std::vector<std::string>& Adam::StateNames() {
+  static const std::vector<std::string> names = {"m", "v"};
+  return names;
 }
 
-void Adam::Restore(int64_t step, std::vector<float> m, std::vector<float> v) {
-  SEQ_CHECK(m.size() == m_.size() && v.size() == v_.size() && step >= 0);
-  step_ = step;
-  m_ = std::move(m);
-  v_ = std::move(v);
+Adam::Adam(const OptimizerConfig& config, size_t num_params)
+    : Optimizer(kName, num_params, StateNames()), config_(config) {}
+
+void Adam::Update(float* params, const float* grads, float grad_scale, int64_t step) {
+  const double t = static_cast<double>(step);
+  AdamScalars k;
+  k.grad_scale = grad_scale;
+  k.beta1 = static_cast<float>(config_.beta1());
+  k.beta2 = static_cast<float>(config_.beta2());
+  // From the double betas: 1 - float(0.999) would be 0.00099998713, not 0.001.
+  k.one_minus_beta1 = static_cast<float>(1.0 - config_.beta1());
+  k.one_minus_beta2 = static_cast<float>(1.0 - config_.beta2());
+  k.step_size = static_cast<float>(config_.learning_rate() / (1.0 - std::pow(config_.beta1(), t)));
+  k.inv_sqrt_bias2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(config_.beta2(), t)));
+  k.epsilon = static_cast<float>(config_.epsilon());
+  k.keep = config_.weight_decay() > 0
+               ? static_cast<float>(1.0 - config_.learning_rate() * config_.weight_decay())
+               : 1.0f;
+  HWY_DYNAMIC_DISPATCH(AdamUpdateImpl)(params, grads, state_data(0), state_data(1), num_params(), k);
 }
 
 }  // namespace seqtrain::optim

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "nn/lstm_classifier.h"
-#include "optim/adam.h"
 #include "util/error.h"
 
 namespace seqtrain::train {
@@ -49,12 +48,22 @@ struct FailureConfig {
   int32_t max_consecutive_nonfinite = 5;
 };
 
+// OptimizerConfig's fields (config.proto); the optimizers take the message itself.
+struct OptimizerSettings {
+  double learning_rate = 0.001;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double epsilon = 1e-8;
+  double weight_decay = 0;
+  double clip_grad_norm = 0;  // applied by the trainer to the reduced gradient
+};
+
 struct RunConfig {
   uint64_t seed = 1;
   nn::ModelShape model;
   double forget_bias = 1.0;
   DataConfig data;
-  optim::AdamConfig optimizer;
+  OptimizerSettings optimizer;
   ScheduleConfig schedule;
   CheckpointConfig checkpoint;
   FailureConfig failure;

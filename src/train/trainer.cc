@@ -14,6 +14,7 @@
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
+#include "checkpoint/optimizer_state.h"
 #include "config/config_convert.h"
 #include "data/shard.h"
 #include "dist/agreement.h"
@@ -21,6 +22,7 @@
 #include "simd/array_kernels.h"
 #include "simd/simd_target.h"
 #include "dist/watchdog.h"
+#include "optim/registry.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
@@ -49,7 +51,7 @@ Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
       train_(train),
       test_(test),
       model_(config.model, kTailSlots),
-      adam_(model_.num_params(), config.optimizer) {
+      optimizer_(optim::CreateOptimizer(config::ToProto(config).optimizer(), model_.num_params())) {
   Validate(config_, comm_.size());
   const auto& m = config_.model;
   data::CheckFitsSequences(train_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.train_images));
@@ -148,7 +150,7 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   if (finite) {
     ScopedPhase timer(Phase::kOptimizer);
     if (config_.optimizer.clip_grad_norm > 0) ClipGradient(count);
-    adam_.Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
+    optimizer_->Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
   }
   if (faults_.Has(FaultPlan::Kind::kDesync, this_step, comm_.rank())) model_.params()[0] += 1.0f;
   record->step = ++step_;
@@ -177,9 +179,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
   c.set_data_order_seed(config_.seed);
   const nn::ParamLayout& layout = model_.layout();
   checkpoint::PackTensors(layout, model_.params(), c.mutable_params());
-  checkpoint::PackTensors(layout, adam_.first_moment().data(), c.mutable_adam_m());
-  checkpoint::PackTensors(layout, adam_.second_moment().data(), c.mutable_adam_v());
-  c.set_adam_step(adam_.step());
+  checkpoint::PackOptimizerState(*optimizer_, layout, c.mutable_optimizer());
   c.set_wall_seconds(wall_before_ + (run_start_ > 0 ? Now() - run_start_ : 0));
   c.set_world_size(comm_.size());
   c.set_saved_unix_time(static_cast<int64_t>(std::time(nullptr)));
@@ -189,7 +189,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
 
 void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   checkpoint::CheckModelMatches(c.config().model(), config_.model, path);
-  if (c.global_step() < 0 || c.epoch() < 0 || c.epoch_position() < 0 || c.adam_step() < 0) {
+  if (c.global_step() < 0 || c.epoch() < 0 || c.epoch_position() < 0) {
     throw Error(path + ": negative step, epoch or position");
   }
   if (c.epoch_position() >= train_.count) {
@@ -198,11 +198,8 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   }
   checkpoint::CheckTensors(c, config_.model, true, path);  // before sizing anything by it
   const nn::ParamLayout& layout = model_.layout();
-  std::vector<float> m(model_.num_params()), v(model_.num_params());
   checkpoint::UnpackTensors(c.params(), layout, model_.params(), path, "params");
-  checkpoint::UnpackTensors(c.adam_m(), layout, m.data(), path, "adam_m");
-  checkpoint::UnpackTensors(c.adam_v(), layout, v.data(), path, "adam_v");
-  adam_.Restore(c.adam_step(), std::move(m), std::move(v));
+  checkpoint::RestoreOptimizerState(c.optimizer(), layout, optimizer_.get(), path);
   step_ = c.global_step();
   epoch_ = c.epoch();
   epoch_position_ = c.epoch_position();

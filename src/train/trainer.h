@@ -3,11 +3,12 @@
 // (drawn from the run seed and the epoch, identical on every rank); rank r
 // takes its ShardRange of that batch, computes the gradient sum of its slice,
 // and one allreduce of [gradients..., control slots] gives every rank the
-// global-batch mean and the same decisions, so every rank makes the Adam step
+// global-batch mean and the same decisions, so every rank makes the optimizer step
 // one rank would make on the whole batch.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@
 #include "data/labeled_images.h"
 #include "dist/communicator.h"
 #include "nn/lstm_classifier.h"
-#include "optim/adam.h"
+#include "optim/optimizer.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
 #include "train/run_config.h"
@@ -99,7 +100,7 @@ class Trainer {
   const data::LabeledImages& train_;
   const data::LabeledImages& test_;
   nn::LstmClassifier<float> model_;
-  optim::Adam adam_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
   int64_t step_ = 0;
   int64_t epoch_ = 0;           // epoch of the next batch
   int64_t epoch_position_ = 0;  // samples of that epoch's permutation already used

@@ -10,7 +10,9 @@
 #include <tuple>
 
 #include "checkpoint/model_tensors.h"
+#include "checkpoint/optimizer_state.h"
 #include "config/config_convert.h"
+#include "optim/adam.h"
 #include "support/idx_writer.h"
 #include "util/atomic_file.h"
 #include "util/crc32c.h"
@@ -36,16 +38,27 @@ Checkpoint MakeCheckpoint(int64_t step, int hidden = 4, const std::string& linea
   c.set_epoch_position(step % 10 * 64);
   c.set_data_order_seed(1);
   PackTensors(model.layout(), model.params(), c.mutable_params());
-  std::vector<float> m(model.num_params(), 0.25f), v(model.num_params(), 0.5f);
-  PackTensors(model.layout(), m.data(), c.mutable_adam_m());
-  PackTensors(model.layout(), v.data(), c.mutable_adam_v());
-  c.set_adam_step(step);
+  optim::Adam adam(OptimizerConfig(), model.num_params());
+  adam.Restore(step, {{"m", std::vector<float>(model.num_params(), 0.25f)},
+                      {"v", std::vector<float>(model.num_params(), 0.5f)}});
+  PackOptimizerState(adam, model.layout(), c.mutable_optimizer());
   c.set_wall_seconds(1.5);
   c.set_world_size(3);
   c.set_saved_unix_time(1700000000);
   c.set_lineage(lineage);
   return c;
 }
+
+// c as format versions 1 and 2 wrote it: Adam's state in adam_m, adam_v and adam_step.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+void ToLegacyOptimizerFields(Checkpoint* c) {
+  c->set_adam_step(c->optimizer().step());
+  *c->mutable_adam_m() = c->optimizer().state(0).tensors();
+  *c->mutable_adam_v() = c->optimizer().state(1).tensors();
+  c->clear_optimizer();
+}
+#pragma GCC diagnostic pop
 
 std::string Name(const std::string& lineage, int64_t step) { return CheckpointPath("", lineage, step); }
 
@@ -151,6 +164,7 @@ TEST_F(CheckpointFileTest, ReadsVersion1CheckpointsAsTheLegacyLineage) {
   Checkpoint old = MakeCheckpoint(40, 4, "");
   old.clear_lineage();
   old.set_format_version(1);
+  ToLegacyOptimizerFields(&old);
   const std::string bytes = Encode(old);
   ASSERT_EQ(bytes[8], 1);
   testing::WriteFile(dir_ + "/step-0000000040.ckpt", std::vector<uint8_t>(bytes.begin(), bytes.end()));
@@ -243,14 +257,14 @@ TEST_F(CheckpointFileTest, EveryFlippedByteIsDetected) {
 
 TEST_F(CheckpointFileTest, RejectsOtherFormatVersions) {
   std::string bytes = Encode(MakeCheckpoint(5));
-  for (char version : {0, 3, 7}) {
+  for (char version : {0, 4, 7}) {
     bytes[8] = version;
     EXPECT_EQ(ErrorOf(bytes), "ck: checkpoint format version " + std::to_string(version) +
-                                  ", this seqtrain reads versions 1 to 2");
+                                  ", this seqtrain reads versions 1 to 3");
   }
   // A header and payload that disagree (the checksum covers the payload only).
   bytes[8] = 1;
-  EXPECT_EQ(ErrorOf(bytes), "ck: payload format version 2 disagrees with the header's 1");
+  EXPECT_EQ(ErrorOf(bytes), "ck: payload format version 3 disagrees with the header's 1");
 }
 
 TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
@@ -278,8 +292,9 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
   nn::LstmClassifier<float> small(shape);
   EXPECT_THROW(UnpackTensors(renamed.params(), small.layout(), small.params(), "ck", "params"), Error);
   Checkpoint short_data = c;
-  short_data.mutable_adam_v(0)->mutable_data()->resize(8);
-  EXPECT_THROW(UnpackTensors(short_data.adam_v(), small.layout(), small.params(), "ck", "adam_v"), Error);
+  short_data.mutable_optimizer()->mutable_state(1)->mutable_tensors(0)->mutable_data()->resize(8);
+  EXPECT_THROW(UnpackTensors(short_data.optimizer().state(1).tensors(), small.layout(), small.params(), "ck", "v"),
+               Error);
 }
 
 TEST_F(CheckpointFileTest, LatestValidSkipsCorruptNewestWithAWarning) {
@@ -353,9 +368,17 @@ TEST(ModelTensors, TensorsAreCheckedAgainstTheConfigBeforeBuilding) {
   EXPECT_EQ(error_of(huge, false),
             "ck: params tensor 'lstm0/w_x' has shape [28, 16], the model has [28, 65536]");
   Checkpoint no_moments = c;
-  no_moments.clear_adam_v();
+  no_moments.mutable_optimizer()->mutable_state()->RemoveLast();
   EXPECT_EQ(error_of(no_moments, false), "(no error)");
-  EXPECT_EQ(error_of(no_moments, true), "ck: adam_v holds 0 tensors, the model has 5");
+  EXPECT_EQ(error_of(no_moments, true), "ck: optimizer.state 'v' is missing (adam keeps m, v)");
+  Checkpoint no_optimizer = c;
+  no_optimizer.clear_optimizer();
+  EXPECT_EQ(error_of(no_optimizer, false), "(no error)");
+  EXPECT_EQ(error_of(no_optimizer, true), "ck: optimizer is missing: no optimizer state to resume");
+  Checkpoint huge_state = c;  // a state tensor declaring a huge shape is refused before any allocation
+  huge_state.mutable_optimizer()->mutable_state(0)->mutable_tensors(0)->set_shape(1, int64_t{1} << 40);
+  EXPECT_EQ(error_of(huge_state, true),
+            "ck: optimizer.state 'm' tensor 'lstm0/w_x' has shape [28, 1099511627776], the model has [28, 16]");
 }
 
 TEST_F(CheckpointFileTest, AtomicWriteReplacesWholeFilesAndCleansUp) {

@@ -105,6 +105,6 @@ train_legacy 2 --set model.hidden_size=4 --max-steps 6 --checkpoint-every 2 --re
   || fail "legacy resume: $(tail -3 "$SCRATCH/legacy.out")"
 grep -q "Resumed from $L/step-0000000002.ckpt (step 2, saved by 1 ranks)" "$SCRATCH/legacy.out" || fail "legacy: resume line"
 "$SEQTRAIN" inspect "$L/step-0000000006.ckpt" >"$SCRATCH/legacy.inspect" || fail "legacy: no step-6 checkpoint"
-grep -q '^lineage: *legacy$' "$SCRATCH/legacy.inspect" && grep -q '^format_version: *2 ' "$SCRATCH/legacy.inspect" \
+grep -q '^lineage: *legacy$' "$SCRATCH/legacy.inspect" && grep -q '^format_version: *3 ' "$SCRATCH/legacy.inspect" \
   || fail "legacy: $(head -3 "$SCRATCH/legacy.inspect")"
 finish

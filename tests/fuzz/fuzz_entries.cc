@@ -7,10 +7,12 @@
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
+#include "checkpoint/optimizer_state.h"
 #include "config/config_convert.h"
 #include "config/config_loader.h"
 #include "data/idx_file.h"
 #include "data/labeled_images.h"
+#include "optim/registry.h"
 #include "util/error.h"
 
 namespace seqtrain::fuzz {
@@ -72,7 +74,9 @@ void CheckpointInput(const uint8_t* data, size_t size) {
     checkpoint::CheckModelMatches(c.config().model(), small, "fuzz.ckpt");
     nn::LstmClassifier<float> model(small);
     checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), "fuzz.ckpt", "params");
-    checkpoint::UnpackTensors(c.adam_m(), model.layout(), model.params(), "fuzz.ckpt", "adam_m");
+    const std::unique_ptr<optim::Optimizer> optimizer =
+        optim::CreateOptimizer(OptimizerConfig(), model.num_params());
+    checkpoint::RestoreOptimizerState(c.optimizer(), model.layout(), optimizer.get(), "fuzz.ckpt");
   } catch (const Error&) {
   }
 }

@@ -11,15 +11,24 @@
 namespace seqtrain::optim {
 namespace {
 
+OptimizerConfig Config(double learning_rate, double beta1, double beta2, double epsilon) {
+  OptimizerConfig config;
+  config.set_learning_rate(learning_rate);
+  config.set_beta1(beta1);
+  config.set_beta2(beta2);
+  config.set_epsilon(epsilon);
+  return config;
+}
+
 // Algorithm 1 of Kingma & Ba, in double, written out step by step.
 TEST(Adam, MatchesHandComputedSteps) {
-  const AdamConfig config{0.01, 0.8, 0.95, 1e-6};
+  const OptimizerConfig config = Config(0.01, 0.8, 0.95, 1e-6);
   std::vector<float> params = {1.0f, -2.0f, 0.5f};
   const std::vector<std::vector<float>> grad_sums = {{4, -2, 0}, {1, 6, 0}, {-3, 0.5, 0}};
   const float scale = 0.5f;  // the grads above are sums over a batch of 2
 
   std::vector<double> p(params.begin(), params.end()), m(3, 0), v(3, 0);
-  Adam adam(params.size(), config);
+  Adam adam(config, params.size());
   for (size_t t = 1; t <= grad_sums.size(); ++t) {
     adam.Step(params.data(), grad_sums[t - 1].data(), scale);
     for (size_t i = 0; i < 3; ++i) {
@@ -42,7 +51,7 @@ TEST(Adam, MatchesHandComputedSteps) {
 }
 
 TEST(Adam, FirstStepMovesEachParameterByTheLearningRate) {
-  Adam adam(2, AdamConfig{});
+  Adam adam(OptimizerConfig(), 2);
   std::vector<float> params = {0, 0};
   const std::vector<float> grads = {3e-3f, -7.0f};
   adam.Step(params.data(), grads.data(), 1.0f);
@@ -52,11 +61,11 @@ TEST(Adam, FirstStepMovesEachParameterByTheLearningRate) {
 
 TEST(Adam, RestoreContinuesTheSameTrajectory) {
   const std::vector<float> g1 = {1, -1}, g2 = {0.5, 2};
-  Adam straight(2, AdamConfig{});
+  Adam straight(OptimizerConfig(), 2);
   std::vector<float> p = {1, 1};
   straight.Step(p.data(), g1.data(), 1.0f);
-  Adam resumed(2, AdamConfig{});
-  resumed.Restore(straight.step(), straight.first_moment(), straight.second_moment());
+  Adam resumed(OptimizerConfig(), 2);
+  resumed.Restore(straight.step(), straight.state());
   std::vector<float> q = p;
   straight.Step(p.data(), g2.data(), 1.0f);
   resumed.Step(q.data(), g2.data(), 1.0f);
@@ -68,7 +77,7 @@ TEST(Adam, RestoreContinuesTheSameTrajectory) {
 // second moment would start 1.3e-5 too small; from the double it is within rounding.
 TEST(Adam, OneMinusBetaComesFromTheDoubleBeta) {
   seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
-    Adam adam(3, AdamConfig{});
+    Adam adam(OptimizerConfig(), 3);
     std::vector<float> params = {0, 0, 0};
     const std::vector<float> grads = {0.5f, -3.0f, 1e-3f};
     adam.Step(params.data(), grads.data(), 1.0f);
@@ -90,17 +99,17 @@ TEST(Adam, OneMinusBetaComesFromTheDoubleBeta) {
 TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
   const size_t n = 203;  // not a multiple of any vector width
   const int steps = 2000;
-  AdamConfig config;
-  config.weight_decay = 0.01;
+  OptimizerConfig config;
+  config.set_weight_decay(0.01);
   // Constants as the step rounds them: once, from double.
-  const double keep = static_cast<float>(1 - config.learning_rate * config.weight_decay);
-  const double beta1 = static_cast<float>(config.beta1), beta2 = static_cast<float>(config.beta2);
+  const double keep = static_cast<float>(1 - config.learning_rate() * config.weight_decay());
+  const double beta1 = static_cast<float>(config.beta1()), beta2 = static_cast<float>(config.beta2());
   seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
     Rng rng(5);
     std::vector<float> params(n);
     for (float& p : params) p = static_cast<float>(rng.Uniform(-1, 1));
     std::vector<double> m(n, 0), v(n, 0);
-    Adam adam(n, config);
+    Adam adam(config, n);
     std::vector<float> grads(n);
     const float scale = 1.0f / 64;
     for (int t = 1; t <= steps; ++t) {
@@ -108,14 +117,14 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
       const std::vector<float> p_before = params, m_before = adam.first_moment(),
                                v_before = adam.second_moment();
       adam.Step(params.data(), grads.data(), scale);
-      const double bias1 = 1 - std::pow(config.beta1, t), bias2 = 1 - std::pow(config.beta2, t);
+      const double bias1 = 1 - std::pow(config.beta1(), t), bias2 = 1 - std::pow(config.beta2(), t);
       for (size_t i = 0; i < n; ++i) {
         const double g = double{grads[i]} * scale;
-        m[i] = beta1 * m[i] + (1 - config.beta1) * g;
-        v[i] = beta2 * v[i] + (1 - config.beta2) * g * g;
+        m[i] = beta1 * m[i] + (1 - config.beta1()) * g;
+        v[i] = beta2 * v[i] + (1 - config.beta2()) * g * g;
         // This step in double from the float state.
-        const double m_i = beta1 * m_before[i] + (1 - config.beta1) * g;
-        const double v_i = beta2 * v_before[i] + (1 - config.beta2) * g * g;
+        const double m_i = beta1 * m_before[i] + (1 - config.beta1()) * g;
+        const double v_i = beta2 * v_before[i] + (1 - config.beta2()) * g * g;
         const double update = 0.001 * (m_i / bias1) / (std::sqrt(v_i / bias2) + 1e-8);
         const double want = p_before[i] * keep - update;
         const float p = params[i], larger = std::max(std::fabs(p), std::fabs(p_before[i]));
@@ -140,14 +149,14 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
 // every target makes the same update, bit for bit.
 TEST(Adam, EveryTargetGivesTheSameBits) {
   const size_t n = 1000 + 13;
-  AdamConfig config;
-  config.weight_decay = 0.01;
+  OptimizerConfig config;
+  config.set_weight_decay(0.01);
   std::vector<std::vector<float>> results;
   seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
     Rng rng(9);
     std::vector<float> params(n), grads(n);
     for (float& p : params) p = static_cast<float>(rng.Uniform(-1, 1));
-    Adam adam(n, config);
+    Adam adam(config, n);
     for (int t = 0; t < 50; ++t) {
       for (float& g : grads) g = static_cast<float>(rng.Uniform(-3, 3));
       adam.Step(params.data(), grads.data(), 0.125f);

@@ -1,5 +1,6 @@
 // Resuming from a checkpoint continues the same trajectory: 2N steps straight
 // equal N steps, save, restore into a new trainer, N more steps, bit for bit.
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -88,8 +89,9 @@ TEST(ResumeMpi, StopAndResumeIsBitIdenticalToStraightThrough) {
       EXPECT_EQ(a.train_accuracy, b.train_accuracy) << "step " << a.step;
     }
     // The saved optimizer state matches too.
-    EXPECT_EQ(second.checkpoint.adam_step(), straight.checkpoint.adam_step());
-    EXPECT_EQ(second.checkpoint.adam_v(0).data(), straight.checkpoint.adam_v(0).data());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(second.checkpoint.optimizer(),
+                                                                   straight.checkpoint.optimizer()));
+    EXPECT_EQ(second.checkpoint.optimizer().step(), 2 * half);
     EXPECT_EQ(second.checkpoint.epoch(), straight.checkpoint.epoch());
     EXPECT_EQ(second.checkpoint.epoch_position(), straight.checkpoint.epoch_position());
   }
