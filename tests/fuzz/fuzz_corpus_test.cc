@@ -8,7 +8,9 @@
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
+#include "checkpoint/optimizer_state.h"
 #include "fuzz_entries.h"
+#include "optim/adam.h"
 #include "util/error.h"
 
 namespace seqtrain::fuzz {
@@ -53,6 +55,14 @@ TEST(FuzzCorpus, CheckpointsWithHostileModelShapesAreRejected) {
   }
 }
 
+// Its Adam state restores: step 2, moments not all zero.
+void RestoreAdam(const Checkpoint& c, const nn::ParamLayout& layout, const std::string& path) {
+  optim::Adam adam(OptimizerConfig(), layout.total_size());
+  checkpoint::RestoreOptimizerState(c.optimizer(), layout, &adam, path);
+  EXPECT_EQ(adam.step(), 2);
+  EXPECT_NE(adam.second_moment(), std::vector<float>(layout.total_size(), 0.0f));
+}
+
 // valid_h4.ckpt was written by format version 1 (before lineages): it must still load.
 TEST(FuzzCorpus, AVersion1CheckpointStillLoads) {
   const std::string path = std::string(SEQTRAIN_FUZZ_CORPUS) + "/checkpoint/valid_h4.ckpt";
@@ -65,6 +75,18 @@ TEST(FuzzCorpus, AVersion1CheckpointStillLoads) {
   checkpoint::CheckTensors(c, shape, true, path);
   nn::LstmClassifier<float> model(shape);
   checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), path, "params");
+  RestoreAdam(c, model.layout(), path);
+}
+
+// valid_h4_v3.ckpt: format version 3, the optimizer state in its generic message.
+TEST(FuzzCorpus, AVersion3CheckpointLoads) {
+  const std::string path = std::string(SEQTRAIN_FUZZ_CORPUS) + "/checkpoint/valid_h4_v3.ckpt";
+  const Checkpoint c = checkpoint::ReadCheckpoint(path);
+  EXPECT_EQ(c.format_version(), 3u);
+  EXPECT_EQ(c.global_step(), 2);
+  const nn::ModelShape shape = checkpoint::ModelShapeOf(c, path);
+  checkpoint::CheckTensors(c, shape, true, path);
+  RestoreAdam(c, checkpoint::LayoutOf(shape), path);
 }
 
 TEST(FuzzCorpus, Idx) { Replay("idx", IdxInput); }
