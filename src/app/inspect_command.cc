@@ -20,8 +20,8 @@ std::vector<float> Values(const Tensor& t) {
   return v;
 }
 
-void PrintTensors(const std::string& group, const google::protobuf::RepeatedPtrField<Tensor>& tensors,
-                  bool values) {
+void PrintTensors(const std::string& group,
+                  const google::protobuf::RepeatedPtrField<Tensor>& tensors, bool values) {
   for (const Tensor& t : tensors) {
     const std::vector<float> v = Values(t);
     std::string shape;
@@ -34,8 +34,9 @@ void PrintTensors(const std::string& group, const google::protobuf::RepeatedPtrF
       lo = std::min(lo, x);
       hi = std::max(hi, x);
     }
-    std::printf("%s %-12s %-8s min %.6g max %.6g mean %.6g norm %.6g\n", group.c_str(), t.name().c_str(),
-                shape.c_str(), lo, hi, v.empty() ? 0.0 : sum / v.size(), std::sqrt(sum_sq));
+    std::printf("%s %-12s %-8s min %.6g max %.6g mean %.6g norm %.6g\n", group.c_str(),
+                t.name().c_str(), shape.c_str(), lo, hi, v.empty() ? 0.0 : sum / v.size(),
+                std::sqrt(sum_sq));
     if (values) {
       for (size_t i = 0; i < v.size(); ++i) std::printf("%.9g%c", v[i], (i + 1) % 8 == 0 || i + 1 == v.size() ? '\n' : ' ');
     }
@@ -47,8 +48,11 @@ std::string DescribeOptimizer(const Checkpoint& c) {
   if (!c.has_optimizer()) return "none";
   const OptimizerState& o = c.optimizer();
   std::string states;
-  for (const OptimizerStateTensors& s : o.state()) states += (states.empty() ? "" : ", ") + s.name();
-  return o.name() + " (step " + std::to_string(o.step()) + "; state " + (states.empty() ? "none" : states) + ")";
+  for (const OptimizerStateTensors& s : o.state()) {
+    states += (states.empty() ? "" : ", ") + s.name();
+  }
+  return o.name() + " (step " + std::to_string(o.step()) + "; state " +
+         (states.empty() ? "none" : states) + ")";
 }
 
 }  // namespace
@@ -70,7 +74,8 @@ int RunInspect(const InspectRequest& request, dist::Communicator& comm) {
         request.checkpoint.c_str(), c.format_version(), checkpoint::LineageLabel(c.lineage()).c_str(),
         static_cast<long long>(c.global_step()), static_cast<long long>(c.epoch()),
         static_cast<long long>(c.epoch_position()),
-        DescribeOptimizer(c).c_str(), c.world_size(), c.wall_seconds(), saved, params, c.params_size(),
+        DescribeOptimizer(c).c_str(), c.world_size(), c.wall_seconds(), saved, params,
+        c.params_size(),
         config::ToText(c.config()).c_str());
     if (request.tensors) {
       std::printf("\n# tensors\n");

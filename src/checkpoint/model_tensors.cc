@@ -36,8 +36,9 @@ void PackTensors(const nn::ParamLayout& layout, const float* data,
   }
 }
 
-void CheckTensorsFit(const google::protobuf::RepeatedPtrField<Tensor>& tensors, const nn::ParamLayout& layout,
-                     const std::string& path, const std::string& what) {
+void CheckTensorsFit(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
+                     const nn::ParamLayout& layout, const std::string& path,
+                     const std::string& what) {
   const auto& specs = layout.tensors();
   if (static_cast<size_t>(tensors.size()) != specs.size()) {
     throw Error(path + ": " + what + " holds " + std::to_string(tensors.size()) + " tensors, the model has " +
@@ -91,7 +92,9 @@ void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, boo
   const nn::ParamLayout layout = LayoutOf(shape);
   CheckTensorsFit(checkpoint.params(), layout, path, "params");
   if (optimizer_state) {
-    if (!checkpoint.has_optimizer()) throw Error(path + ": optimizer is missing: no optimizer state to resume");
+    if (!checkpoint.has_optimizer()) {
+      throw Error(path + ": optimizer is missing: no optimizer state to resume");
+    }
     CheckOptimizerState(checkpoint.optimizer(), layout, path);
   }
 }

@@ -18,7 +18,8 @@ void PackTensors(const nn::ParamLayout& layout, const float* data,
 
 // Throws seqtrain::Error "path: <what> ..." when names, shapes or byte sizes differ from layout.
 void CheckTensorsFit(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
-                     const nn::ParamLayout& layout, const std::string& path, const std::string& what);
+                     const nn::ParamLayout& layout, const std::string& path,
+                     const std::string& what);
 
 // Checks as CheckTensorsFit, then copies the values to out (layout.total_size() floats).
 void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,

@@ -44,8 +44,8 @@ void CheckOptimizerState(const OptimizerState& state, const nn::ParamLayout& lay
                          const std::string& path) {
   const optim::OptimizerInfo* info = optim::FindOptimizer(state.name());
   if (!info) {
-    throw Error(path + ": optimizer.name = " + Quoted(state.name()) + " is not an optimizer of this seqtrain (" +
-                optim::OptimizerNames() + ")");
+    throw Error(path + ": optimizer.name = " + Quoted(state.name()) +
+                " is not an optimizer of this seqtrain (" + optim::OptimizerNames() + ")");
   }
   if (state.step() < 0) {
     throw Error(path + ": optimizer.step = " + std::to_string(state.step()) + " is negative");
@@ -55,7 +55,8 @@ void CheckOptimizerState(const OptimizerState& state, const nn::ParamLayout& lay
     const std::string& name = state.state(i).name();
     const auto& names = info->state_names;
     if (std::find(names.begin(), names.end(), name) == names.end()) {
-      throw Error(path + ": optimizer.state " + Quoted(name) + " is not a state of " + info->name + keeps);
+      throw Error(path + ": optimizer.state " + Quoted(name) + " is not a state of " + info->name +
+                  keeps);
     }
     if (FindState(state, name) != &state.state(i)) {
       throw Error(path + ": optimizer.state " + Quoted(name) + " appears more than once");
@@ -95,12 +96,14 @@ void UpgradeOptimizerFields(Checkpoint* checkpoint, const std::string& path) {
   if (checkpoint->format_version() >= kFirstVersionWithOptimizerState) {
     if (legacy_fields) {
       throw Error(path + ": adam_m, adam_v or adam_step set in a format version " +
-                  std::to_string(checkpoint->format_version()) + " checkpoint, which keeps them in optimizer");
+                  std::to_string(checkpoint->format_version()) +
+                  " checkpoint, which keeps them in optimizer");
     }
     return;
   }
   if (checkpoint->has_optimizer()) {
-    throw Error(path + ": optimizer set in a format version " + std::to_string(checkpoint->format_version()) +
+    throw Error(path + ": optimizer set in a format version " +
+                std::to_string(checkpoint->format_version()) +
                 " checkpoint, which keeps Adam's state in adam_m, adam_v and adam_step");
   }
   if (!legacy_fields) return;

@@ -101,7 +101,8 @@ void Adam::Update(float* params, const float* grads, float grad_scale, int64_t s
   k.keep = config_.weight_decay() > 0
                ? static_cast<float>(1.0 - config_.learning_rate() * config_.weight_decay())
                : 1.0f;
-  HWY_DYNAMIC_DISPATCH(AdamUpdateImpl)(params, grads, state_data(0), state_data(1), num_params(), k);
+  HWY_DYNAMIC_DISPATCH(AdamUpdateImpl)(params, grads, state_data(0), state_data(1), num_params(),
+                                       k);
 }
 
 }  // namespace seqtrain::optim

@@ -293,7 +293,8 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
   EXPECT_THROW(UnpackTensors(renamed.params(), small.layout(), small.params(), "ck", "params"), Error);
   Checkpoint short_data = c;
   short_data.mutable_optimizer()->mutable_state(1)->mutable_tensors(0)->mutable_data()->resize(8);
-  EXPECT_THROW(UnpackTensors(short_data.optimizer().state(1).tensors(), small.layout(), small.params(), "ck", "v"),
+  EXPECT_THROW(UnpackTensors(short_data.optimizer().state(1).tensors(), small.layout(),
+                             small.params(), "ck", "v"),
                Error);
 }
 
@@ -375,10 +376,12 @@ TEST(ModelTensors, TensorsAreCheckedAgainstTheConfigBeforeBuilding) {
   no_optimizer.clear_optimizer();
   EXPECT_EQ(error_of(no_optimizer, false), "(no error)");
   EXPECT_EQ(error_of(no_optimizer, true), "ck: optimizer is missing: no optimizer state to resume");
-  Checkpoint huge_state = c;  // a state tensor declaring a huge shape is refused before any allocation
-  huge_state.mutable_optimizer()->mutable_state(0)->mutable_tensors(0)->set_shape(1, int64_t{1} << 40);
+  Checkpoint huge_state = c;  // a state tensor of a huge shape is refused before any allocation
+  Tensor* first = huge_state.mutable_optimizer()->mutable_state(0)->mutable_tensors(0);
+  first->set_shape(1, int64_t{1} << 40);
   EXPECT_EQ(error_of(huge_state, true),
-            "ck: optimizer.state 'm' tensor 'lstm0/w_x' has shape [28, 1099511627776], the model has [28, 16]");
+            "ck: optimizer.state 'm' tensor 'lstm0/w_x' has shape [28, 1099511627776], "
+            "the model has [28, 16]");
 }
 
 TEST_F(CheckpointFileTest, AtomicWriteReplacesWholeFilesAndCleansUp) {

@@ -39,12 +39,14 @@ std::vector<float> Random(Rng& rng, size_t n) {
 }
 
 // An optimizer after a few steps from random parameters and gradients.
-std::unique_ptr<optim::Optimizer> Trained(const optim::OptimizerInfo& info, const nn::ParamLayout& layout,
+std::unique_ptr<optim::Optimizer> Trained(const optim::OptimizerInfo& info,
+                                          const nn::ParamLayout& layout,
                                           std::vector<float>* params) {
   Rng rng(11);
   *params = Random(rng, layout.total_size());
   std::unique_ptr<optim::Optimizer> o = info.create(OptimizerConfig(), layout.total_size());
-  for (int t = 0; t < 3; ++t) o->Step(params->data(), Random(rng, layout.total_size()).data(), 0.5f);
+  for (int t = 0; t < 3; ++t)
+    o->Step(params->data(), Random(rng, layout.total_size()).data(), 0.5f);
   return o;
 }
 
@@ -104,7 +106,8 @@ TEST(OptimizerState, EveryOptimizerRoundTripsThroughAFile) {
     EXPECT_EQ(back.optimizer().name(), info.name);
     ASSERT_EQ(back.optimizer().state_size(), static_cast<int>(info.state_names.size()));
 
-    const std::unique_ptr<optim::Optimizer> restored = info.create(OptimizerConfig(), layout.total_size());
+    const std::unique_ptr<optim::Optimizer> restored =
+        info.create(OptimizerConfig(), layout.total_size());
     RestoreOptimizerState(back.optimizer(), layout, restored.get(), "ck");
     EXPECT_EQ(restored->step(), saved->step());
     for (size_t i = 0; i < info.state_names.size(); ++i) {
@@ -148,12 +151,14 @@ TEST(OptimizerState, Version2FieldsReadAsAdamState) {
   // Each format holds the optimizer state in its own fields only.
   Checkpoint both = old;
   *both.mutable_optimizer() = adam;
-  EXPECT_EQ(DecodeError(both), "ck: optimizer set in a format version 2 checkpoint, which keeps Adam's state in "
-                               "adam_m, adam_v and adam_step");
+  EXPECT_EQ(DecodeError(both),
+            "ck: optimizer set in a format version 2 checkpoint, which keeps Adam's state in "
+            "adam_m, adam_v and adam_step");
   Checkpoint v3 = old;
   v3.set_format_version(3);
   EXPECT_EQ(DecodeError(v3),
-            "ck: adam_m, adam_v or adam_step set in a format version 3 checkpoint, which keeps them in optimizer");
+            "ck: adam_m, adam_v or adam_step set in a format version 3 checkpoint, which keeps "
+            "them in optimizer");
   v3.clear_adam_m();
   v3.clear_adam_v();
   EXPECT_NE(DecodeError(v3), "(no error)");  // adam_step alone
@@ -191,9 +196,13 @@ TEST(OptimizerState, TheVersion2FixtureLoads) {
     const nn::TensorSpec& spec = layout.tensors()[static_cast<size_t>(i)];
     EXPECT_EQ(raw.adam_m(i).name(), spec.name);
     EXPECT_EQ(std::memcmp(raw.adam_m(i).data().data(), adam.first_moment().data() + spec.offset,
-                          spec.size * sizeof(float)), 0) << spec.name;
+                          spec.size * sizeof(float)),
+              0)
+        << spec.name;
     EXPECT_EQ(std::memcmp(raw.adam_v(i).data().data(), adam.second_moment().data() + spec.offset,
-                          spec.size * sizeof(float)), 0) << spec.name;
+                          spec.size * sizeof(float)),
+              0)
+        << spec.name;
   }
 #pragma GCC diagnostic pop
 }
@@ -203,7 +212,8 @@ TEST(OptimizerState, StateThatDoesNotFitIsRefusedWithOneLine) {
   EXPECT_EQ(CheckError(good), "(no error)");
   OptimizerState s = good;
   s.set_name("lion");
-  EXPECT_EQ(CheckError(s), "ck: optimizer.name = 'lion' is not an optimizer of this seqtrain (adam)");
+  EXPECT_EQ(CheckError(s),
+            "ck: optimizer.name = 'lion' is not an optimizer of this seqtrain (adam)");
   s.set_name(std::string(1000, 'x') + "\n");  // a hostile name is cut short
   EXPECT_EQ(CheckError(s), "ck: optimizer.name = '" + std::string(40, 'x') +
                                "' is not an optimizer of this seqtrain (adam)");
@@ -230,14 +240,16 @@ TEST(OptimizerState, StateThatDoesNotFitIsRefusedWithOneLine) {
   EXPECT_EQ(CheckError(s), "ck: optimizer.state 'v' tensor 0 is 'a/x', the model expects 'a/w'");
   s = good;
   s.mutable_state(1)->mutable_tensors(0)->mutable_data()->resize(4);
-  EXPECT_EQ(CheckError(s), "ck: optimizer.state 'v' tensor 'a/w' holds 4 bytes, its shape needs 60");
+  EXPECT_EQ(CheckError(s),
+            "ck: optimizer.state 'v' tensor 'a/w' holds 4 bytes, its shape needs 60");
   // Restoring checks the same, and leaves the optimizer as it was.
   optim::Adam adam(OptimizerConfig(), SmallLayout().total_size());
   try {
     RestoreOptimizerState(s, SmallLayout(), &adam, "ck");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "ck: optimizer.state 'v' tensor 'a/w' holds 4 bytes, its shape needs 60");
+    EXPECT_STREQ(e.what(),
+                 "ck: optimizer.state 'v' tensor 'a/w' holds 4 bytes, its shape needs 60");
   }
   EXPECT_EQ(adam.step(), 0);
   EXPECT_EQ(adam.first_moment(), std::vector<float>(SmallLayout().total_size(), 0.0f));
@@ -258,8 +270,10 @@ TEST(OptimizerState, AnotherOptimizersStateIsRefused) {
     RestoreOptimizerState(PackedAdam(), SmallLayout(), &toy, "ck");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "ck: optimizer.name = 'adam' in the checkpoint but 'toy' in the config: resume with "
-                           "the optimizer that saved it");
+    EXPECT_STREQ(
+        e.what(),
+        "ck: optimizer.name = 'adam' in the checkpoint but 'toy' in the config: resume with "
+        "the optimizer that saved it");
   }
   EXPECT_EQ(toy.step(), 0);
 }

@@ -77,9 +77,10 @@ with open(sys.argv[2], "wb") as f:
 PY
 grep -q "^optimizer: *lion (step 60; state m, v)$" <("$SEQTRAIN" inspect "$SCRATCH/lion.ckpt") \
   || fail "inspect of an unknown optimizer's checkpoint"
-expect_error unknown_optimizer 1 \
-  "seqtrain: error: $SCRATCH/lion.ckpt: optimizer.name = 'lion' is not an optimizer of this seqtrain \(adam\)$" 30 -- \
-  "$MPIEXEC" -n 2 "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" --checkpoint-dir "$SCRATCH/other" --resume "$SCRATCH/lion.ckpt"
+expect_error unknown_optimizer 1 "seqtrain: error: $SCRATCH/lion.ckpt: optimizer.name = 'lion' \
+is not an optimizer of this seqtrain \(adam\)$" 30 -- \
+  "$MPIEXEC" -n 2 "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" \
+  --checkpoint-dir "$SCRATCH/other" --resume "$SCRATCH/lion.ckpt"
 expect_error auto_without_dir 1 "seqtrain: error: --resume auto: checkpoint.dir is not set" 30 -- \
   "$MPIEXEC" -n 2 "$SEQTRAIN" train --data-dir "$SEQTRAIN_MNIST_DIR" --resume auto
 # auto with an empty folder starts fresh.
@@ -94,7 +95,7 @@ grep -q "^optimizer: *adam (step 60; state m, v)$" "$SCRATCH/inspect.out" || fai
 grep -q "lstm0/w_x" "$SCRATCH/inspect.out" && fail "inspect printed tensors without --tensors"
 "$SEQTRAIN" inspect --tensors "$REF" >"$SCRATCH/tensors.out" || fail "inspect --tensors failed"
 for group in params adam.m adam.v; do
-  grep -q "^$group lstm0/w_x *28x128 " "$SCRATCH/tensors.out" || fail "inspect --tensors: no $group lstm0/w_x"
+  grep -q "^$group lstm0/w_x *28x128 " "$SCRATCH/tensors.out" || fail "inspect --tensors: no $group"
 done
 final=$(grep -o 'Testing Accuracy: [0-9.]*' "$SCRATCH/straight.out" | awk '{print $3}')
 for np in 1 3; do

@@ -103,7 +103,8 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
   config.set_weight_decay(0.01);
   // Constants as the step rounds them: once, from double.
   const double keep = static_cast<float>(1 - config.learning_rate() * config.weight_decay());
-  const double beta1 = static_cast<float>(config.beta1()), beta2 = static_cast<float>(config.beta2());
+  const double beta1 = static_cast<float>(config.beta1());
+  const double beta2 = static_cast<float>(config.beta2());
   seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
     Rng rng(5);
     std::vector<float> params(n);

@@ -65,7 +65,9 @@ TEST(Optimizer, RestoringACopyOfTheStateContinuesBitForBit) {
     Rng rng(3);
     std::vector<float> params = Random(rng, kParams, -1, 1);
     const std::unique_ptr<Optimizer> straight = info.create(OptimizerConfig(), kParams);
-    for (int t = 0; t < 4; ++t) straight->Step(params.data(), Random(rng, kParams, -2, 2).data(), 0.25f);
+    for (int t = 0; t < 4; ++t) {
+      straight->Step(params.data(), Random(rng, kParams, -2, 2).data(), 0.25f);
+    }
     EXPECT_EQ(straight->step(), 4);
     const std::unique_ptr<Optimizer> resumed = info.create(OptimizerConfig(), kParams);
     resumed->Restore(straight->step(), straight->state());

@@ -89,8 +89,8 @@ TEST(ResumeMpi, StopAndResumeIsBitIdenticalToStraightThrough) {
       EXPECT_EQ(a.train_accuracy, b.train_accuracy) << "step " << a.step;
     }
     // The saved optimizer state matches too.
-    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(second.checkpoint.optimizer(),
-                                                                   straight.checkpoint.optimizer()));
+    using google::protobuf::util::MessageDifferencer;
+    EXPECT_TRUE(MessageDifferencer::Equals(second.checkpoint.optimizer(), straight.checkpoint.optimizer()));
     EXPECT_EQ(second.checkpoint.optimizer().step(), 2 * half);
     EXPECT_EQ(second.checkpoint.epoch(), straight.checkpoint.epoch());
     EXPECT_EQ(second.checkpoint.epoch_position(), straight.checkpoint.epoch_position());
