@@ -17,7 +17,14 @@ std::string Joined(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string Quoted(const std::string& text) { return "'" + text.substr(0, 40) + "'"; }
+// A name from the file, cut short and printable, so the error stays one readable line.
+std::string Quoted(const std::string& text) {
+  std::string shown = text.substr(0, 40);
+  for (char& c : shown) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return "'" + shown + "'";
+}
 
 const OptimizerStateTensors* FindState(const OptimizerState& state, const std::string& name) {
   const auto it = std::find_if(state.state().begin(), state.state().end(),

@@ -214,7 +214,10 @@ TEST(OptimizerState, StateThatDoesNotFitIsRefusedWithOneLine) {
   s.set_name("lion");
   EXPECT_EQ(CheckError(s),
             "ck: optimizer.name = 'lion' is not an optimizer of this seqtrain (adam)");
-  s.set_name(std::string(1000, 'x') + "\n");  // a hostile name is cut short
+  s.set_name("li\non");  // a hostile name stays on one line
+  EXPECT_EQ(CheckError(s),
+            "ck: optimizer.name = 'li?on' is not an optimizer of this seqtrain (adam)");
+  s.set_name(std::string(1000, 'x'));  // and is cut short
   EXPECT_EQ(CheckError(s), "ck: optimizer.name = '" + std::string(40, 'x') +
                                "' is not an optimizer of this seqtrain (adam)");
   s = good;
