@@ -8,6 +8,7 @@
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
+#include "nn/sequence_classifier.h"
 #include "fuzz_entries.h"
 #include "util/error.h"
 
@@ -63,7 +64,7 @@ TEST(FuzzCorpus, AVersion1CheckpointStillLoads) {
   const nn::ModelShape shape = checkpoint::ModelShapeOf(c, path);
   EXPECT_EQ(shape.hidden_size, 4);
   checkpoint::CheckTensors(c, shape, true, path);
-  nn::LstmClassifier<float> model(shape);
+  nn::SequenceClassifier<float> model(c.config().model());
   checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), path, "params");
 }
 

@@ -7,6 +7,7 @@
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
+#include "nn/sequence_classifier.h"
 #include "config/config_convert.h"
 #include "config/config_loader.h"
 #include "data/idx_file.h"
@@ -70,7 +71,7 @@ void CheckpointInput(const uint8_t* data, size_t size) {
     nn::ModelShape small;
     small.hidden_size = 4;
     checkpoint::CheckModelMatches(c.config().model(), small, "fuzz.ckpt");
-    nn::LstmClassifier<float> model(small);
+    nn::SequenceClassifier<float> model(nn::ToModelConfig(small));
     checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), "fuzz.ckpt", "params");
     checkpoint::UnpackTensors(c.adam_m(), model.layout(), model.params(), "fuzz.ckpt", "adam_m");
   } catch (const Error&) {
