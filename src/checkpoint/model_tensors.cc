@@ -76,7 +76,9 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors, co
   }
 }
 
-nn::ParamLayout LayoutOf(const nn::ModelShape& shape) { return nn::ModelLayout(nn::ToModelConfig(shape)); }
+nn::ParamLayout LayoutOf(const nn::ModelShape& shape) {
+  return nn::ModelLayout(nn::ToModelConfig(shape));
+}
 
 void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, bool optimizer_state,
                   const std::string& path) {

@@ -48,7 +48,8 @@ void LastStepSoftmaxHead<T>::ComputeLogits(const T* params, const LayerOutputs<T
   const T* bias = params + static_cast<size_t>(F) * K;
   ScopedPhase timer(Phase::kForwardGemm);
   logits_.resize(static_cast<size_t>(batch) * K);
-  for (int b = 0; b < batch; ++b) std::copy(bias, bias + K, logits_.data() + static_cast<size_t>(b) * K);
+  for (int b = 0; b < batch; ++b)
+    std::copy(bias, bias + K, logits_.data() + static_cast<size_t>(b) * K);
   Gemm(false, false, batch, K, F, T(1), LastStep(outputs, F), F, w, K, T(1), logits_.data(), K);
 }
 

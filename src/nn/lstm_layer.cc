@@ -33,7 +33,9 @@ void Transpose(const T* in, int rows, int cols, T* out) {
 
 template <typename T>
 LstmLayer<T>::LstmLayer(const ModelConfig& model, int input_size)
-    : input_size_(input_size), hidden_size_(model.hidden_size()), forget_bias_(model.forget_bias()) {
+    : input_size_(input_size),
+      hidden_size_(model.hidden_size()),
+      forget_bias_(model.forget_bias()) {
   SEQ_CHECK(input_size_ > 0 && hidden_size_ > 0);
 }
 
@@ -61,7 +63,9 @@ void LstmLayer<T>::Initialize(Rng& rng, T* params) const {
   };
   glorot(p.w_x, I + H, 4 * H, static_cast<size_t>(I) * 4 * H);
   glorot(p.w_h, I + H, 4 * H, static_cast<size_t>(H) * 4 * H);
-  for (int j = 0; j < 4 * H; ++j) p.b[j] = (j >= H && j < 2 * H) ? static_cast<T>(forget_bias_) : T(0);
+  for (int j = 0; j < 4 * H; ++j) {
+    p.b[j] = (j >= H && j < 2 * H) ? static_cast<T>(forget_bias_) : T(0);
+  }
 }
 
 template <typename T>
@@ -79,7 +83,8 @@ void LstmLayer<T>::CarryPastLengths(int t) {
 }
 
 template <typename T>
-void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, int steps, int batch) {
+void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, int steps,
+                           int batch) {
   SEQ_CHECK(steps > 0 && batch > 0);
   const Tensors<const T> w = Split(params);
   const int H = hidden_size_, G = 4 * hidden_size_, I = input_size_;
@@ -127,7 +132,8 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
 }
 
 template <typename T>
-void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T* grads_out, T* dx) {
+void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T* grads_out,
+                            T* dx) {
   const Tensors<const T> w = Split(params);
   const Tensors<T> grads = Split(grads_out);
   const int H = hidden_size_, G = 4 * hidden_size_, I = input_size_;

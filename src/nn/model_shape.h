@@ -7,9 +7,9 @@
 namespace seqtrain::nn {
 
 struct ModelShape {
-  int input_size = 28;   // I: features per time step
-  int time_steps = 28;   // T
-  int hidden_size = 128; // H
+  int input_size = 28;    // I: features per time step
+  int time_steps = 28;    // T
+  int hidden_size = 128;  // H
   int num_layers = 1;
   int num_classes = 10;  // K
 };

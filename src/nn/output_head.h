@@ -16,8 +16,8 @@ namespace seqtrain::nn {
 // The top layer's outputs as a head sees them.
 template <typename T>
 struct LayerOutputs {
-  const T* data = nullptr;             // (steps, batch, F)
-  const int32_t* lengths = nullptr;    // (batch) in 1..steps; null: all steps
+  const T* data = nullptr;           // (steps, batch, F)
+  const int32_t* lengths = nullptr;  // (batch) in 1..steps; null: all steps
   int steps = 0;
   int batch = 0;
 };

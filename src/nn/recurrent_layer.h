@@ -53,8 +53,7 @@ class RecurrentLayer {
   // dy_seq (steps, B, output_size()) and dy_last (B, output_size()) are gradients flowing into
   // the outputs (either may be null). Overwrites grads with this batch's gradient and, when dx
   // is not null, writes dx (steps, B, input_size()).
-  virtual void Backward(const T* params, const T* dy_seq, const T* dy_last, T* grads,
-                        T* dx) = 0;
+  virtual void Backward(const T* params, const T* dy_seq, const T* dy_last, T* grads, T* dx) = 0;
 };
 
 }  // namespace seqtrain::nn

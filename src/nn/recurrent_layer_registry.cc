@@ -23,8 +23,8 @@ const RecurrentLayerEntry& Find(const std::string& cell) {
   }
   std::string names;
   for (const RecurrentLayerEntry& e : Entries()) names += (names.empty() ? "" : ", ") + e.name;
-  throw Error("model cell '" + cell + "' is not a registered recurrent layer (registered: " +
-              names + ")");
+  throw Error("model cell '" + cell +
+              "' is not a registered recurrent layer (registered: " + names + ")");
 }
 
 }  // namespace
@@ -42,8 +42,8 @@ std::vector<std::string> RecurrentLayerNames() {
 }
 
 template <typename T>
-std::unique_ptr<RecurrentLayer<T>> MakeRecurrentLayer(const std::string& cell, const ModelConfig& model,
-                                                      int input_size) {
+std::unique_ptr<RecurrentLayer<T>> MakeRecurrentLayer(const std::string& cell,
+                                                      const ModelConfig& model, int input_size) {
   const RecurrentLayerEntry& entry = Find(cell);
   if constexpr (std::is_same_v<T, float>) {
     return entry.make_float(model, input_size);
@@ -55,6 +55,7 @@ std::unique_ptr<RecurrentLayer<T>> MakeRecurrentLayer(const std::string& cell, c
 template std::unique_ptr<RecurrentLayer<float>> MakeRecurrentLayer<float>(const std::string&,
                                                                           const ModelConfig&, int);
 template std::unique_ptr<RecurrentLayer<double>> MakeRecurrentLayer<double>(const std::string&,
-                                                                            const ModelConfig&, int);
+                                                                            const ModelConfig&,
+                                                                            int);
 
 }  // namespace seqtrain::nn

@@ -21,7 +21,7 @@ inline constexpr const char* kDefaultCell = "lstm";
 
 template <typename T>
 using RecurrentLayerFactory = std::unique_ptr<RecurrentLayer<T>> (*)(const ModelConfig& model,
-                                                                      int input_size);
+                                                                     int input_size);
 
 struct RecurrentLayerEntry {
   std::string name;

@@ -30,7 +30,8 @@ Parts<T> MakeParts(const ModelConfig& c, const std::string& cell) {
 }
 
 // Appends a part's tensors under prefix and returns the offset of its first.
-size_t AddPart(const std::vector<ParamSpec>& specs, const std::string& prefix, ParamLayout* layout) {
+size_t AddPart(const std::vector<ParamSpec>& specs, const std::string& prefix,
+               ParamLayout* layout) {
   const size_t start = layout->total_size();
   for (const ParamSpec& spec : specs) layout->Add(prefix + spec.name, spec.shape);
   return start;
@@ -38,11 +39,12 @@ size_t AddPart(const std::vector<ParamSpec>& specs, const std::string& prefix, P
 
 // The one place the model's layout is decided: "<cell><index>/" per layer, then "out/".
 template <typename T>
-ParamLayout LayoutOf(const Parts<T>& parts, const std::string& cell, std::vector<size_t>* layer_offsets,
-                     size_t* head_offset) {
+ParamLayout LayoutOf(const Parts<T>& parts, const std::string& cell,
+                     std::vector<size_t>* layer_offsets, size_t* head_offset) {
   ParamLayout layout;
   for (size_t l = 0; l < parts.layers.size(); ++l) {
-    layer_offsets->push_back(AddPart(parts.layers[l]->Params(), cell + std::to_string(l) + "/", &layout));
+    layer_offsets->push_back(
+        AddPart(parts.layers[l]->Params(), cell + std::to_string(l) + "/", &layout));
   }
   *head_offset = AddPart(parts.head->Params(), "out/", &layout);
   return layout;
@@ -70,7 +72,8 @@ SequenceClassifier<T>::SequenceClassifier(const ModelConfig& config, const std::
 template <typename T>
 void SequenceClassifier<T>::Initialize(uint64_t seed) {
   Rng rng(seed);
-  for (size_t l = 0; l < layers_.size(); ++l) layers_[l]->Initialize(rng, params_.data() + layer_offsets_[l]);
+  for (size_t l = 0; l < layers_.size(); ++l)
+    layers_[l]->Initialize(rng, params_.data() + layer_offsets_[l]);
   head_->Initialize(rng, params_.data() + head_offset_);
 }
 
@@ -84,8 +87,9 @@ LayerOutputs<T> SequenceClassifier<T>::RunLayers(const T* x, const int32_t* leng
     steps = 0;
     for (int b = 0; b < batch; ++b) {
       if (lengths[b] < 1 || lengths[b] > time_steps) {
-        throw Error("sequence length " + std::to_string(lengths[b]) + " of batch row " + std::to_string(b) +
-                    " is outside 1.." + std::to_string(time_steps) + " (model.time_steps)");
+        throw Error("sequence length " + std::to_string(lengths[b]) + " of batch row " +
+                    std::to_string(b) + " is outside 1.." + std::to_string(time_steps) +
+                    " (model.time_steps)");
       }
       steps = std::max(steps, static_cast<int>(lengths[b]));
     }
@@ -121,8 +125,8 @@ BatchStats SequenceClassifier<T>::Forward(const T* x, const int32_t* labels, int
 }
 
 template <typename T>
-BatchStats SequenceClassifier<T>::ForwardBackward(const T* x, const int32_t* labels, int batch, T* dx,
-                                                  const int32_t* lengths) {
+BatchStats SequenceClassifier<T>::ForwardBackward(const T* x, const int32_t* labels, int batch,
+                                                  T* dx, const int32_t* lengths) {
   if (batch == 0) {
     std::fill(grads_.begin(), grads_.end(), T(0));
     return {};
@@ -153,7 +157,8 @@ BatchStats SequenceClassifier<T>::ForwardBackward(const T* x, const int32_t* lab
   if (dx && steps < config_.time_steps()) {
     // Steps past the longest sequence were not run: nothing depends on them.
     const size_t ran = static_cast<size_t>(steps) * batch * config_.input_size();
-    std::fill(dx + ran, dx + static_cast<size_t>(config_.time_steps()) * batch * config_.input_size(), T(0));
+    std::fill(dx + ran,
+              dx + static_cast<size_t>(config_.time_steps()) * batch * config_.input_size(), T(0));
   }
   return stats;
 }

@@ -23,7 +23,8 @@ EvalResult EvaluateModel(nn::SequenceClassifier<float>& model, const data::Label
     std::iota(indices.begin(), indices.end(), mine.begin + done);
     x.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
     labels.resize(static_cast<size_t>(batch));
-    data::FillTimeMajor(set, indices.data(), batch, m.time_steps(), m.input_size(), x.data(), labels.data());
+    data::FillTimeMajor(set, indices.data(), batch, m.time_steps(), m.input_size(), x.data(),
+                        labels.data());
     const nn::BatchStats s = model.Forward(x.data(), labels.data(), batch);
     sums[0] += s.loss_sum;
     sums[1] += static_cast<double>(s.correct);

@@ -19,7 +19,9 @@ class ElmanLayer final : public RecurrentLayer<T> {
   int input_size() const override { return input_size_; }
   int output_size() const override { return hidden_size_; }
   std::vector<ParamSpec> Params() const override {
-    return {{"w_x", {input_size_, hidden_size_}}, {"w_h", {hidden_size_, hidden_size_}}, {"b", {hidden_size_}}};
+    return {{"w_x", {input_size_, hidden_size_}},
+            {"w_h", {hidden_size_, hidden_size_}},
+            {"b", {hidden_size_}}};
   }
 
   // PyTorch's nn.RNN: every parameter uniform in +-1/sqrt(H).
@@ -56,7 +58,9 @@ class ElmanLayer final : public RecurrentLayer<T> {
     }
   }
 
-  const T* output() const override { return hidden_.data() + static_cast<size_t>(batch_) * hidden_size_; }
+  const T* output() const override {
+    return hidden_.data() + static_cast<size_t>(batch_) * hidden_size_;
+  }
 
   void Backward(const T* params, const T* dy_seq, const T* dy_last, T* grads, T* dx) override {
     const int I = input_size_, H = hidden_size_, batch = batch_;
@@ -99,7 +103,9 @@ class ElmanLayer final : public RecurrentLayer<T> {
 
  private:
   size_t Size() const { return static_cast<size_t>(input_size_ + hidden_size_ + 1) * hidden_size_; }
-  T* H_at(int step, int b) { return hidden_.data() + (static_cast<size_t>(step) * batch_ + b) * hidden_size_; }
+  T* H_at(int step, int b) {
+    return hidden_.data() + (static_cast<size_t>(step) * batch_ + b) * hidden_size_;
+  }
   const T* H_at(int step, int b) const {
     return hidden_.data() + (static_cast<size_t>(step) * batch_ + b) * hidden_size_;
   }

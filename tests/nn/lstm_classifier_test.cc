@@ -2,14 +2,13 @@
 // (1) central finite differences of its own loss, for every parameter and every
 //     input, with and without uneven lengths, and (2) a naive loop implementation
 //     written independently here, which stops each sequence at its own length.
-#include "nn/sequence_classifier.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
 #include "nn/model_checks.h"
+#include "nn/sequence_classifier.h"
 #include "support/simd_targets.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -31,13 +30,13 @@ struct Case {
 
 std::vector<Case> Cases() {
   return {
-      {Shape(4, 3, 5, 1, 3), 2, {}},         // I=4 T=3 H=5, K=3, B=2
-      {Shape(3, 1, 2, 1, 2), 1, {}},         // single step, batch 1
-      {Shape(2, 4, 3, 2, 4), 3, {}},         // two layers
-      {Shape(5, 2, 7, 1, 3), 5, {}},         // H not a multiple of anything in particular
-      {Shape(3, 5, 4, 3, 2), 1, {}},         // three layers, batch 1
-      {Shape(3, 5, 4, 1, 3), 4, {5, 2, 1, 4}},   // uneven lengths, the longest = T
-      {Shape(2, 6, 3, 2, 3), 3, {3, 1, 2}},      // two layers, all shorter than T
+      {Shape(4, 3, 5, 1, 3), 2, {}},               // I=4 T=3 H=5, K=3, B=2
+      {Shape(3, 1, 2, 1, 2), 1, {}},               // single step, batch 1
+      {Shape(2, 4, 3, 2, 4), 3, {}},               // two layers
+      {Shape(5, 2, 7, 1, 3), 5, {}},               // H not a multiple of anything in particular
+      {Shape(3, 5, 4, 3, 2), 1, {}},               // three layers, batch 1
+      {Shape(3, 5, 4, 1, 3), 4, {5, 2, 1, 4}},     // uneven lengths, the longest = T
+      {Shape(2, 6, 3, 2, 3), 3, {3, 1, 2}},        // two layers, all shorter than T
       {Shape(4, 4, 5, 3, 2), 5, {4, 4, 1, 3, 2}},  // three layers
   };
 }
@@ -56,7 +55,9 @@ double ReferenceLoss(const SequenceClassifier<double>& model, const Inputs& in, 
                      std::vector<int>* predictions) {
   const ModelConfig& s = model.config();
   const int H = s.hidden_size(), T = s.time_steps(), K = s.num_classes();
-  auto param = [&](const std::string& name) { return model.params() + model.layout().Find(name).offset; };
+  auto param = [&](const std::string& name) {
+    return model.params() + model.layout().Find(name).offset;
+  };
   auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
   double total = 0;
   for (int b = 0; b < batch; ++b) {
@@ -115,7 +116,8 @@ TEST(LstmClassifier, ForwardMatchesNaiveReference) {
     const Inputs in = RandomInputs(c.shape, c.batch, 5, c.lengths);
     std::vector<int> predictions;
     const double expected = ReferenceLoss(model, in, c.batch, &predictions);
-    const BatchStats got = model.Forward(in.x.data(), in.labels.data(), c.batch, nullptr, in.lengths_or_null());
+    const BatchStats got =
+        model.Forward(in.x.data(), in.labels.data(), c.batch, nullptr, in.lengths_or_null());
     EXPECT_NEAR(got.loss_sum, expected, 1e-10 * std::max(1.0, expected));
     int64_t correct = 0;
     for (int b = 0; b < c.batch; ++b) correct += predictions[b] == in.labels[b];
@@ -128,16 +130,19 @@ TEST(LstmClassifier, ForwardMatchesNaiveReference) {
 TEST(LstmClassifier, FloatAgreesWithDouble) {
   const ModelConfig s = Shape(28, 28, 32, 1, 10);
   const int batch = 6;
-  for (const std::vector<int32_t>& lengths : {std::vector<int32_t>{}, std::vector<int32_t>{28, 3, 17, 1, 28, 9}}) {
+  for (const std::vector<int32_t>& lengths :
+       {std::vector<int32_t>{}, std::vector<int32_t>{28, 3, 17, 1, 28, 9}}) {
     SCOPED_TRACE(lengths.empty() ? "all 28 steps" : "uneven lengths");
     SequenceClassifier<double> d = MakeModel<double>(s, 9);
     const Inputs in = RandomInputs(s, batch, 4, lengths);
-    const BatchStats sd = d.ForwardBackward(in.x.data(), in.labels.data(), batch, nullptr, in.lengths_or_null());
+    const BatchStats sd =
+        d.ForwardBackward(in.x.data(), in.labels.data(), batch, nullptr, in.lengths_or_null());
     seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
       SequenceClassifier<float> f(s);
       for (size_t i = 0; i < d.num_params(); ++i) f.params()[i] = static_cast<float>(d.params()[i]);
       const std::vector<float> xf(in.x.begin(), in.x.end());
-      const BatchStats sf = f.ForwardBackward(xf.data(), in.labels.data(), batch, nullptr, in.lengths_or_null());
+      const BatchStats sf =
+          f.ForwardBackward(xf.data(), in.labels.data(), batch, nullptr, in.lengths_or_null());
       EXPECT_NEAR(sf.loss_sum, sd.loss_sum, 1e-4 * sd.loss_sum);
       double max_grad = 0, max_diff = 0;
       for (size_t i = 0; i < d.num_params(); ++i) {
@@ -158,7 +163,8 @@ TEST(LstmClassifier, FullLengthsAreBitIdenticalToNoLengths) {
   SequenceClassifier<float> a = MakeModel<float>(s, 2), b = MakeModel<float>(s, 2);
   std::vector<float> dx_a(x.size()), dx_b(x.size());
   const BatchStats sa = a.ForwardBackward(x.data(), in.labels.data(), batch, dx_a.data());
-  const BatchStats sb = b.ForwardBackward(x.data(), in.labels.data(), batch, dx_b.data(), in.lengths.data());
+  const BatchStats sb =
+      b.ForwardBackward(x.data(), in.labels.data(), batch, dx_b.data(), in.lengths.data());
   EXPECT_EQ(sa.loss_sum, sb.loss_sum);
   EXPECT_TRUE(std::equal(a.grads(), a.grads() + a.num_params(), b.grads()));
   EXPECT_EQ(dx_a, dx_b);
@@ -175,8 +181,8 @@ TEST(LstmClassifier, LengthOutOfRangeIsAnError) {
       model.ForwardBackward(x.data(), labels, 2, nullptr, lengths);
       ADD_FAILURE() << bad;
     } catch (const Error& e) {
-      EXPECT_EQ(std::string(e.what()),
-                "sequence length " + std::to_string(bad) + " of batch row 1 is outside 1..4 (model.time_steps)");
+      EXPECT_EQ(std::string(e.what()), "sequence length " + std::to_string(bad) +
+                                           " of batch row 1 is outside 1..4 (model.time_steps)");
     }
   }
 }
@@ -232,7 +238,8 @@ TEST(LstmClassifier, UnknownCellIsAnError) {
     ModelLayout(Shape(2, 2, 2, 1, 2), "gru");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("model cell 'gru' is not a registered recurrent layer (registered: lstm", 0),
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "model cell 'gru' is not a registered recurrent layer (registered: lstm", 0),
               0u)
         << e.what();
   }

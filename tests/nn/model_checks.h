@@ -14,7 +14,8 @@
 
 namespace seqtrain::nn::testing {
 
-inline ModelConfig Shape(int input_size, int time_steps, int hidden_size, int num_layers, int num_classes) {
+inline ModelConfig Shape(int input_size, int time_steps, int hidden_size, int num_layers,
+                         int num_classes) {
   ModelConfig m;
   m.set_input_size(input_size);
   m.set_time_steps(time_steps);
@@ -37,14 +38,16 @@ inline Inputs RandomInputs(const ModelConfig& m, int batch, uint64_t seed,
   Inputs in;
   in.x.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
   for (auto& v : in.x) v = rng.Uniform(-1, 1);
-  for (int b = 0; b < batch; ++b) in.labels.push_back(static_cast<int32_t>(rng.Below(m.num_classes())));
+  for (int b = 0; b < batch; ++b)
+    in.labels.push_back(static_cast<int32_t>(rng.Below(m.num_classes())));
   in.lengths = std::move(lengths);
   return in;
 }
 
 // Asymmetric, non-trivial weights so every path carries gradient.
 template <typename T>
-SequenceClassifier<T> MakeModel(const ModelConfig& m, uint64_t seed, const std::string& cell = kDefaultCell) {
+SequenceClassifier<T> MakeModel(const ModelConfig& m, uint64_t seed,
+                                const std::string& cell = kDefaultCell) {
   SequenceClassifier<T> model(m, cell);
   model.Initialize(seed);
   Rng rng(seed + 99);
@@ -55,10 +58,11 @@ SequenceClassifier<T> MakeModel(const ModelConfig& m, uint64_t seed, const std::
 }
 
 // |a - n| <= tol * max(1, |a|, |n|), as Caffe's GradientChecker.
-inline void ExpectClose(double analytic, double numeric, const std::string& what, double tol = 1e-6) {
+inline void ExpectClose(double analytic, double numeric, const std::string& what,
+                        double tol = 1e-6) {
   const double scale = std::max({1.0, std::fabs(analytic), std::fabs(numeric)});
-  EXPECT_LE(std::fabs(analytic - numeric), tol * scale) << what << ": analytic " << analytic << " numeric "
-                                                         << numeric;
+  EXPECT_LE(std::fabs(analytic - numeric), tol * scale)
+      << what << ": analytic " << analytic << " numeric " << numeric;
 }
 
 // The analytic gradient of every parameter and every input (padding included, where it must be
@@ -70,7 +74,8 @@ inline void ExpectGradientMatchesFiniteDifferences(SequenceClassifier<double>& m
   model.ForwardBackward(in.x.data(), in.labels.data(), batch, dx.data(), in.lengths_or_null());
   const std::vector<double> grads(model.grads(), model.grads() + model.num_params());
   auto loss = [&] {
-    return model.Forward(in.x.data(), in.labels.data(), batch, nullptr, in.lengths_or_null()).loss_sum;
+    return model.Forward(in.x.data(), in.labels.data(), batch, nullptr, in.lengths_or_null())
+        .loss_sum;
   };
   size_t nonzero = 0;
   for (const TensorSpec& t : model.layout().tensors()) {
@@ -82,7 +87,8 @@ inline void ExpectGradientMatchesFiniteDifferences(SequenceClassifier<double>& m
       p = saved - h;
       const double down = loss();
       p = saved;
-      ExpectClose(grads[t.offset + i], (up - down) / (2 * h), t.name + "[" + std::to_string(i) + "]");
+      ExpectClose(grads[t.offset + i], (up - down) / (2 * h),
+                  t.name + "[" + std::to_string(i) + "]");
       nonzero += grads[t.offset + i] != 0;
     }
   }

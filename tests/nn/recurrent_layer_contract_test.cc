@@ -62,10 +62,12 @@ Alone<T> RunAlone(const SequenceClassifier<T>& padded_model, const Inputs& in, i
   ModelConfig short_shape = s;
   short_shape.set_time_steps(L);
   SequenceClassifier<T> model(short_shape, padded_model.cell());
-  std::copy(padded_model.params(), padded_model.params() + padded_model.num_params(), model.params());
+  std::copy(padded_model.params(), padded_model.params() + padded_model.num_params(),
+            model.params());
   std::vector<T> x(static_cast<size_t>(L) * I);
   for (int t = 0; t < L; ++t)
-    for (int k = 0; k < I; ++k) x[t * I + k] = static_cast<T>(in.x[(static_cast<size_t>(t) * batch + b) * I + k]);
+    for (int k = 0; k < I; ++k)
+      x[t * I + k] = static_cast<T>(in.x[(static_cast<size_t>(t) * batch + b) * I + k]);
   Alone<T> out;
   out.probs.resize(s.num_classes());
   out.dx.resize(x.size());
@@ -85,7 +87,8 @@ void ExpectPaddedBatchEqualsOneByOne(const std::string& cell, double tol) {
   const std::vector<T> x(in.x.begin(), in.x.end());
   std::vector<T> probs(static_cast<size_t>(batch) * K), dx(x.size());
   model.Forward(x.data(), in.labels.data(), batch, probs.data(), lengths.data());
-  const BatchStats stats = model.ForwardBackward(x.data(), in.labels.data(), batch, dx.data(), lengths.data());
+  const BatchStats stats =
+      model.ForwardBackward(x.data(), in.labels.data(), batch, dx.data(), lengths.data());
 
   double loss_sum = 0;
   int64_t correct = 0;
@@ -102,7 +105,8 @@ void ExpectPaddedBatchEqualsOneByOne(const std::string& cell, double tol) {
       for (int k = 0; k < I; ++k) {
         const T got = dx[(static_cast<size_t>(t) * batch + b) * I + k];
         if (t < lengths[b]) {
-          EXPECT_NEAR(got, alone.dx[t * I + k], tol * std::max(1.0, std::fabs(double(alone.dx[t * I + k]))));
+          EXPECT_NEAR(got, alone.dx[t * I + k],
+                      tol * std::max(1.0, std::fabs(double(alone.dx[t * I + k]))));
         } else {
           ASSERT_EQ(got, T(0)) << "dx at padded step " << t;
         }
@@ -114,7 +118,8 @@ void ExpectPaddedBatchEqualsOneByOne(const std::string& cell, double tol) {
   for (double g : grads) grad_scale = std::max(grad_scale, std::fabs(g));
   ASSERT_GT(grad_scale, 0);
   for (size_t i = 0; i < grads.size(); ++i) {
-    EXPECT_NEAR(model.grads()[i], grads[i], tol * grad_scale) << model.layout().tensors().size() << " " << i;
+    EXPECT_NEAR(model.grads()[i], grads[i], tol * grad_scale)
+        << model.layout().tensors().size() << " " << i;
   }
 }
 
@@ -143,10 +148,13 @@ TEST_P(CellContract, PaddingIsNeverRead) {
       }
     }
   }
-  SequenceClassifier<float> a = MakeModel<float>(s, 4, GetParam()), b = MakeModel<float>(s, 4, GetParam());
+  SequenceClassifier<float> a = MakeModel<float>(s, 4, GetParam()),
+                            b = MakeModel<float>(s, 4, GetParam());
   std::vector<float> dx_a(zeros.size()), dx_b(zeros.size());
-  const BatchStats sa = a.ForwardBackward(zeros.data(), in.labels.data(), batch, dx_a.data(), lengths.data());
-  const BatchStats sb = b.ForwardBackward(junk.data(), in.labels.data(), batch, dx_b.data(), lengths.data());
+  const BatchStats sa =
+      a.ForwardBackward(zeros.data(), in.labels.data(), batch, dx_a.data(), lengths.data());
+  const BatchStats sb =
+      b.ForwardBackward(junk.data(), in.labels.data(), batch, dx_b.data(), lengths.data());
   EXPECT_EQ(sa.loss_sum, sb.loss_sum);
   EXPECT_TRUE(std::isfinite(sb.loss_sum));
   EXPECT_TRUE(std::equal(a.grads(), a.grads() + a.num_params(), b.grads()));
@@ -161,8 +169,9 @@ TEST_P(CellContract, LayerCarriesTheStateAndIgnoresGradientOnPadding) {
   const std::vector<int32_t> lengths = {1, 5, 3};
   auto layer = MakeRecurrentLayer<double>(GetParam(), s, I);
   const int H = layer->output_size();
-  std::vector<double> params(ModelLayout(s, GetParam()).Find(GetParam() + "0/b").offset +
-                             static_cast<size_t>(ModelLayout(s, GetParam()).Find(GetParam() + "0/b").size));
+  std::vector<double> params(
+      ModelLayout(s, GetParam()).Find(GetParam() + "0/b").offset +
+      static_cast<size_t>(ModelLayout(s, GetParam()).Find(GetParam() + "0/b").size));
   Rng rng(6);
   layer->Initialize(rng, params.data());
   std::vector<double> x(static_cast<size_t>(steps) * batch * I);
@@ -176,7 +185,8 @@ TEST_P(CellContract, LayerCarriesTheStateAndIgnoresGradientOnPadding) {
       EXPECT_TRUE(std::equal(last, last + H, at)) << "row " << b << " step " << t;
     }
   }
-  std::vector<double> dy(static_cast<size_t>(steps) * batch * H), dy_last(static_cast<size_t>(batch) * H);
+  std::vector<double> dy(static_cast<size_t>(steps) * batch * H),
+      dy_last(static_cast<size_t>(batch) * H);
   for (double& v : dy) v = rng.Uniform(-1, 1);
   for (double& v : dy_last) v = rng.Uniform(-1, 1);
   std::vector<double> dy_junk = dy;
@@ -186,7 +196,8 @@ TEST_P(CellContract, LayerCarriesTheStateAndIgnoresGradientOnPadding) {
         dy[(static_cast<size_t>(t) * batch + b) * H + j] = 0;
         dy_junk[(static_cast<size_t>(t) * batch + b) * H + j] = 1e3;
       }
-  std::vector<double> grads_a(params.size()), grads_b(params.size()), dx_a(x.size()), dx_b(x.size());
+  std::vector<double> grads_a(params.size()), grads_b(params.size()), dx_a(x.size()),
+      dx_b(x.size());
   layer->Backward(params.data(), dy.data(), dy_last.data(), grads_a.data(), dx_a.data());
   layer->Backward(params.data(), dy_junk.data(), dy_last.data(), grads_b.data(), dx_b.data());
   for (size_t i = 0; i < grads_a.size(); ++i) EXPECT_NEAR(grads_a[i], grads_b[i], 1e-14) << i;
@@ -195,18 +206,22 @@ TEST_P(CellContract, LayerCarriesTheStateAndIgnoresGradientOnPadding) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryCell, CellContract, ::testing::ValuesIn(RecurrentLayerNames()),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 // A model of the toy cell learns a task that needs its recurrence and the lengths: is the first
 // feature, +-1 at each step, positive in most of the sequence's own steps? Lengths are odd, 3 to
-// 9, in a batch padded to 10 steps; the padding holds the same kind of values, which must not count.
+// 9, in a batch padded to 10 steps; the padding holds the same kind of values, which must not
+// count.
 TEST(ElmanModel, LearnsAMajorityVoteOverUnevenLengths) {
   const ModelConfig s = Shape(2, 10, 8, 1, 2);
   const int batch = 32, T = 10, I = 2;
   SequenceClassifier<float> model(s, "elman");
   model.Initialize(1);
   Rng rng(2);
-  auto make_batch = [&](std::vector<float>* x, std::vector<int32_t>* labels, std::vector<int32_t>* lengths) {
+  auto make_batch = [&](std::vector<float>* x, std::vector<int32_t>* labels,
+                        std::vector<int32_t>* lengths) {
     x->assign(static_cast<size_t>(T) * batch * I, 0.0f);
     labels->resize(batch);
     lengths->resize(batch);
@@ -238,7 +253,8 @@ TEST(ElmanModel, LearnsAMajorityVoteOverUnevenLengths) {
   for (int step = 0; step < 1500; ++step) {
     make_batch(&x, &labels, &lengths);
     model.ForwardBackward(x.data(), labels.data(), batch, nullptr, lengths.data());
-    for (size_t i = 0; i < model.num_params(); ++i) model.params()[i] -= 0.1f / batch * model.grads()[i];
+    for (size_t i = 0; i < model.num_params(); ++i)
+      model.params()[i] -= 0.1f / batch * model.grads()[i];
   }
   const double after = accuracy();
   EXPECT_LT(before, 0.75);
