@@ -67,7 +67,8 @@ std::string Key(const Shape& s) {
          std::to_string(s.n) + "x" + std::to_string(s.k);
 }
 
-// The GEMMs of one step of B rows per rank, as src/nn/lstm_layer.cc and lstm_classifier.cc call them.
+// The GEMMs of one step of B rows per rank, as src/nn/lstm_layer.cc and
+// last_step_softmax_head.cc call them.
 std::vector<Shape> StepShapes(int B, int hidden, int layers, int inputs, int steps, int classes) {
   const int G = 4 * hidden;
   std::vector<Shape> shapes;

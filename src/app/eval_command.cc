@@ -7,6 +7,7 @@
 #include "checkpoint/shared_load.h"
 #include "config/config_convert.h"
 #include "dist/agreement.h"
+#include "nn/sequence_classifier.h"
 #include "train/evaluate.h"
 
 namespace seqtrain::app {
@@ -25,11 +26,11 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
 
   const LoadedData data = LoadOnEveryRank(comm, TestDataOf(config));
   const data::LabeledImages& test_set = data.test;
-  std::unique_ptr<nn::LstmClassifier<float>> model;
+  std::unique_ptr<nn::SequenceClassifier<float>> model;
   dist::RunAgreed(comm, [&] {
     data::CheckFitsSequences(test_set, config.model.time_steps, config.model.input_size,
                              config.data.PathOf(config.data.test_images));
-    model = std::make_unique<nn::LstmClassifier<float>>(config.model);
+    model = std::make_unique<nn::SequenceClassifier<float>>(loaded.checkpoint.config().model());
     checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(), loaded.path,
                               "params");
   });

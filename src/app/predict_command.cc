@@ -8,6 +8,7 @@
 #include "config/config_convert.h"
 #include "data/labeled_images.h"
 #include "dist/agreement.h"
+#include "nn/sequence_classifier.h"
 
 namespace seqtrain::app {
 
@@ -24,7 +25,7 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
     if (!comm.is_root()) return;
     const data::LabeledImages set = data::LoadImages(request.images, request.limit);
     data::CheckFitsSequences(set, shape.time_steps, shape.input_size, request.images);
-    nn::LstmClassifier<float> model(shape);
+    nn::SequenceClassifier<float> model(loaded.checkpoint.config().model());
     checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(), loaded.path,
                               "params");
     const int64_t total = set.count;

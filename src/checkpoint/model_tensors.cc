@@ -4,6 +4,7 @@
 
 #include "checkpoint/optimizer_state.h"
 #include "config/config_convert.h"
+#include "nn/sequence_classifier.h"
 #include "train/run_config.h"
 #include "util/error.h"
 
@@ -74,17 +75,7 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors, co
 }
 
 nn::ParamLayout LayoutOf(const nn::ModelShape& shape) {
-  nn::ParamLayout layout;
-  const int H = shape.hidden_size;
-  for (int l = 0; l < shape.num_layers; ++l) {
-    const std::string prefix = "lstm" + std::to_string(l) + "/";
-    layout.Add(prefix + "w_x", {l == 0 ? shape.input_size : H, 4 * H});
-    layout.Add(prefix + "w_h", {H, 4 * H});
-    layout.Add(prefix + "b", {4 * H});
-  }
-  layout.Add("out/w", {H, shape.num_classes});
-  layout.Add("out/b", {shape.num_classes});
-  return layout;
+  return nn::ModelLayout(nn::ToModelConfig(shape));
 }
 
 void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, bool optimizer_state,

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "checkpoint.pb.h"
-#include "nn/lstm_classifier.h"
+#include "nn/model_shape.h"
 #include "nn/param_layout.h"
 
 namespace seqtrain::checkpoint {
@@ -30,8 +30,7 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
 // hostile checkpoint cannot size buffers). Throws seqtrain::Error "path: ...".
 nn::ModelShape ModelShapeOf(const Checkpoint& checkpoint, const std::string& path);
 
-// The tensors a model of this shape has, as LstmClassifier lays them out
-// (tested against it), computed without allocating the model.
+// The tensors a model of this shape has: nn::ModelLayout, the classifier's own layout.
 nn::ParamLayout LayoutOf(const nn::ModelShape& shape);
 
 // Checks the params tensors (and, with optimizer_state, the optimizer's state:

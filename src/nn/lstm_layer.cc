@@ -1,10 +1,12 @@
 #include "nn/lstm_layer.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "nn/lstm_kernels.h"
 #include "simd/array_kernels.h"
 #include "tensor/blas.h"
+#include "util/error.h"
 #include "util/phase_timer.h"
 
 namespace seqtrain::nn {
@@ -30,21 +32,78 @@ void Transpose(const T* in, int rows, int cols, T* out) {
 }  // namespace
 
 template <typename T>
-LstmLayer<T>::LstmLayer(int input_size, int hidden_size)
-    : input_size_(input_size), hidden_size_(hidden_size) {}
+LstmLayer<T>::LstmLayer(const ModelConfig& model, int input_size)
+    : input_size_(input_size),
+      hidden_size_(model.hidden_size()),
+      forget_bias_(model.forget_bias()) {
+  SEQ_CHECK(input_size_ > 0 && hidden_size_ > 0);
+}
 
 template <typename T>
-void LstmLayer<T>::Forward(const LstmWeights<T>& w, const T* x, int steps, int batch) {
+std::vector<ParamSpec> LstmLayer<T>::Params() const {
+  const int H = hidden_size_;
+  return {{"w_x", {input_size_, 4 * H}}, {"w_h", {H, 4 * H}}, {"b", {4 * H}}};
+}
+
+template <typename T>
+template <typename P>
+typename LstmLayer<T>::template Tensors<P> LstmLayer<T>::Split(P* block) const {
+  const size_t G = 4 * static_cast<size_t>(hidden_size_);
+  P* w_h = block + input_size_ * G;
+  return {block, w_h, w_h + hidden_size_ * G};
+}
+
+template <typename T>
+void LstmLayer<T>::Initialize(Rng& rng, T* params) const {
+  const int H = hidden_size_, I = input_size_;
+  const Tensors<T> p = Split(params);
+  auto glorot = [&](T* out, int fan_in, int fan_out, size_t count) {
+    const double limit = std::sqrt(6.0 / (fan_in + fan_out));
+    for (size_t i = 0; i < count; ++i) out[i] = static_cast<T>(rng.Uniform(-limit, limit));
+  };
+  glorot(p.w_x, I + H, 4 * H, static_cast<size_t>(I) * 4 * H);
+  glorot(p.w_h, I + H, 4 * H, static_cast<size_t>(H) * 4 * H);
+  for (int j = 0; j < 4 * H; ++j) {
+    p.b[j] = (j >= H && j < 2 * H) ? static_cast<T>(forget_bias_) : T(0);
+  }
+}
+
+template <typename T>
+void LstmLayer<T>::CarryPastLengths(int t) {
+  const size_t H = static_cast<size_t>(hidden_size_), step_hidden = hidden_block();
+  for (int b = 0; b < batch_; ++b) {
+    if (!Padded(t, b)) continue;
+    const size_t row = static_cast<size_t>(b) * H;
+    // t >= 1 here: every length is at least 1.
+    const T* h_prev = hidden_.data() + t * step_hidden + row;
+    const T* c_prev = cell_.data() + (t - 1) * step_hidden + row;
+    std::copy(h_prev, h_prev + H, hidden_.data() + (t + 1) * step_hidden + row);
+    std::copy(c_prev, c_prev + H, cell_.data() + t * step_hidden + row);
+  }
+}
+
+template <typename T>
+void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, int steps,
+                           int batch) {
+  SEQ_CHECK(steps > 0 && batch > 0);
+  const Tensors<const T> w = Split(params);
   const int H = hidden_size_, G = 4 * hidden_size_, I = input_size_;
   const size_t rows = static_cast<size_t>(steps) * batch;
   steps_ = steps;
   batch_ = batch;
   x_ = x;
+  padded_ = false;
+  if (lengths) {
+    for (int b = 0; b < batch; ++b) {
+      SEQ_CHECK(lengths[b] >= 1 && lengths[b] <= steps);
+      padded_ = padded_ || lengths[b] < steps;
+    }
+    if (padded_) lengths_.assign(lengths, lengths + batch);
+  }
   gates_.resize(rows * G);
   cell_.resize(rows * H);
   tanh_cell_.resize(rows * H);
   hidden_.resize(rows * H + hidden_block());
-  if (rows == 0) return;
   std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
 
   {
@@ -68,21 +127,19 @@ void LstmLayer<T>::Forward(const LstmWeights<T>& w, const T* x, int steps, int b
     const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
     LstmGatesForward(gates, c_prev, cell_.data() + t * step_hidden, tanh_cell_.data() + t * step_hidden,
                      hidden_.data() + (t + 1) * step_hidden, batch, H);
+    if (padded_) CarryPastLengths(t);
   }
 }
 
 template <typename T>
-void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* dh_last,
-                            const LstmGrads<T>& grads, T* dx) {
+void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T* grads_out,
+                            T* dx) {
+  const Tensors<const T> w = Split(params);
+  const Tensors<T> grads = Split(grads_out);
   const int H = hidden_size_, G = 4 * hidden_size_, I = input_size_;
   const int steps = steps_, batch = batch_;
   const size_t rows = static_cast<size_t>(steps) * batch;
-  if (rows == 0) {
-    std::fill(grads.w_x, grads.w_x + static_cast<size_t>(I) * G, T(0));
-    std::fill(grads.w_h, grads.w_h + static_cast<size_t>(H) * G, T(0));
-    std::fill(grads.b, grads.b + G, T(0));
-    return;
-  }
+  SEQ_CHECK(rows > 0);
   const size_t step_hidden = hidden_block();
   const size_t step_gates = static_cast<size_t>(batch) * G;
   dgates_.resize(rows * G);
@@ -103,10 +160,28 @@ void LstmLayer<T>::Backward(const LstmWeights<T>& w, const T* dh_seq, const T* d
     {
       ScopedPhase timer(Phase::kGateMath);
       // dh_ holds the part arriving through the recurrence; add what flows into h_t from above.
-      if (dh_seq) simd::AddTo(dh_.data(), dh_seq + t * step_hidden, step_hidden);
-      if (t == steps - 1 && dh_last) simd::AddTo(dh_.data(), dh_last, step_hidden);
+      if (!padded_) {
+        if (dh_seq) simd::AddTo(dh_.data(), dh_seq + t * step_hidden, step_hidden);
+        if (t == steps - 1 && dh_last) simd::AddTo(dh_.data(), dh_last, step_hidden);
+      } else {
+        // A padded row's dh_ and dc_ are 0 here (its gate gradients below are): the gradient on
+        // its final state enters at its own last step, and that on padded outputs is dropped.
+        for (int b = 0; b < batch; ++b) {
+          const size_t row = static_cast<size_t>(b) * H;
+          if (Padded(t, b)) continue;
+          if (dh_seq) simd::AddTo(dh_.data() + row, dh_seq + t * step_hidden + row, H);
+          if (dh_last && t == lengths_[b] - 1) simd::AddTo(dh_.data() + row, dh_last + row, H);
+        }
+      }
       LstmGatesBackward(gates, c_prev, tanh_cell_.data() + t * step_hidden, dh_.data(), dc_.data(), dgates,
                         batch, H);
+      if (padded_) {
+        for (int b = 0; b < batch; ++b) {
+          if (!Padded(t, b)) continue;
+          std::fill_n(dgates + static_cast<size_t>(b) * G, G, T(0));
+          std::fill_n(dc_.data() + static_cast<size_t>(b) * H, H, T(0));
+        }
+      }
     }
     // Gradient reaching h_{t-1} through W_h.
     if (t > 0) {

@@ -1,60 +1,63 @@
-// One LSTM layer run over a whole sequence, time-major.
+// One LSTM layer run over a whole sequence, time-major (a RecurrentLayer, registered as "lstm").
 // Legend: T steps, B batch, I inputs, H hidden. Gate order in every 4H block:
 // i (input), f (forget), g (cell candidate), o (output). h_0 = c_0 = 0.
+// Parameters: "w_x" (I, 4H), "w_h" (H, 4H), "b" (4H), in that order.
 //
 // The input projection of all T steps is one GEMM; per step only the
 // recurrent GEMM and the gate math remain. Backward mirrors forward in reverse
-// and computes dW_x and dW_h as one GEMM each over all steps.
-// Buffers are kept between calls, so steady-state training allocates nothing.
+// and computes dW_x and dW_h as one GEMM each over all steps. With lengths, a
+// padded row's h and c are copied on after each step and its gate gradients
+// zeroed, so the GEMMs stay whole-batch.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
+
+#include "config.pb.h"
+#include "nn/recurrent_layer.h"
 
 namespace seqtrain::nn {
 
 template <typename T>
-struct LstmWeights {
-  const T* w_x;  // (I, 4H)
-  const T* w_h;  // (H, 4H)
-  const T* b;    // (4H)
-};
-
-template <typename T>
-struct LstmGrads {
-  T* w_x;
-  T* w_h;
-  T* b;
-};
-
-template <typename T>
-class LstmLayer {
+class LstmLayer final : public RecurrentLayer<T> {
  public:
-  LstmLayer(int input_size, int hidden_size);
+  // Reads hidden_size and forget_bias.
+  LstmLayer(const ModelConfig& model, int input_size);
 
-  // x: (T, B, I), must stay valid until Backward returns.
-  void Forward(const LstmWeights<T>& w, const T* x, int steps, int batch);
-
-  // (T, B, H): h_1 .. h_T of the last Forward.
-  const T* output() const { return hidden_.data() + hidden_block(); }
-
-  // dh_seq (T, B, H) and dh_last (B, H) are gradients flowing into the outputs
-  // (either may be null). Overwrites grads with this batch's gradient and, when
-  // dx is not null, writes dx (T, B, I).
-  void Backward(const LstmWeights<T>& w, const T* dh_seq, const T* dh_last,
-                const LstmGrads<T>& grads, T* dx);
-
-  int input_size() const { return input_size_; }
-  int hidden_size() const { return hidden_size_; }
+  int input_size() const override { return input_size_; }
+  int output_size() const override { return hidden_size_; }
+  std::vector<ParamSpec> Params() const override;
+  // Like TF's LSTM cell: one Glorot range for the stacked [W_x; W_h] kernel; zero biases
+  // except the forget gate's.
+  void Initialize(Rng& rng, T* params) const override;
+  void Forward(const T* params, const T* x, const int32_t* lengths, int steps, int batch) override;
+  const T* output() const override { return hidden_.data() + hidden_block(); }
+  void Backward(const T* params, const T* dy_seq, const T* dy_last, T* grads, T* dx) override;
 
  private:
+  // The tensors inside the layer's block, in Params() order: (I, 4H), (H, 4H), (4H).
+  template <typename P>
+  struct Tensors {
+    P* w_x;
+    P* w_h;
+    P* b;
+  };
+  template <typename P>
+  Tensors<P> Split(P* block) const;
   size_t hidden_block() const { return static_cast<size_t>(batch_) * hidden_size_; }
+  // Rows of step t that are padding (t >= length), so their state is carried.
+  bool Padded(int t, int b) const { return padded_ && t >= lengths_[b]; }
+  void CarryPastLengths(int t);
 
   int input_size_;
   int hidden_size_;
+  double forget_bias_;
   int steps_ = 0;
   int batch_ = 0;
   const T* x_ = nullptr;
+  bool padded_ = false;          // some sequence of the last Forward is shorter than steps_
+  std::vector<int32_t> lengths_; // (B) when padded_
   std::vector<T> gates_;      // (T, B, 4H) after the nonlinearities
   std::vector<T> cell_;       // (T, B, H)  c_t
   std::vector<T> tanh_cell_;  // (T, B, H)  tanh(c_t)

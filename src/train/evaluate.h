@@ -6,7 +6,7 @@
 
 #include "data/labeled_images.h"
 #include "dist/communicator.h"
-#include "nn/lstm_classifier.h"
+#include "nn/sequence_classifier.h"
 
 namespace seqtrain::train {
 
@@ -17,7 +17,7 @@ struct EvalResult {
 };
 
 // batch_size: images per forward pass on each rank (memory, not results).
-EvalResult EvaluateModel(nn::LstmClassifier<float>& model, const data::LabeledImages& set,
+EvalResult EvaluateModel(nn::SequenceClassifier<float>& model, const data::LabeledImages& set,
                          dist::Communicator& comm, int64_t batch_size);
 
 }  // namespace seqtrain::train

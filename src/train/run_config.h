@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "nn/lstm_classifier.h"
+#include "nn/model_shape.h"
 #include "util/error.h"
 
 namespace seqtrain::train {

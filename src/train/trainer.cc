@@ -50,13 +50,13 @@ Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
       comm_(comm),
       train_(train),
       test_(test),
-      model_(config.model, kTailSlots),
+      model_(config::ToProto(config).model()),
       optimizer_(optim::CreateOptimizer(config::ToProto(config).optimizer(), model_.num_params())) {
   Validate(config_, comm_.size());
   const auto& m = config_.model;
   data::CheckFitsSequences(train_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.train_images));
   data::CheckFitsSequences(test_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.test_images));
-  model_.Initialize(DeriveSeed(config_.seed, kInitStream, 0), config_.forget_bias);
+  model_.Initialize(DeriveSeed(config_.seed, kInitStream, 0));
   final_step();  // throws when the schedule's step count overflows
 }
 
@@ -127,7 +127,7 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
 
   const nn::BatchStats local = model_.ForwardBackward(batch_x_.data(), batch_labels_.data(), batch);
   if (faults_.Has(FaultPlan::Kind::kNan, this_step, comm_.rank())) model_.grads()[0] = std::nanf("");
-  float* tail = model_.grad_tail();
+  float* tail = tail_.data();
   tail[kSampleCount] = static_cast<float>(local.count);
   tail[kLossSum] = static_cast<float>(local.loss_sum);
   tail[kCorrectCount] = static_cast<float>(local.correct);
@@ -140,7 +140,8 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   }
   {
     ScopedPhase timer(Phase::kAllreduce);
-    comm_.AllreduceSum(model_.grads(), model_.num_params() + kTailSlots);
+    comm_.AllreduceSum(model_.grads(), model_.num_params());
+    comm_.AllreduceSum(tail, kTailSlots);
   }
   const double count = tail[kSampleCount];
   SEQ_CHECK(count == static_cast<double>(global_batch));
@@ -280,7 +281,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
       ++skipped_steps;
       ++consecutive_skips_;
       log.Warn("step " + std::to_string(record.step) + ": loss or gradient is NaN/Inf on " +
-               std::to_string(static_cast<int>(model_.grad_tail()[kNonFiniteRanks])) +
+               std::to_string(static_cast<int>(tail_[kNonFiniteRanks])) +
                " rank(s); update skipped (" + std::to_string(consecutive_skips_) + " in a row)");
       if (consecutive_skips_ >= config_.failure.max_consecutive_nonfinite) {
         throw AgreedError("training diverged: " + std::to_string(consecutive_skips_) +
@@ -290,7 +291,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
                           kExitDiverged);
       }
     }
-    const auto batch_samples = static_cast<int64_t>(model_.grad_tail()[kSampleCount]);
+    const auto batch_samples = static_cast<int64_t>(tail_[kSampleCount]);
     display_samples += batch_samples;
     total_samples += batch_samples;
     if (record.step == 1 || record.step % s.display_step == 0 || record.step == last) {
@@ -305,7 +306,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
     history_.push_back(record);
     log.Progress(record);
     if (config_.failure.replica_check_every > 0 && step_ % config_.failure.replica_check_every == 0) CheckReplicas();
-    const bool save_requested = model_.grad_tail()[kSaveRequest] > 0;
+    const bool save_requested = tail_[kSaveRequest] > 0;
     const double pause_start = Now();  // saving and evaluating are not training time
     const bool save_now =
         checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0));
@@ -317,7 +318,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
       saved_step = step_;
       last_save = Now();
     }
-    stop_ranks = static_cast<int>(model_.grad_tail()[kStopSignal]);
+    stop_ranks = static_cast<int>(tail_[kStopSignal]);
     if (stop_ranks > 0) break;
     if (eval_now) {
       const EvalResult e = Evaluate(test_);

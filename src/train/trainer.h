@@ -2,11 +2,12 @@
 // model. Each step takes the next global batch of the epoch's permutation
 // (drawn from the run seed and the epoch, identical on every rank); rank r
 // takes its ShardRange of that batch, computes the gradient sum of its slice,
-// and one allreduce of [gradients..., control slots] gives every rank the
+// and an allreduce of the gradients and one of the control slots give every rank the
 // global-batch mean and the same decisions, so every rank makes the optimizer step
 // one rank would make on the whole batch.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,7 +16,7 @@
 #include "checkpoint.pb.h"
 #include "data/labeled_images.h"
 #include "dist/communicator.h"
-#include "nn/lstm_classifier.h"
+#include "nn/sequence_classifier.h"
 #include "optim/optimizer.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
@@ -64,15 +65,15 @@ class Trainer {
   // The step at which Run stops.
   int64_t final_step() const;
   int64_t steps_per_epoch() const;
-  const nn::LstmClassifier<float>& model() const { return model_; }
-  nn::LstmClassifier<float>& model() { return model_; }
+  const nn::SequenceClassifier<float>& model() const { return model_; }
+  nn::SequenceClassifier<float>& model() { return model_; }
   // One record per step done by this object, in order (global-batch loss and accuracy): all of
   // them up to kHistoryKept steps, then the last kHistoryKept to 2 * kHistoryKept.
   static constexpr size_t kHistoryKept = 4096;
   const std::vector<StepRecord>& history() const { return history_; }
 
  private:
-  // Slots after the gradient in the reduced buffer.
+  // Slots reduced after the gradient.
   enum TailSlot {
     kSampleCount,
     kLossSum,
@@ -99,7 +100,8 @@ class Trainer {
   dist::Communicator& comm_;
   const data::LabeledImages& train_;
   const data::LabeledImages& test_;
-  nn::LstmClassifier<float> model_;
+  nn::SequenceClassifier<float> model_;
+  std::array<float, kTailSlots> tail_{};
   std::unique_ptr<optim::Optimizer> optimizer_;
   int64_t step_ = 0;
   int64_t epoch_ = 0;           // epoch of the next batch

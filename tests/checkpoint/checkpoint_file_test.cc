@@ -11,6 +11,7 @@
 
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/optimizer_state.h"
+#include "nn/sequence_classifier.h"
 #include "config/config_convert.h"
 #include "optim/adam.h"
 #include "support/idx_writer.h"
@@ -28,8 +29,8 @@ Checkpoint MakeCheckpoint(int64_t step, int hidden = 4, const std::string& linea
   train::RunConfig config;
   config.model.hidden_size = hidden;
   config.data.dir = "/d";
-  nn::LstmClassifier<float> model(config.model);
-  model.Initialize(static_cast<uint64_t>(step), 1.0);
+  nn::SequenceClassifier<float> model(config::ToProto(config).model());
+  model.Initialize(static_cast<uint64_t>(step));
   Checkpoint c;
   c.set_format_version(kFormatVersion);
   *c.mutable_config() = config::ToProto(config);
@@ -101,10 +102,10 @@ TEST_F(CheckpointFileTest, SaveThenReadGivesTheSameMessage) {
   EXPECT_EQ(Files(),
             std::vector<std::string>{"lineage-0123456789ab-step-0000000030.ckpt"});  // no temporary left
   // The tensors come back into a model bit for bit.
-  nn::LstmClassifier<float> model(config::ToRunConfig(back.config()).model);
+  nn::SequenceClassifier<float> model(back.config().model());
   UnpackTensors(back.params(), model.layout(), model.params(), path, "params");
-  nn::LstmClassifier<float> original(model.shape());
-  original.Initialize(30, 1.0);
+  nn::SequenceClassifier<float> original(model.config());
+  original.Initialize(30);
   EXPECT_TRUE(std::equal(model.params(), model.params() + model.num_params(), original.params()));
 }
 
@@ -279,7 +280,7 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
                  "ck: model.hidden_size = 4 in the checkpoint but 8 in the config: the checkpoint is for another model");
   }
   // Tensors themselves are checked too, whatever the config says.
-  nn::LstmClassifier<float> model(shape);
+  nn::SequenceClassifier<float> model(nn::ToModelConfig(shape));
   try {
     UnpackTensors(c.params(), model.layout(), model.params(), "ck", "params");
     ADD_FAILURE();
@@ -289,7 +290,7 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
   Checkpoint renamed = c;
   renamed.mutable_params(1)->set_name("lstm0/w_y");
   shape.hidden_size = 4;
-  nn::LstmClassifier<float> small(shape);
+  nn::SequenceClassifier<float> small(nn::ToModelConfig(shape));
   EXPECT_THROW(UnpackTensors(renamed.params(), small.layout(), small.params(), "ck", "params"), Error);
   Checkpoint short_data = c;
   short_data.mutable_optimizer()->mutable_state(1)->mutable_tensors(0)->mutable_data()->resize(8);
@@ -337,7 +338,7 @@ TEST(ModelTensors, LayoutOfMatchesTheModel) {
     shape.hidden_size = hidden;
     shape.num_layers = layers;
     shape.num_classes = classes;
-    const nn::LstmClassifier<float> model(shape);
+    const nn::SequenceClassifier<float> model(nn::ToModelConfig(shape));
     const nn::ParamLayout layout = LayoutOf(shape);
     ASSERT_EQ(layout.tensors().size(), model.layout().tensors().size());
     EXPECT_EQ(layout.total_size(), model.layout().total_size());

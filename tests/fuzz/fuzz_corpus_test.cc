@@ -9,6 +9,7 @@
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/optimizer_state.h"
+#include "nn/sequence_classifier.h"
 #include "fuzz_entries.h"
 #include "optim/adam.h"
 #include "util/error.h"
@@ -73,7 +74,7 @@ TEST(FuzzCorpus, AVersion1CheckpointStillLoads) {
   const nn::ModelShape shape = checkpoint::ModelShapeOf(c, path);
   EXPECT_EQ(shape.hidden_size, 4);
   checkpoint::CheckTensors(c, shape, true, path);
-  nn::LstmClassifier<float> model(shape);
+  nn::SequenceClassifier<float> model(c.config().model());
   checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), path, "params");
   RestoreAdam(c, model.layout(), path);
 }

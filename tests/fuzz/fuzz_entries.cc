@@ -8,6 +8,7 @@
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/optimizer_state.h"
+#include "nn/sequence_classifier.h"
 #include "config/config_convert.h"
 #include "config/config_loader.h"
 #include "data/idx_file.h"
@@ -72,7 +73,7 @@ void CheckpointInput(const uint8_t* data, size_t size) {
     nn::ModelShape small;
     small.hidden_size = 4;
     checkpoint::CheckModelMatches(c.config().model(), small, "fuzz.ckpt");
-    nn::LstmClassifier<float> model(small);
+    nn::SequenceClassifier<float> model(nn::ToModelConfig(small));
     checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), "fuzz.ckpt", "params");
     const std::unique_ptr<optim::Optimizer> optimizer =
         optim::CreateOptimizer(OptimizerConfig(), model.num_params());

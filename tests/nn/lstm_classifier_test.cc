@@ -1,121 +1,81 @@
 // The production LSTM classifier, instantiated in double, against
 // (1) central finite differences of its own loss, for every parameter and every
-//     input, and (2) a naive loop implementation written independently here.
-#include "nn/lstm_classifier.h"
-
+//     input, with and without uneven lengths, and (2) a naive loop implementation
+//     written independently here, which stops each sequence at its own length.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
+#include "nn/model_checks.h"
+#include "nn/sequence_classifier.h"
 #include "support/simd_targets.h"
+#include "util/error.h"
 #include "util/rng.h"
 
 namespace seqtrain::nn {
 namespace {
 
+using testing::ExpectGradientMatchesFiniteDifferences;
+using testing::Inputs;
+using testing::MakeModel;
+using testing::RandomInputs;
+using testing::Shape;
+
 struct Case {
-  ModelShape shape;
+  ModelConfig shape;
   int batch;
+  std::vector<int32_t> lengths;  // empty: all time_steps
 };
 
 std::vector<Case> Cases() {
   return {
-      {{4, 3, 5, 1, 3}, 2},   // I=4 T=3 H=5, K=3, B=2
-      {{3, 1, 2, 1, 2}, 1},   // single step, batch 1
-      {{2, 4, 3, 2, 4}, 3},   // two layers
-      {{5, 2, 7, 1, 3}, 5},   // H not a multiple of anything in particular
-      {{3, 5, 4, 3, 2}, 1},   // three layers, batch 1
+      {Shape(4, 3, 5, 1, 3), 2, {}},               // I=4 T=3 H=5, K=3, B=2
+      {Shape(3, 1, 2, 1, 2), 1, {}},               // single step, batch 1
+      {Shape(2, 4, 3, 2, 4), 3, {}},               // two layers
+      {Shape(5, 2, 7, 1, 3), 5, {}},               // H not a multiple of anything in particular
+      {Shape(3, 5, 4, 3, 2), 1, {}},               // three layers, batch 1
+      {Shape(3, 5, 4, 1, 3), 4, {5, 2, 1, 4}},     // uneven lengths, the longest = T
+      {Shape(2, 6, 3, 2, 3), 3, {3, 1, 2}},        // two layers, all shorter than T
+      {Shape(4, 4, 5, 3, 2), 5, {4, 4, 1, 3, 2}},  // three layers
   };
 }
 
-struct Inputs {
-  std::vector<double> x;
-  std::vector<int32_t> labels;
-};
-
-Inputs RandomInputs(const ModelShape& s, int batch, uint64_t seed) {
-  Rng rng(seed);
-  Inputs in;
-  in.x.resize(static_cast<size_t>(s.time_steps) * batch * s.input_size);
-  for (auto& v : in.x) v = rng.Uniform(-1, 1);
-  for (int b = 0; b < batch; ++b) in.labels.push_back(static_cast<int32_t>(rng.Below(s.num_classes)));
-  return in;
-}
-
-// Asymmetric, non-trivial weights so every gate path carries gradient.
-LstmClassifier<double> MakeModel(const ModelShape& s, uint64_t seed) {
-  LstmClassifier<double> model(s);
-  model.Initialize(seed, 1.0);
-  Rng rng(seed + 99);
-  for (size_t i = 0; i < model.num_params(); ++i) model.params()[i] += rng.Uniform(-0.3, 0.3);
-  return model;
-}
-
-// |a - n| <= tol * max(1, |a|, |n|), as Caffe's GradientChecker.
-void ExpectClose(double analytic, double numeric, const std::string& what) {
-  const double scale = std::max({1.0, std::fabs(analytic), std::fabs(numeric)});
-  EXPECT_LE(std::fabs(analytic - numeric), 1e-6 * scale)
-      << what << ": analytic " << analytic << " numeric " << numeric;
-}
-
 TEST(LstmClassifier, GradientMatchesFiniteDifferencesForEveryParameterAndInput) {
-  const double h = 1e-6;
   for (const Case& c : Cases()) {
-    LstmClassifier<double> model = MakeModel(c.shape, 7);
-    Inputs in = RandomInputs(c.shape, c.batch, 11);
-    std::vector<double> dx(in.x.size());
-    model.ForwardBackward(in.x.data(), in.labels.data(), c.batch, dx.data());
-    const std::vector<double> grads(model.grads(), model.grads() + model.num_params());
-    auto loss = [&] { return model.Forward(in.x.data(), in.labels.data(), c.batch).loss_sum; };
-
-    for (const TensorSpec& t : model.layout().tensors()) {
-      for (size_t i = 0; i < t.size; ++i) {
-        double& p = model.params()[t.offset + i];
-        const double saved = p;
-        p = saved + h;
-        const double up = loss();
-        p = saved - h;
-        const double down = loss();
-        p = saved;
-        ExpectClose(grads[t.offset + i], (up - down) / (2 * h), t.name + "[" + std::to_string(i) + "]");
-      }
-    }
-    for (size_t i = 0; i < in.x.size(); ++i) {
-      const double saved = in.x[i];
-      in.x[i] = saved + h;
-      const double up = loss();
-      in.x[i] = saved - h;
-      const double down = loss();
-      in.x[i] = saved;
-      ExpectClose(dx[i], (up - down) / (2 * h), "x[" + std::to_string(i) + "]");
-    }
+    SCOPED_TRACE("case with " + std::to_string(c.lengths.size()) + " lengths, T " +
+                 std::to_string(c.shape.time_steps()));
+    SequenceClassifier<double> model = MakeModel<double>(c.shape, 7);
+    ExpectGradientMatchesFiniteDifferences(model, RandomInputs(c.shape, c.batch, 11, c.lengths));
   }
 }
 
-// Straightforward per-sample loops over the same named tensors.
-double ReferenceLoss(const LstmClassifier<double>& model, const Inputs& in, int batch,
+// Straightforward per-sample loops over the same named tensors; sequence b runs lengths[b] steps.
+double ReferenceLoss(const SequenceClassifier<double>& model, const Inputs& in, int batch,
                      std::vector<int>* predictions) {
-  const ModelShape& s = model.shape();
-  const int H = s.hidden_size, T = s.time_steps;
-  auto param = [&](const std::string& name) { return model.params() + model.layout().Find(name).offset; };
+  const ModelConfig& s = model.config();
+  const int H = s.hidden_size(), T = s.time_steps(), K = s.num_classes();
+  auto param = [&](const std::string& name) {
+    return model.params() + model.layout().Find(name).offset;
+  };
   auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
   double total = 0;
   for (int b = 0; b < batch; ++b) {
+    const int steps = in.lengths.empty() ? T : in.lengths[b];
     // seq[t][k]: the current layer's input sequence.
-    std::vector<std::vector<double>> seq(T, std::vector<double>(s.input_size));
-    for (int t = 0; t < T; ++t)
-      for (int k = 0; k < s.input_size; ++k)
-        seq[t][k] = in.x[(static_cast<size_t>(t) * batch + b) * s.input_size + k];
-    for (int l = 0; l < s.num_layers; ++l) {
+    std::vector<std::vector<double>> seq(steps, std::vector<double>(s.input_size()));
+    for (int t = 0; t < steps; ++t)
+      for (int k = 0; k < s.input_size(); ++k)
+        seq[t][k] = in.x[(static_cast<size_t>(t) * batch + b) * s.input_size() + k];
+    for (int l = 0; l < s.num_layers(); ++l) {
       const std::string p = "lstm" + std::to_string(l) + "/";
       const double* wx = param(p + "w_x");
       const double* wh = param(p + "w_h");
       const double* bias = param(p + "b");
       const int in_size = static_cast<int>(seq[0].size());
       std::vector<double> h(H, 0), c(H, 0);
-      std::vector<std::vector<double>> out(T, std::vector<double>(H));
-      for (int t = 0; t < T; ++t) {
+      std::vector<std::vector<double>> out(steps, std::vector<double>(H));
+      for (int t = 0; t < steps; ++t) {
         std::vector<double> pre(4 * H);
         for (int j = 0; j < 4 * H; ++j) {
           double a = bias[j];
@@ -135,11 +95,11 @@ double ReferenceLoss(const LstmClassifier<double>& model, const Inputs& in, int 
     }
     const double* w = param("out/w");
     const double* bo = param("out/b");
-    std::vector<double> logits(s.num_classes);
+    std::vector<double> logits(K);
     int best = 0;
-    for (int k = 0; k < s.num_classes; ++k) {
+    for (int k = 0; k < K; ++k) {
       logits[k] = bo[k];
-      for (int j = 0; j < H; ++j) logits[k] += seq[T - 1][j] * w[j * s.num_classes + k];
+      for (int j = 0; j < H; ++j) logits[k] += seq[steps - 1][j] * w[j * K + k];
       if (logits[k] > logits[best]) best = k;
     }
     double z = 0;
@@ -152,11 +112,12 @@ double ReferenceLoss(const LstmClassifier<double>& model, const Inputs& in, int 
 
 TEST(LstmClassifier, ForwardMatchesNaiveReference) {
   for (const Case& c : Cases()) {
-    LstmClassifier<double> model = MakeModel(c.shape, 3);
-    const Inputs in = RandomInputs(c.shape, c.batch, 5);
+    SequenceClassifier<double> model = MakeModel<double>(c.shape, 3);
+    const Inputs in = RandomInputs(c.shape, c.batch, 5, c.lengths);
     std::vector<int> predictions;
     const double expected = ReferenceLoss(model, in, c.batch, &predictions);
-    const BatchStats got = model.Forward(in.x.data(), in.labels.data(), c.batch);
+    const BatchStats got =
+        model.Forward(in.x.data(), in.labels.data(), c.batch, nullptr, in.lengths_or_null());
     EXPECT_NEAR(got.loss_sum, expected, 1e-10 * std::max(1.0, expected));
     int64_t correct = 0;
     for (int b = 0; b < c.batch; ++b) correct += predictions[b] == in.labels[b];
@@ -167,29 +128,68 @@ TEST(LstmClassifier, ForwardMatchesNaiveReference) {
 
 // The float model (SIMD kernels, on every target the CPU runs) against the double one.
 TEST(LstmClassifier, FloatAgreesWithDouble) {
-  const ModelShape s{28, 28, 32, 1, 10};
+  const ModelConfig s = Shape(28, 28, 32, 1, 10);
   const int batch = 6;
-  LstmClassifier<double> d = MakeModel(s, 9);
-  const Inputs in = RandomInputs(s, batch, 4);
-  const BatchStats sd = d.ForwardBackward(in.x.data(), in.labels.data(), batch);
-  seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
-    LstmClassifier<float> f(s);
-    for (size_t i = 0; i < d.num_params(); ++i) f.params()[i] = static_cast<float>(d.params()[i]);
-    const std::vector<float> xf(in.x.begin(), in.x.end());
-    const BatchStats sf = f.ForwardBackward(xf.data(), in.labels.data(), batch);
-    EXPECT_NEAR(sf.loss_sum, sd.loss_sum, 1e-4 * sd.loss_sum);
-    double max_grad = 0, max_diff = 0;
-    for (size_t i = 0; i < d.num_params(); ++i) {
-      max_grad = std::max(max_grad, std::fabs(d.grads()[i]));
-      max_diff = std::max(max_diff, std::fabs(d.grads()[i] - f.grads()[i]));
+  for (const std::vector<int32_t>& lengths :
+       {std::vector<int32_t>{}, std::vector<int32_t>{28, 3, 17, 1, 28, 9}}) {
+    SCOPED_TRACE(lengths.empty() ? "all 28 steps" : "uneven lengths");
+    SequenceClassifier<double> d = MakeModel<double>(s, 9);
+    const Inputs in = RandomInputs(s, batch, 4, lengths);
+    const BatchStats sd =
+        d.ForwardBackward(in.x.data(), in.labels.data(), batch, nullptr, in.lengths_or_null());
+    seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
+      SequenceClassifier<float> f(s);
+      for (size_t i = 0; i < d.num_params(); ++i) f.params()[i] = static_cast<float>(d.params()[i]);
+      const std::vector<float> xf(in.x.begin(), in.x.end());
+      const BatchStats sf =
+          f.ForwardBackward(xf.data(), in.labels.data(), batch, nullptr, in.lengths_or_null());
+      EXPECT_NEAR(sf.loss_sum, sd.loss_sum, 1e-4 * sd.loss_sum);
+      double max_grad = 0, max_diff = 0;
+      for (size_t i = 0; i < d.num_params(); ++i) {
+        max_grad = std::max(max_grad, std::fabs(d.grads()[i]));
+        max_diff = std::max(max_diff, std::fabs(d.grads()[i] - f.grads()[i]));
+      }
+      EXPECT_LT(max_diff, 1e-4 * max_grad);
+    });
+  }
+}
+
+// Lengths that pad nothing take the same path as no lengths: the same bits.
+TEST(LstmClassifier, FullLengthsAreBitIdenticalToNoLengths) {
+  const ModelConfig s = Shape(28, 28, 32, 2, 10);
+  const int batch = 5;
+  const Inputs in = RandomInputs(s, batch, 8, std::vector<int32_t>(batch, 28));
+  const std::vector<float> x(in.x.begin(), in.x.end());
+  SequenceClassifier<float> a = MakeModel<float>(s, 2), b = MakeModel<float>(s, 2);
+  std::vector<float> dx_a(x.size()), dx_b(x.size());
+  const BatchStats sa = a.ForwardBackward(x.data(), in.labels.data(), batch, dx_a.data());
+  const BatchStats sb =
+      b.ForwardBackward(x.data(), in.labels.data(), batch, dx_b.data(), in.lengths.data());
+  EXPECT_EQ(sa.loss_sum, sb.loss_sum);
+  EXPECT_TRUE(std::equal(a.grads(), a.grads() + a.num_params(), b.grads()));
+  EXPECT_EQ(dx_a, dx_b);
+}
+
+TEST(LstmClassifier, LengthOutOfRangeIsAnError) {
+  const ModelConfig s = Shape(2, 4, 3, 1, 2);
+  SequenceClassifier<float> model = MakeModel<float>(s, 1);
+  const std::vector<float> x(4 * 2 * 2, 0.5f);
+  const int32_t labels[2] = {0, 1};
+  for (const int32_t bad : {0, 5, -1}) {
+    const int32_t lengths[2] = {2, bad};
+    try {
+      model.ForwardBackward(x.data(), labels, 2, nullptr, lengths);
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "sequence length " + std::to_string(bad) +
+                                           " of batch row 1 is outside 1..4 (model.time_steps)");
     }
-    EXPECT_LT(max_diff, 1e-4 * max_grad);
-  });
+  }
 }
 
 TEST(LstmClassifier, EmptyBatchGivesZeroGradient) {
-  LstmClassifier<float> model({3, 2, 4, 1, 3}, 2);
-  model.Initialize(1, 1.0);
+  SequenceClassifier<float> model(Shape(3, 2, 4, 1, 3));
+  model.Initialize(1);
   for (size_t i = 0; i < model.num_params(); ++i) model.grads()[i] = 5.0f;
   const BatchStats s = model.ForwardBackward(nullptr, nullptr, 0);
   EXPECT_EQ(s.count, 0);
@@ -197,16 +197,51 @@ TEST(LstmClassifier, EmptyBatchGivesZeroGradient) {
 }
 
 TEST(LstmClassifier, InitializationSetsForgetBiasAndIsSeeded) {
-  const ModelShape s{28, 28, 16, 2, 10};
-  LstmClassifier<float> a(s), b(s), c(s);
-  a.Initialize(42, 1.0);
-  b.Initialize(42, 1.0);
-  c.Initialize(43, 1.0);
+  ModelConfig s = Shape(28, 28, 16, 2, 10);
+  s.set_forget_bias(1.5);
+  SequenceClassifier<float> a(s), b(s), c(s);
+  a.Initialize(42);
+  b.Initialize(42);
+  c.Initialize(43);
   EXPECT_TRUE(std::equal(a.params(), a.params() + a.num_params(), b.params()));
   EXPECT_FALSE(std::equal(a.params(), a.params() + a.num_params(), c.params()));
   for (int l = 0; l < 2; ++l) {
     const float* bias = a.params() + a.layout().Find("lstm" + std::to_string(l) + "/b").offset;
-    for (int j = 0; j < 4 * 16; ++j) EXPECT_EQ(bias[j], (j >= 16 && j < 32) ? 1.0f : 0.0f) << j;
+    for (int j = 0; j < 4 * 16; ++j) EXPECT_EQ(bias[j], (j >= 16 && j < 32) ? 1.5f : 0.0f) << j;
+  }
+}
+
+// Checkpoints name tensors: these names, shapes and this order are a file format.
+TEST(LstmClassifier, LayoutIsTheCheckpointFormat) {
+  const ModelConfig s = Shape(28, 28, 16, 2, 10);
+  const SequenceClassifier<float> model(s);
+  const ParamLayout layout = ModelLayout(s);
+  const std::vector<std::pair<std::string, std::vector<int>>> expected = {
+      {"lstm0/w_x", {28, 64}}, {"lstm0/w_h", {16, 64}}, {"lstm0/b", {64}},
+      {"lstm1/w_x", {16, 64}}, {"lstm1/w_h", {16, 64}}, {"lstm1/b", {64}},
+      {"out/w", {16, 10}},     {"out/b", {10}}};
+  for (const ParamLayout* l : {&layout, &model.layout()}) {
+    ASSERT_EQ(l->tensors().size(), expected.size());
+    size_t offset = 0;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(l->tensors()[i].name, expected[i].first);
+      EXPECT_EQ(l->tensors()[i].shape, expected[i].second);
+      EXPECT_EQ(l->tensors()[i].offset, offset);
+      offset += l->tensors()[i].size;
+    }
+    EXPECT_EQ(l->total_size(), offset);
+  }
+}
+
+TEST(LstmClassifier, UnknownCellIsAnError) {
+  try {
+    ModelLayout(Shape(2, 2, 2, 1, 2), "gru");
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "model cell 'gru' is not a registered recurrent layer (registered: lstm", 0),
+              0u)
+        << e.what();
   }
 }
 

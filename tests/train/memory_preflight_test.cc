@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "nn/lstm_classifier.h"
+#include "nn/sequence_classifier.h"
 #include "util/node_memory.h"
 
 namespace seqtrain::train {
@@ -27,7 +27,7 @@ TEST(MemoryPreflight, ModelBytesAreFourFloatsPerParameterOfTheRealLayout) {
     RunConfig c;
     c.model.hidden_size = hidden;
     c.model.num_layers = layers;
-    const nn::LstmClassifier<float> model(c.model);
+    const nn::SequenceClassifier<float> model(nn::ToModelConfig(c.model));
     const MemoryEstimate e = EstimateTrainingMemory(c, 1, 60000, 10000, 0);
     EXPECT_EQ(e.model, 4.0 * sizeof(float) * static_cast<double>(model.num_params())) << hidden << "x" << layers;
   }

@@ -1,0 +1,56 @@
+// The seam between the top recurrent layer and the loss: a head reads the layer's outputs
+// (steps, B, F) -- the last step, or every step -- and gives loss, accuracy and the gradient
+// flowing back into those outputs. Lengths are as in recurrent_layer.h: the layers carry each
+// sequence's state past its length, so the last step holds every sequence's own last state,
+// and a per-step head must mask steps t >= lengths[b] out of its loss.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "nn/recurrent_layer.h"
+#include "nn/softmax_xent.h"
+
+namespace seqtrain::nn {
+
+// The top layer's outputs as a head sees them.
+template <typename T>
+struct LayerOutputs {
+  const T* data = nullptr;           // (steps, batch, F)
+  const int32_t* lengths = nullptr;  // (batch) in 1..steps; null: all steps
+  int steps = 0;
+  int batch = 0;
+};
+
+// Where a head's gradient enters the top layer (RecurrentLayer::Backward); either may be null.
+template <typename T>
+struct OutputGradient {
+  const T* seq = nullptr;   // (steps, batch, F)
+  const T* last = nullptr;  // (batch, F)
+};
+
+template <typename T>
+class OutputHead {
+ public:
+  virtual ~OutputHead() = default;
+
+  // As RecurrentLayer::Params / Initialize.
+  virtual std::vector<ParamSpec> Params() const = 0;
+  virtual void Initialize(Rng& rng, T* params) const = 0;
+
+  // Columns of probs per sequence.
+  virtual int num_outputs() const = 0;
+
+  // labels (batch) may be null (prediction: loss_sum and correct stay 0). Writes probs
+  // (batch, num_outputs()) when not null.
+  virtual BatchStats Forward(const T* params, const LayerOutputs<T>& outputs, const int32_t* labels,
+                             T* probs) = 0;
+
+  // Also overwrites grads with d(loss_sum)/d(head params) and sets *d_outputs to the gradient
+  // on the outputs (valid until the next call).
+  virtual BatchStats ForwardBackward(const T* params, const LayerOutputs<T>& outputs,
+                                     const int32_t* labels, T* grads,
+                                     OutputGradient<T>* d_outputs) = 0;
+};
+
+}  // namespace seqtrain::nn

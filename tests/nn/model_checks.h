@@ -1,0 +1,107 @@
+// Checks shared by the classifier tests and the recurrent-layer contract tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "config.pb.h"
+#include "nn/sequence_classifier.h"
+#include "util/rng.h"
+
+namespace seqtrain::nn::testing {
+
+inline ModelConfig Shape(int input_size, int time_steps, int hidden_size, int num_layers,
+                         int num_classes) {
+  ModelConfig m;
+  m.set_input_size(input_size);
+  m.set_time_steps(time_steps);
+  m.set_hidden_size(hidden_size);
+  m.set_num_layers(num_layers);
+  m.set_num_classes(num_classes);
+  return m;
+}
+
+struct Inputs {
+  std::vector<double> x;  // (T, B, I)
+  std::vector<int32_t> labels;
+  std::vector<int32_t> lengths;  // empty: every sequence is T long
+  const int32_t* lengths_or_null() const { return lengths.empty() ? nullptr : lengths.data(); }
+};
+
+inline Inputs RandomInputs(const ModelConfig& m, int batch, uint64_t seed,
+                           std::vector<int32_t> lengths = {}) {
+  Rng rng(seed);
+  Inputs in;
+  in.x.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
+  for (auto& v : in.x) v = rng.Uniform(-1, 1);
+  for (int b = 0; b < batch; ++b)
+    in.labels.push_back(static_cast<int32_t>(rng.Below(m.num_classes())));
+  in.lengths = std::move(lengths);
+  return in;
+}
+
+// Asymmetric, non-trivial weights so every path carries gradient.
+template <typename T>
+SequenceClassifier<T> MakeModel(const ModelConfig& m, uint64_t seed,
+                                const std::string& cell = kDefaultCell) {
+  SequenceClassifier<T> model(m, cell);
+  model.Initialize(seed);
+  Rng rng(seed + 99);
+  for (size_t i = 0; i < model.num_params(); ++i) {
+    model.params()[i] = static_cast<T>(model.params()[i] + rng.Uniform(-0.3, 0.3));
+  }
+  return model;
+}
+
+// |a - n| <= tol * max(1, |a|, |n|), as Caffe's GradientChecker.
+inline void ExpectClose(double analytic, double numeric, const std::string& what,
+                        double tol = 1e-6) {
+  const double scale = std::max({1.0, std::fabs(analytic), std::fabs(numeric)});
+  EXPECT_LE(std::fabs(analytic - numeric), tol * scale)
+      << what << ": analytic " << analytic << " numeric " << numeric;
+}
+
+// The analytic gradient of every parameter and every input (padding included, where it must be
+// 0) against central differences of the model's own loss.
+inline void ExpectGradientMatchesFiniteDifferences(SequenceClassifier<double>& model, Inputs in) {
+  const double h = 1e-6;
+  const int batch = static_cast<int>(in.labels.size());
+  std::vector<double> dx(in.x.size());
+  model.ForwardBackward(in.x.data(), in.labels.data(), batch, dx.data(), in.lengths_or_null());
+  const std::vector<double> grads(model.grads(), model.grads() + model.num_params());
+  auto loss = [&] {
+    return model.Forward(in.x.data(), in.labels.data(), batch, nullptr, in.lengths_or_null())
+        .loss_sum;
+  };
+  size_t nonzero = 0;
+  for (const TensorSpec& t : model.layout().tensors()) {
+    for (size_t i = 0; i < t.size; ++i) {
+      double& p = model.params()[t.offset + i];
+      const double saved = p;
+      p = saved + h;
+      const double up = loss();
+      p = saved - h;
+      const double down = loss();
+      p = saved;
+      ExpectClose(grads[t.offset + i], (up - down) / (2 * h),
+                  t.name + "[" + std::to_string(i) + "]");
+      nonzero += grads[t.offset + i] != 0;
+    }
+  }
+  EXPECT_GT(nonzero, model.num_params() / 2);  // a zero gradient would pass the comparison
+  for (size_t i = 0; i < in.x.size(); ++i) {
+    const double saved = in.x[i];
+    in.x[i] = saved + h;
+    const double up = loss();
+    in.x[i] = saved - h;
+    const double down = loss();
+    in.x[i] = saved;
+    ExpectClose(dx[i], (up - down) / (2 * h), "x[" + std::to_string(i) + "]");
+  }
+}
+
+}  // namespace seqtrain::nn::testing
