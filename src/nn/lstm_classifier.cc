@@ -14,13 +14,13 @@ namespace seqtrain::nn {
 using tensor::Gemm;
 
 template <typename T>
-LstmClassifier<T>::LstmClassifier(const ModelShape& shape, size_t grad_tail_slots)
+LstmClassifier<T>::LstmClassifier(const ModelConfig& shape, size_t grad_tail_slots)
     : shape_(shape) {
-  SEQ_CHECK(shape.input_size > 0 && shape.time_steps > 0 && shape.hidden_size > 0 &&
-            shape.num_layers > 0 && shape.num_classes > 1);
-  const int H = shape.hidden_size;
-  for (int l = 0; l < shape.num_layers; ++l) {
-    const int in = l == 0 ? shape.input_size : H;
+  SEQ_CHECK(shape.input_size() > 0 && shape.time_steps() > 0 && shape.hidden_size() > 0 &&
+            shape.num_layers() > 0 && shape.num_classes() > 1);
+  const int H = shape.hidden_size();
+  for (int l = 0; l < shape.num_layers(); ++l) {
+    const int in = l == 0 ? shape.input_size() : H;
     const std::string prefix = "lstm" + std::to_string(l) + "/";
     LayerOffsets o;
     o.w_x = layout_.Add(prefix + "w_x", {in, 4 * H});
@@ -29,8 +29,8 @@ LstmClassifier<T>::LstmClassifier(const ModelShape& shape, size_t grad_tail_slot
     layer_offsets_.push_back(o);
     layers_.emplace_back(in, H);
   }
-  out_w_ = layout_.Add("out/w", {H, shape.num_classes});
-  out_b_ = layout_.Add("out/b", {shape.num_classes});
+  out_w_ = layout_.Add("out/w", {H, shape.num_classes()});
+  out_b_ = layout_.Add("out/b", {shape.num_classes()});
   params_.assign(layout_.total_size(), T(0));
   grads_.assign(layout_.total_size() + grad_tail_slots, T(0));
 }
@@ -38,12 +38,12 @@ LstmClassifier<T>::LstmClassifier(const ModelShape& shape, size_t grad_tail_slot
 template <typename T>
 void LstmClassifier<T>::Initialize(uint64_t seed, double forget_bias) {
   Rng rng(seed);
-  const int H = shape_.hidden_size, K = shape_.num_classes;
+  const int H = shape_.hidden_size(), K = shape_.num_classes();
   auto glorot = [&](size_t offset, int fan_in, int fan_out, size_t count) {
     const double limit = std::sqrt(6.0 / (fan_in + fan_out));
     for (size_t i = 0; i < count; ++i) params_[offset + i] = static_cast<T>(rng.Uniform(-limit, limit));
   };
-  for (int l = 0; l < shape_.num_layers; ++l) {
+  for (int l = 0; l < shape_.num_layers(); ++l) {
     const LayerOffsets& o = layer_offsets_[l];
     const int in = layers_[l].input_size();
     // Like TF's LSTM cell: one Glorot range for the stacked [W_x; W_h] kernel.
@@ -77,9 +77,9 @@ LstmGrads<T> LstmClassifier<T>::Grads(int layer) {
 
 template <typename T>
 void LstmClassifier<T>::RunLayers(const T* x, int batch) {
-  const int K = shape_.num_classes, H = shape_.hidden_size, steps = shape_.time_steps;
+  const int K = shape_.num_classes(), H = shape_.hidden_size(), steps = shape_.time_steps();
   const T* input = x;
-  for (int l = 0; l < shape_.num_layers; ++l) {
+  for (int l = 0; l < shape_.num_layers(); ++l) {
     layers_[l].Forward(Weights(l), input, steps, batch);
     input = layers_[l].output();
   }
@@ -99,13 +99,13 @@ BatchStats LstmClassifier<T>::Forward(const T* x, const int32_t* labels, int bat
   if (batch == 0) return {};
   RunLayers(x, batch);
   ScopedPhase timer(Phase::kLoss);
-  return SoftmaxCrossEntropy<T>(logits_.data(), labels, batch, shape_.num_classes, nullptr, probs);
+  return SoftmaxCrossEntropy<T>(logits_.data(), labels, batch, shape_.num_classes(), nullptr, probs);
 }
 
 template <typename T>
 BatchStats LstmClassifier<T>::ForwardBackward(const T* x, const int32_t* labels, int batch,
                                               T* dx) {
-  const int K = shape_.num_classes, H = shape_.hidden_size, steps = shape_.time_steps;
+  const int K = shape_.num_classes(), H = shape_.hidden_size(), steps = shape_.time_steps();
   if (batch == 0) {
     std::fill(grads_.begin(), grads_.begin() + num_params(), T(0));
     return {};
@@ -118,7 +118,7 @@ BatchStats LstmClassifier<T>::ForwardBackward(const T* x, const int32_t* labels,
     stats = SoftmaxCrossEntropy<T>(logits_.data(), labels, batch, K, dlogits_.data(), nullptr);
   }
 
-  const int top = shape_.num_layers - 1;
+  const int top = shape_.num_layers() - 1;
   const T* h_last = layers_[top].output() + static_cast<size_t>(steps - 1) * batch * H;
   {
   ScopedPhase timer(Phase::kBackwardGemm);

@@ -7,24 +7,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "config.pb.h"
 #include "nn/lstm_layer.h"
 #include "nn/param_layout.h"
 #include "nn/softmax_xent.h"
 
 namespace seqtrain::nn {
 
-struct ModelShape {
-  int input_size = 28;   // I: features per time step
-  int time_steps = 28;   // T
-  int hidden_size = 128; // H
-  int num_layers = 1;
-  int num_classes = 10;  // K
-};
-
 template <typename T>
 class LstmClassifier {
  public:
-  explicit LstmClassifier(const ModelShape& shape, size_t grad_tail_slots = 0);
+  explicit LstmClassifier(const ModelConfig& shape, size_t grad_tail_slots = 0);
 
   // Glorot-uniform LSTM weights, zero LSTM biases except the forget gate's,
   // N(0, 1) output layer (as the reference tutorial).
@@ -38,7 +31,7 @@ class LstmClassifier {
   // be null for pure prediction.
   BatchStats Forward(const T* x, const int32_t* labels, int batch, T* probs = nullptr);
 
-  const ModelShape& shape() const { return shape_; }
+  const ModelConfig& shape() const { return shape_; }
   const ParamLayout& layout() const { return layout_; }
   size_t num_params() const { return layout_.total_size(); }
   T* params() { return params_.data(); }
@@ -56,7 +49,7 @@ class LstmClassifier {
   LstmGrads<T> Grads(int layer);
   void RunLayers(const T* x, int batch);
 
-  ModelShape shape_;
+  ModelConfig shape_;
   ParamLayout layout_;
   std::vector<LayerOffsets> layer_offsets_;
   size_t out_w_ = 0, out_b_ = 0;

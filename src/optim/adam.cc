@@ -80,7 +80,7 @@ namespace seqtrain::optim {
 
 HWY_EXPORT(AdamUpdateImpl);
 
-Adam::Adam(size_t num_params, const AdamConfig& config)
+Adam::Adam(size_t num_params, const OptimizerConfig& config)
     : config_(config), m_(num_params, 0.0f), v_(num_params, 0.0f) {}
 
 void Adam::Step(float* params, const float* grads, float grad_scale) {
@@ -88,16 +88,16 @@ void Adam::Step(float* params, const float* grads, float grad_scale) {
   const double t = static_cast<double>(step_);
   AdamScalars k;
   k.grad_scale = grad_scale;
-  k.beta1 = static_cast<float>(config_.beta1);
-  k.beta2 = static_cast<float>(config_.beta2);
+  k.beta1 = static_cast<float>(config_.beta1());
+  k.beta2 = static_cast<float>(config_.beta2());
   // From the double betas: 1 - float(0.999) would be 0.00099998713, not 0.001.
-  k.one_minus_beta1 = static_cast<float>(1.0 - config_.beta1);
-  k.one_minus_beta2 = static_cast<float>(1.0 - config_.beta2);
-  k.step_size = static_cast<float>(config_.learning_rate / (1.0 - std::pow(config_.beta1, t)));
-  k.inv_sqrt_bias2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(config_.beta2, t)));
-  k.epsilon = static_cast<float>(config_.epsilon);
-  k.keep = config_.weight_decay > 0 ? static_cast<float>(1.0 - config_.learning_rate * config_.weight_decay)
-                                    : 1.0f;
+  k.one_minus_beta1 = static_cast<float>(1.0 - config_.beta1());
+  k.one_minus_beta2 = static_cast<float>(1.0 - config_.beta2());
+  k.step_size = static_cast<float>(config_.learning_rate() / (1.0 - std::pow(config_.beta1(), t)));
+  k.inv_sqrt_bias2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(config_.beta2(), t)));
+  k.epsilon = static_cast<float>(config_.epsilon());
+  const double decay = config_.learning_rate() * config_.weight_decay();
+  k.keep = config_.weight_decay() > 0 ? static_cast<float>(1.0 - decay) : 1.0f;
   HWY_DYNAMIC_DISPATCH(AdamUpdateImpl)(params, grads, m_.data(), v_.data(), m_.size(), k);
 }
 

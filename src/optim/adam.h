@@ -10,20 +10,13 @@
 #include <cstdint>
 #include <vector>
 
-namespace seqtrain::optim {
+#include "config.pb.h"
 
-struct AdamConfig {
-  double learning_rate = 0.001;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double epsilon = 1e-8;
-  double weight_decay = 0;    // decoupled (AdamW): p -= learning_rate * weight_decay * p
-  double clip_grad_norm = 0;  // applied by the trainer to the reduced gradient
-};
+namespace seqtrain::optim {
 
 class Adam {
  public:
-  Adam(size_t num_params, const AdamConfig& config);
+  Adam(size_t num_params, const OptimizerConfig& config);
 
   // grads * grad_scale is the gradient to apply (e.g. scale = 1 / batch size).
   void Step(float* params, const float* grads, float grad_scale);
@@ -35,7 +28,7 @@ class Adam {
   void Restore(int64_t step, std::vector<float> m, std::vector<float> v);
 
  private:
-  AdamConfig config_;
+  OptimizerConfig config_;  // clip_grad_norm is applied by the trainer
   int64_t step_ = 0;
   std::vector<float> m_;
   std::vector<float> v_;

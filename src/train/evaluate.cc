@@ -11,7 +11,7 @@ namespace seqtrain::train {
 
 EvalResult EvaluateModel(nn::LstmClassifier<float>& model, const data::LabeledImages& set,
                          dist::Communicator& comm, int64_t batch_size) {
-  const nn::ModelShape& m = model.shape();
+  const ModelConfig& m = model.shape();
   const data::Range mine = data::ShardRange(set.count, comm.size(), comm.rank());
   std::vector<int64_t> indices;
   std::vector<float> x;
@@ -21,9 +21,9 @@ EvalResult EvaluateModel(nn::LstmClassifier<float>& model, const data::LabeledIm
     const int batch = static_cast<int>(std::min(batch_size, mine.size - done));
     indices.resize(static_cast<size_t>(batch));
     std::iota(indices.begin(), indices.end(), mine.begin + done);
-    x.resize(static_cast<size_t>(m.time_steps) * batch * m.input_size);
+    x.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
     labels.resize(static_cast<size_t>(batch));
-    data::FillTimeMajor(set, indices.data(), batch, m.time_steps, m.input_size, x.data(), labels.data());
+    data::FillTimeMajor(set, indices.data(), batch, m.time_steps(), m.input_size(), x.data(), labels.data());
     const nn::BatchStats s = model.Forward(x.data(), labels.data(), batch);
     sums[0] += s.loss_sum;
     sums[1] += static_cast<double>(s.correct);

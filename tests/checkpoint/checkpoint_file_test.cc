@@ -10,7 +10,7 @@
 #include <tuple>
 
 #include "checkpoint/model_tensors.h"
-#include "config/config_convert.h"
+#include "config/config_loader.h"
 #include "support/idx_writer.h"
 #include "util/atomic_file.h"
 #include "util/crc32c.h"
@@ -23,14 +23,15 @@ namespace fs = std::filesystem;
 constexpr char kLineage[] = "0123456789ab";
 
 Checkpoint MakeCheckpoint(int64_t step, int hidden = 4, const std::string& lineage = kLineage) {
-  train::RunConfig config;
-  config.model.hidden_size = hidden;
-  config.data.dir = "/d";
-  nn::LstmClassifier<float> model(config.model);
+  TrainConfig config;
+  config.mutable_model()->set_hidden_size(hidden);
+  config.mutable_data()->set_dir("/d");
+  config::FillDefaults(&config);  // as a loaded config
+  nn::LstmClassifier<float> model(config.model());
   model.Initialize(static_cast<uint64_t>(step), 1.0);
   Checkpoint c;
   c.set_format_version(kFormatVersion);
-  *c.mutable_config() = config::ToProto(config);
+  *c.mutable_config() = config;
   c.set_global_step(step);
   c.set_epoch(step / 10);
   c.set_epoch_position(step % 10 * 64);
@@ -88,7 +89,7 @@ TEST_F(CheckpointFileTest, SaveThenReadGivesTheSameMessage) {
   EXPECT_EQ(Files(),
             std::vector<std::string>{"lineage-0123456789ab-step-0000000030.ckpt"});  // no temporary left
   // The tensors come back into a model bit for bit.
-  nn::LstmClassifier<float> model(config::ToRunConfig(back.config()).model);
+  nn::LstmClassifier<float> model(back.config().model());
   UnpackTensors(back.params(), model.layout(), model.params(), path, "params");
   nn::LstmClassifier<float> original(model.shape());
   original.Initialize(30, 1.0);
@@ -255,8 +256,8 @@ TEST_F(CheckpointFileTest, RejectsOtherFormatVersions) {
 
 TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
   const Checkpoint c = MakeCheckpoint(5, 4);
-  nn::ModelShape shape;
-  shape.hidden_size = 8;
+  ModelConfig shape;
+  shape.set_hidden_size(8);
   try {
     CheckModelMatches(c.config().model(), shape, "ck");
     ADD_FAILURE();
@@ -274,7 +275,7 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
   }
   Checkpoint renamed = c;
   renamed.mutable_params(1)->set_name("lstm0/w_y");
-  shape.hidden_size = 4;
+  shape.set_hidden_size(4);
   nn::LstmClassifier<float> small(shape);
   EXPECT_THROW(UnpackTensors(renamed.params(), small.layout(), small.params(), "ck", "params"), Error);
   Checkpoint short_data = c;
@@ -317,10 +318,10 @@ TEST_F(CheckpointFileTest, LatestValidSkipsCorruptNewestWithAWarning) {
 TEST(ModelTensors, LayoutOfMatchesTheModel) {
   for (const auto& [hidden, layers, classes] :
        std::vector<std::tuple<int, int, int>>{{4, 1, 10}, {3, 3, 2}, {17, 2, 256}}) {
-    nn::ModelShape shape;
-    shape.hidden_size = hidden;
-    shape.num_layers = layers;
-    shape.num_classes = classes;
+    ModelConfig shape;
+    shape.set_hidden_size(hidden);
+    shape.set_num_layers(layers);
+    shape.set_num_classes(classes);
     const nn::LstmClassifier<float> model(shape);
     const nn::ParamLayout layout = LayoutOf(shape);
     ASSERT_EQ(layout.tensors().size(), model.layout().tensors().size());
@@ -336,7 +337,7 @@ TEST(ModelTensors, LayoutOfMatchesTheModel) {
 TEST(ModelTensors, TensorsAreCheckedAgainstTheConfigBeforeBuilding) {
   auto error_of = [](const Checkpoint& c, bool optimizer) -> std::string {
     try {
-      CheckTensors(c, ModelShapeOf(c, "ck"), optimizer, "ck");
+      CheckTensors(c, ModelConfigOf(c, "ck"), optimizer, "ck");
     } catch (const Error& e) {
       return e.what();
     }

@@ -7,8 +7,8 @@
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
-#include "config/config_convert.h"
 #include "config/config_loader.h"
+#include "config/config_validator.h"
 #include "data/idx_file.h"
 #include "data/labeled_images.h"
 #include "util/error.h"
@@ -47,10 +47,11 @@ void IdxInput(const uint8_t* data, size_t size) {
 
 void ConfigInput(const uint8_t* data, size_t size) {
   try {
-    const TrainConfig proto = config::ParseConfigText("fuzz.txtpb", std::string(reinterpret_cast<const char*>(data), size));
-    train::RunConfig run = config::ToRunConfig(proto);
-    config::ToText(config::ToProto(run));
-    train::Validate(run, 2);
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    TrainConfig proto = config::ParseConfigText("fuzz.txtpb", text);
+    config::FillDefaults(&proto);
+    config::ToText(proto);
+    config::Validate(proto, 2);
   } catch (const Error&) {
   }
 }
@@ -63,12 +64,12 @@ void CheckpointInput(const uint8_t* data, size_t size) {
     return;
   }
   try {  // what eval and predict do before building the model the file declares
-    checkpoint::CheckTensors(c, checkpoint::ModelShapeOf(c, "fuzz.ckpt"), true, "fuzz.ckpt");
+    checkpoint::CheckTensors(c, checkpoint::ModelConfigOf(c, "fuzz.ckpt"), true, "fuzz.ckpt");
   } catch (const Error&) {
   }
   try {  // what a resume does, into a model of the configured shape
-    nn::ModelShape small;
-    small.hidden_size = 4;
+    ModelConfig small;
+    small.set_hidden_size(4);
     checkpoint::CheckModelMatches(c.config().model(), small, "fuzz.ckpt");
     nn::LstmClassifier<float> model(small);
     checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), "fuzz.ckpt", "params");

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "support/model_config.h"
 #include "support/simd_targets.h"
 #include "util/rng.h"
 
@@ -15,17 +16,17 @@ namespace seqtrain::nn {
 namespace {
 
 struct Case {
-  ModelShape shape;
+  ModelConfig shape;
   int batch;
 };
 
 std::vector<Case> Cases() {
   return {
-      {{4, 3, 5, 1, 3}, 2},   // I=4 T=3 H=5, K=3, B=2
-      {{3, 1, 2, 1, 2}, 1},   // single step, batch 1
-      {{2, 4, 3, 2, 4}, 3},   // two layers
-      {{5, 2, 7, 1, 3}, 5},   // H not a multiple of anything in particular
-      {{3, 5, 4, 3, 2}, 1},   // three layers, batch 1
+      {testing::MakeModelConfig(4, 3, 5, 1, 3), 2},  // I=4 T=3 H=5, K=3, B=2
+      {testing::MakeModelConfig(3, 1, 2, 1, 2), 1},  // single step, batch 1
+      {testing::MakeModelConfig(2, 4, 3, 2, 4), 3},  // two layers
+      {testing::MakeModelConfig(5, 2, 7, 1, 3), 5},  // H not a multiple of anything in particular
+      {testing::MakeModelConfig(3, 5, 4, 3, 2), 1},  // three layers, batch 1
   };
 }
 
@@ -34,17 +35,17 @@ struct Inputs {
   std::vector<int32_t> labels;
 };
 
-Inputs RandomInputs(const ModelShape& s, int batch, uint64_t seed) {
+Inputs RandomInputs(const ModelConfig& s, int batch, uint64_t seed) {
   Rng rng(seed);
   Inputs in;
-  in.x.resize(static_cast<size_t>(s.time_steps) * batch * s.input_size);
+  in.x.resize(static_cast<size_t>(s.time_steps()) * batch * s.input_size());
   for (auto& v : in.x) v = rng.Uniform(-1, 1);
-  for (int b = 0; b < batch; ++b) in.labels.push_back(static_cast<int32_t>(rng.Below(s.num_classes)));
+  for (int b = 0; b < batch; ++b) in.labels.push_back(static_cast<int32_t>(rng.Below(s.num_classes())));
   return in;
 }
 
 // Asymmetric, non-trivial weights so every gate path carries gradient.
-LstmClassifier<double> MakeModel(const ModelShape& s, uint64_t seed) {
+LstmClassifier<double> MakeModel(const ModelConfig& s, uint64_t seed) {
   LstmClassifier<double> model(s);
   model.Initialize(seed, 1.0);
   Rng rng(seed + 99);
@@ -96,18 +97,18 @@ TEST(LstmClassifier, GradientMatchesFiniteDifferencesForEveryParameterAndInput) 
 // Straightforward per-sample loops over the same named tensors.
 double ReferenceLoss(const LstmClassifier<double>& model, const Inputs& in, int batch,
                      std::vector<int>* predictions) {
-  const ModelShape& s = model.shape();
-  const int H = s.hidden_size, T = s.time_steps;
+  const ModelConfig& s = model.shape();
+  const int H = s.hidden_size(), T = s.time_steps();
   auto param = [&](const std::string& name) { return model.params() + model.layout().Find(name).offset; };
   auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
   double total = 0;
   for (int b = 0; b < batch; ++b) {
     // seq[t][k]: the current layer's input sequence.
-    std::vector<std::vector<double>> seq(T, std::vector<double>(s.input_size));
+    std::vector<std::vector<double>> seq(T, std::vector<double>(s.input_size()));
     for (int t = 0; t < T; ++t)
-      for (int k = 0; k < s.input_size; ++k)
-        seq[t][k] = in.x[(static_cast<size_t>(t) * batch + b) * s.input_size + k];
-    for (int l = 0; l < s.num_layers; ++l) {
+      for (int k = 0; k < s.input_size(); ++k)
+        seq[t][k] = in.x[(static_cast<size_t>(t) * batch + b) * s.input_size() + k];
+    for (int l = 0; l < s.num_layers(); ++l) {
       const std::string p = "lstm" + std::to_string(l) + "/";
       const double* wx = param(p + "w_x");
       const double* wh = param(p + "w_h");
@@ -135,11 +136,11 @@ double ReferenceLoss(const LstmClassifier<double>& model, const Inputs& in, int 
     }
     const double* w = param("out/w");
     const double* bo = param("out/b");
-    std::vector<double> logits(s.num_classes);
+    std::vector<double> logits(s.num_classes());
     int best = 0;
-    for (int k = 0; k < s.num_classes; ++k) {
+    for (int k = 0; k < s.num_classes(); ++k) {
       logits[k] = bo[k];
-      for (int j = 0; j < H; ++j) logits[k] += seq[T - 1][j] * w[j * s.num_classes + k];
+      for (int j = 0; j < H; ++j) logits[k] += seq[T - 1][j] * w[j * s.num_classes() + k];
       if (logits[k] > logits[best]) best = k;
     }
     double z = 0;
@@ -167,7 +168,7 @@ TEST(LstmClassifier, ForwardMatchesNaiveReference) {
 
 // The float model (SIMD kernels, on every target the CPU runs) against the double one.
 TEST(LstmClassifier, FloatAgreesWithDouble) {
-  const ModelShape s{28, 28, 32, 1, 10};
+  const ModelConfig s = testing::MakeModelConfig(28, 28, 32, 1, 10);
   const int batch = 6;
   LstmClassifier<double> d = MakeModel(s, 9);
   const Inputs in = RandomInputs(s, batch, 4);
@@ -188,7 +189,7 @@ TEST(LstmClassifier, FloatAgreesWithDouble) {
 }
 
 TEST(LstmClassifier, EmptyBatchGivesZeroGradient) {
-  LstmClassifier<float> model({3, 2, 4, 1, 3}, 2);
+  LstmClassifier<float> model(testing::MakeModelConfig(3, 2, 4, 1, 3), 2);
   model.Initialize(1, 1.0);
   for (size_t i = 0; i < model.num_params(); ++i) model.grads()[i] = 5.0f;
   const BatchStats s = model.ForwardBackward(nullptr, nullptr, 0);
@@ -197,7 +198,7 @@ TEST(LstmClassifier, EmptyBatchGivesZeroGradient) {
 }
 
 TEST(LstmClassifier, InitializationSetsForgetBiasAndIsSeeded) {
-  const ModelShape s{28, 28, 16, 2, 10};
+  const ModelConfig s = testing::MakeModelConfig(28, 28, 16, 2, 10);
   LstmClassifier<float> a(s), b(s), c(s);
   a.Initialize(42, 1.0);
   b.Initialize(42, 1.0);

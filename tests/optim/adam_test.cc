@@ -13,7 +13,11 @@ namespace {
 
 // Algorithm 1 of Kingma & Ba, in double, written out step by step.
 TEST(Adam, MatchesHandComputedSteps) {
-  const AdamConfig config{0.01, 0.8, 0.95, 1e-6};
+  OptimizerConfig config;
+  config.set_learning_rate(0.01);
+  config.set_beta1(0.8);
+  config.set_beta2(0.95);
+  config.set_epsilon(1e-6);
   std::vector<float> params = {1.0f, -2.0f, 0.5f};
   const std::vector<std::vector<float>> grad_sums = {{4, -2, 0}, {1, 6, 0}, {-3, 0.5, 0}};
   const float scale = 0.5f;  // the grads above are sums over a batch of 2
@@ -42,7 +46,7 @@ TEST(Adam, MatchesHandComputedSteps) {
 }
 
 TEST(Adam, FirstStepMovesEachParameterByTheLearningRate) {
-  Adam adam(2, AdamConfig{});
+  Adam adam(2, OptimizerConfig{});
   std::vector<float> params = {0, 0};
   const std::vector<float> grads = {3e-3f, -7.0f};
   adam.Step(params.data(), grads.data(), 1.0f);
@@ -52,10 +56,10 @@ TEST(Adam, FirstStepMovesEachParameterByTheLearningRate) {
 
 TEST(Adam, RestoreContinuesTheSameTrajectory) {
   const std::vector<float> g1 = {1, -1}, g2 = {0.5, 2};
-  Adam straight(2, AdamConfig{});
+  Adam straight(2, OptimizerConfig{});
   std::vector<float> p = {1, 1};
   straight.Step(p.data(), g1.data(), 1.0f);
-  Adam resumed(2, AdamConfig{});
+  Adam resumed(2, OptimizerConfig{});
   resumed.Restore(straight.step(), straight.first_moment(), straight.second_moment());
   std::vector<float> q = p;
   straight.Step(p.data(), g2.data(), 1.0f);
@@ -68,7 +72,7 @@ TEST(Adam, RestoreContinuesTheSameTrajectory) {
 // second moment would start 1.3e-5 too small; from the double it is within rounding.
 TEST(Adam, OneMinusBetaComesFromTheDoubleBeta) {
   seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
-    Adam adam(3, AdamConfig{});
+    Adam adam(3, OptimizerConfig{});
     std::vector<float> params = {0, 0, 0};
     const std::vector<float> grads = {0.5f, -3.0f, 1e-3f};
     adam.Step(params.data(), grads.data(), 1.0f);
@@ -90,11 +94,11 @@ TEST(Adam, OneMinusBetaComesFromTheDoubleBeta) {
 TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
   const size_t n = 203;  // not a multiple of any vector width
   const int steps = 2000;
-  AdamConfig config;
-  config.weight_decay = 0.01;
+  OptimizerConfig config;
+  config.set_weight_decay(0.01);
   // Constants as the step rounds them: once, from double.
-  const double keep = static_cast<float>(1 - config.learning_rate * config.weight_decay);
-  const double beta1 = static_cast<float>(config.beta1), beta2 = static_cast<float>(config.beta2);
+  const double keep = static_cast<float>(1 - config.learning_rate() * config.weight_decay());
+  const double beta1 = static_cast<float>(config.beta1()), beta2 = static_cast<float>(config.beta2());
   seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
     Rng rng(5);
     std::vector<float> params(n);
@@ -108,14 +112,14 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
       const std::vector<float> p_before = params, m_before = adam.first_moment(),
                                v_before = adam.second_moment();
       adam.Step(params.data(), grads.data(), scale);
-      const double bias1 = 1 - std::pow(config.beta1, t), bias2 = 1 - std::pow(config.beta2, t);
+      const double bias1 = 1 - std::pow(config.beta1(), t), bias2 = 1 - std::pow(config.beta2(), t);
       for (size_t i = 0; i < n; ++i) {
         const double g = double{grads[i]} * scale;
-        m[i] = beta1 * m[i] + (1 - config.beta1) * g;
-        v[i] = beta2 * v[i] + (1 - config.beta2) * g * g;
+        m[i] = beta1 * m[i] + (1 - config.beta1()) * g;
+        v[i] = beta2 * v[i] + (1 - config.beta2()) * g * g;
         // This step in double from the float state.
-        const double m_i = beta1 * m_before[i] + (1 - config.beta1) * g;
-        const double v_i = beta2 * v_before[i] + (1 - config.beta2) * g * g;
+        const double m_i = beta1 * m_before[i] + (1 - config.beta1()) * g;
+        const double v_i = beta2 * v_before[i] + (1 - config.beta2()) * g * g;
         const double update = 0.001 * (m_i / bias1) / (std::sqrt(v_i / bias2) + 1e-8);
         const double want = p_before[i] * keep - update;
         const float p = params[i], larger = std::max(std::fabs(p), std::fabs(p_before[i]));
@@ -140,8 +144,8 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
 // every target makes the same update, bit for bit.
 TEST(Adam, EveryTargetGivesTheSameBits) {
   const size_t n = 1000 + 13;
-  AdamConfig config;
-  config.weight_decay = 0.01;
+  OptimizerConfig config;
+  config.set_weight_decay(0.01);
   std::vector<std::vector<float>> results;
   seqtrain::testing::ForEachSimdTarget([&](const simd::Target&) {
     Rng rng(9);
