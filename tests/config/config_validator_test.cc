@@ -79,15 +79,14 @@ TEST(ConfigSchema, DefaultsAreThePreviousOnes) {
   EXPECT_EQ(c.failure().max_consecutive_nonfinite(), 5);
 }
 
-// FillDefaults sets every field (so a checkpoint and the log show the whole config),
-// and the effective config serializes as the old ToProto(RunConfig) did: all fields present.
+// FillDefaults sets every field, so a checkpoint and the log show the whole config as the old
+// ToProto(RunConfig) did.
 TEST(ConfigSchema, FillDefaultsSetsEveryField) {
   TrainConfig c;
   c.mutable_schedule()->set_batch_size(7);
   FillDefaults(&c);
   EXPECT_EQ(c.schedule().batch_size(), 7);
   std::vector<const pb::Message*> pending = {&c};
-  int fields = 0;
   while (!pending.empty()) {
     const pb::Message& m = *pending.back();
     pending.pop_back();
@@ -95,10 +94,8 @@ TEST(ConfigSchema, FillDefaultsSetsEveryField) {
       const pb::FieldDescriptor* f = m.GetDescriptor()->field(i);
       EXPECT_TRUE(m.GetReflection()->HasField(m, f)) << f->full_name();
       if (f->message_type()) pending.push_back(&m.GetReflection()->GetMessage(m, f));
-      ++fields;
     }
   }
-  EXPECT_EQ(fields, 8 + 6 + 7 + 6 + 6 + 5 + 2 + 5);  // TrainConfig's, then each part's
 }
 
 TEST(ConfigValidator, DefaultsWithADataDirAreValid) {
