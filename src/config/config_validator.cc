@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
+#include <type_traits>
 
 #include "config/field_rules.h"
 
@@ -56,15 +57,14 @@ std::string Requirement(const FieldRules& r, bool is_float) {
   } else if (r.has_greater_than()) {
     need = r.greater_than() == 0 ? "positive" : "> " + low;
   } else if (r.has_min()) {
-    if (!is_float) need = r.min() == 0 ? "not negative" : "at least " + low;
-    if (is_float) need = ">= " + low;
+    if (!is_float && r.min() == 0) return "must not be negative";
+    need = (is_float ? ">= " : "at least ") + low;
   } else if (r.has_max()) {
     need = (is_float ? "<= " : "at most ") + high;
   } else if (r.has_less_than()) {
     need = "< " + high;
   }
   if (is_float && !upper) need += need.empty() ? "finite" : " and finite";
-  if (need == "not negative") return "must not be negative";
   if (r.has_zero_means()) return "must be 0 (" + r.zero_means() + ") or " + need;
   return "must be " + need;
 }

@@ -231,6 +231,21 @@ TEST(ConfigValidator, ValidatesOnePartWithItsPrefix) {
   }
 }
 
+// Every value a config can set says what it does, so any field can get a flag or a doc line.
+TEST(ConfigSchema, EveryFieldHasAHelpLine) {
+  const pb::Descriptor* top = TrainConfig::descriptor();
+  for (int i = 0; i < top->field_count(); ++i) {
+    const pb::Descriptor* part = top->field(i)->message_type();
+    if (!part) {
+      EXPECT_FALSE(RulesOf(*top->field(i)).help().empty()) << top->field(i)->name();
+      continue;
+    }
+    for (int j = 0; j < part->field_count(); ++j) {
+      EXPECT_FALSE(RulesOf(*part->field(j)).help().empty()) << part->field(j)->full_name();
+    }
+  }
+}
+
 TEST(ConfigSchema, HelpAndDefaultComeFromTheSchema) {
   EXPECT_EQ(HelpOf("model.hidden_size"), "H: LSTM units per layer (default 128)");
   EXPECT_EQ(HelpOf("optimizer.learning_rate"), "Adam learning rate (default 0.001)");
