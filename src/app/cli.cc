@@ -4,6 +4,8 @@
 #include <functional>
 #include <sstream>
 
+#include "config/field_rules.h"
+
 namespace seqtrain::app {
 namespace po = boost::program_options;
 namespace {
@@ -20,26 +22,27 @@ const char* kUsage =
     "  plot      loss and accuracy curves of a metrics file as an SVG\n"
     "  help      this text; `seqtrain <command> --help` shows a command's options\n";
 
-// Shorthand flags: each sets one config field, as --set would.
+// Shorthand flags: each sets one config field, as --set would. Their help is the field's
+// (config.proto), unless the flag's own words read better.
 struct Shorthand {
   const char* flag;
   const char* field;
-  const char* help;
+  const char* help = nullptr;  // null: the field's help and default
 };
 const Shorthand kShorthands[] = {
-    {"data-dir", "data.dir", "folder with the four MNIST IDX files (.gz or plain)"},
-    {"epochs", "schedule.epochs", "passes over the training set (default 10)"},
+    {"data-dir", "data.dir"},
+    {"epochs", "schedule.epochs"},
     {"max-steps", "schedule.max_steps", "> 0: train exactly N steps in total, overriding --epochs"},
-    {"batch-size", "schedule.batch_size", "global batch size, split over the ranks (default 128)"},
-    {"lr", "optimizer.learning_rate", "Adam learning rate (default 0.001)"},
-    {"hidden-size", "model.hidden_size", "LSTM units (default 128)"},
-    {"seed", "seed", "seed for initialization and data order (default 1)"},
-    {"display-step", "schedule.display_step", "print loss and accuracy every N steps (default 100)"},
-    {"eval-every", "schedule.eval_every", "> 0: evaluate on the test set every N steps"},
+    {"batch-size", "schedule.batch_size"},
+    {"lr", "optimizer.learning_rate"},
+    {"hidden-size", "model.hidden_size"},
+    {"seed", "seed"},
+    {"display-step", "schedule.display_step"},
+    {"eval-every", "schedule.eval_every"},
     {"metrics", "logging.metrics_path", "write JSON lines of metrics to FILE (rank 0)"},
     {"tensorboard-dir", "logging.tensorboard_dir", "write TensorBoard event files in DIR (rank 0)"},
-    {"checkpoint-dir", "checkpoint.dir", "save checkpoints in DIR"},
-    {"checkpoint-every", "checkpoint.every_steps", "> 0: save a checkpoint every N steps"},
+    {"checkpoint-dir", "checkpoint.dir"},
+    {"checkpoint-every", "checkpoint.every_steps"},
 };
 
 po::variables_map Parse(const std::string& command, const std::vector<std::string>& args,
@@ -89,7 +92,8 @@ CliRequest ParseTrain(const std::vector<std::string>& args) {
       "blas-threads", po::value(&t.blas_threads)->default_value(0),
       "OpenBLAS threads per rank (0: $OPENBLAS_NUM_THREADS, else 1)");
   for (const Shorthand& s : kShorthands) {
-    opts.add_options()(s.flag, po::value<std::string>(), (std::string(s.help) + "; sets " + s.field).c_str());
+    const std::string help = s.help ? s.help : config::HelpOf(s.field);
+    opts.add_options()(s.flag, po::value<std::string>(), (help + "; sets " + s.field).c_str());
   }
   const po::variables_map vm = Parse("train", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;

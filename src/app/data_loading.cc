@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "app/cli.h"
+#include "config/data_path.h"
 #include "train/stop_signal.h"
 #include "util/error.h"
 #include "util/fault_injection.h"
@@ -132,19 +133,21 @@ bool DataRequest::operator==(const DataRequest& o) const {
          test_labels == o.test_labels && num_classes == o.num_classes && use_cache == o.use_cache;
 }
 
-DataRequest TrainingDataOf(const train::RunConfig& config) {
+DataRequest TrainingDataOf(const TrainConfig& config) {
   DataRequest r = TestDataOf(config);
-  r.train_images = config.data.PathOf(config.data.train_images);
-  r.train_labels = config.data.PathOf(config.data.train_labels);
+  const DataConfig& d = config.data();
+  r.train_images = config::PathOf(d, d.train_images());
+  r.train_labels = config::PathOf(d, d.train_labels());
   return r;
 }
 
-DataRequest TestDataOf(const train::RunConfig& config) {
+DataRequest TestDataOf(const TrainConfig& config) {
   DataRequest r;
-  r.test_images = config.data.PathOf(config.data.test_images);
-  r.test_labels = config.data.PathOf(config.data.test_labels);
-  r.num_classes = config.model.num_classes;
-  r.use_cache = config.data.cache;
+  const DataConfig& d = config.data();
+  r.test_images = config::PathOf(d, d.test_images());
+  r.test_labels = config::PathOf(d, d.test_labels());
+  r.num_classes = config.model().num_classes();
+  r.use_cache = d.cache();
   return r;
 }
 
@@ -154,7 +157,7 @@ void StartDataPrefetch(int argc, char** argv) {
     const CliRequest cli = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
     if (cli.command != CliRequest::Command::kTrain) return;
     // World size 1: the real check, after MPI_Init, reports a batch smaller than the ranks.
-    request = TrainingDataOf(config::LoadRunConfig(cli.train.config_path, cli.train.overrides, 1));
+    request = TrainingDataOf(config::LoadTrainConfig(cli.train.config_path, cli.train.overrides, 1));
   } catch (const std::exception&) {
     return;
   }

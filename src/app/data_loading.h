@@ -12,7 +12,7 @@
 #include "data/data_agreement.h"
 #include "data/labeled_images.h"
 #include "dist/communicator.h"
-#include "train/run_config.h"
+#include "config.pb.h"
 
 namespace seqtrain::app {
 
@@ -31,8 +31,8 @@ struct LoadedData {
 };
 
 // Both sets of a training run; the test set alone for evaluation.
-DataRequest TrainingDataOf(const train::RunConfig& config);
-DataRequest TestDataOf(const train::RunConfig& config);
+DataRequest TrainingDataOf(const TrainConfig& config);
+DataRequest TestDataOf(const TrainConfig& config);
 
 // Right after MPI_Init: when argv is a valid `train` command line, installs
 // the stop handlers and starts loading its data in a thread. Errors are left for

@@ -8,7 +8,7 @@
 
 #include "app/commands.h"
 #include "checkpoint/checkpoint_file.h"
-#include "config/config_convert.h"
+#include "config/config_loader.h"
 #include "dist/agreement.h"
 
 namespace seqtrain::app {

@@ -5,7 +5,6 @@
 #include "app/commands.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/shared_load.h"
-#include "config/config_convert.h"
 #include "data/labeled_images.h"
 #include "dist/agreement.h"
 #include "nn/sequence_classifier.h"
@@ -16,21 +15,21 @@ namespace seqtrain::app {
 int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   ConfigureBlasThreads(request.blas_threads, comm);
   const checkpoint::Loaded loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint);
-  nn::ModelShape shape;
+  const ModelConfig& shape = loaded.checkpoint.config().model();
   dist::RunAgreed(comm, [&] {
-    shape = checkpoint::ModelShapeOf(loaded.checkpoint, loaded.path);
+    checkpoint::ModelConfigOf(loaded.checkpoint, loaded.path);  // validates it
     checkpoint::CheckTensors(loaded.checkpoint, shape, false, loaded.path);  // before allocating
   });
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
     const data::LabeledImages set = data::LoadImages(request.images, request.limit);
-    data::CheckFitsSequences(set, shape.time_steps, shape.input_size, request.images);
-    nn::SequenceClassifier<float> model(loaded.checkpoint.config().model());
+    data::CheckFitsSequences(set, shape.time_steps(), shape.input_size(), request.images);
+    nn::SequenceClassifier<float> model(shape);
     checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(), loaded.path,
                               "params");
     const int64_t total = set.count;
     const int64_t chunk = 256;
-    const int K = shape.num_classes;
+    const int K = shape.num_classes();
     std::vector<int64_t> indices;
     std::vector<float> x, probs;
     std::vector<int32_t> unused_labels;
@@ -39,10 +38,10 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
       const int batch = static_cast<int>(std::min(chunk, total - done));
       indices.resize(static_cast<size_t>(batch));
       std::iota(indices.begin(), indices.end(), done);
-      x.resize(static_cast<size_t>(shape.time_steps) * batch * shape.input_size);
+      x.resize(static_cast<size_t>(shape.time_steps()) * batch * shape.input_size());
       unused_labels.resize(static_cast<size_t>(batch));
       probs.resize(static_cast<size_t>(batch) * K);
-      data::FillTimeMajor(set, indices.data(), batch, shape.time_steps, shape.input_size, x.data(),
+      data::FillTimeMajor(set, indices.data(), batch, shape.time_steps(), shape.input_size(), x.data(),
                           unused_labels.data());
       model.Forward(x.data(), nullptr, batch, probs.data());
       for (int b = 0; b < batch; ++b) {

@@ -5,7 +5,6 @@
 #include "app/data_loading.h"
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/shared_load.h"
-#include "config/config_convert.h"
 #include "dist/agreement.h"
 #include "dist/watchdog.h"
 #include "simd/simd_target.h"
@@ -17,16 +16,16 @@
 namespace seqtrain::app {
 namespace {
 
-std::string Describe(const train::RunConfig& c, const dist::Communicator& comm,
+std::string Describe(const TrainConfig& c, const dist::Communicator& comm,
                      const train::Trainer& trainer, int blas_threads, const train::MemoryEstimate& memory) {
   std::ostringstream out;
-  const auto& m = c.model;
+  const auto& m = c.model();
   out << "seqtrain: " << comm.size() << (comm.size() == 1 ? " rank" : " ranks") << " x "
       << blas_threads << " BLAS thread" << (blas_threads == 1 ? "" : "s") << "; model "
-      << m.time_steps << " steps x " << m.input_size << " inputs -> LSTM " << m.hidden_size;
-  if (m.num_layers > 1) out << " x " << m.num_layers << " layers";
-  out << " -> " << m.num_classes << " classes (" << trainer.model().num_params()
-      << " parameters); global batch " << c.schedule.batch_size << ", steps " << trainer.step()
+      << m.time_steps() << " steps x " << m.input_size() << " inputs -> LSTM " << m.hidden_size();
+  if (m.num_layers() > 1) out << " x " << m.num_layers() << " layers";
+  out << " -> " << m.num_classes() << " classes (" << trainer.model().num_params()
+      << " parameters); global batch " << c.schedule().batch_size() << ", steps " << trainer.step()
       << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch() << " per epoch); memory "
       << train::FormatBytes(memory.total()) << " per rank (estimated)";
   return out.str();
@@ -39,25 +38,25 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   // seen and agreed before the first step.
   train::InstallStopHandlers();
   const int blas_threads = ConfigureBlasThreads(request.blas_threads, comm);
-  train::RunConfig config;
+  TrainConfig config;
   dist::RunAgreed(comm, [&] {
-    config = config::LoadRunConfig(request.config_path, request.overrides, comm.size());
-    if (request.resume == "auto" && config.checkpoint.dir.empty()) {
+    config = config::LoadTrainConfig(request.config_path, request.overrides, comm.size());
+    if (request.resume == "auto" && config.checkpoint().dir().empty()) {
       throw Error("--resume auto: checkpoint.dir is not set (use --checkpoint-dir DIR)");
     }
   });
 
   // From here on a rank stuck in a collective ends the job instead of hanging it.
   dist::WatchdogLimits limits;
-  limits.enabled = config.failure.watchdog;
-  limits.fixed_seconds = config.failure.collective_timeout_seconds;
-  limits.startup_seconds = config.failure.startup_timeout_seconds;
+  limits.enabled = config.failure().watchdog();
+  limits.fixed_seconds = config.failure().collective_timeout_seconds();
+  limits.startup_seconds = config.failure().startup_timeout_seconds();
   dist::Watchdog watchdog(limits, comm.rank(), comm.size());
   comm.set_watchdog(&watchdog);
 
   // Before the data is read, so a refused start is refused at once.
   checkpoint::StartRequest start_request;
-  start_request.dir = config.checkpoint.dir;
+  start_request.dir = config.checkpoint().dir();
   start_request.resume = request.resume;
   start_request.lineage = request.resume_lineage;
   start_request.new_lineage = request.new_lineage;
@@ -82,33 +81,34 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   std::unique_ptr<train::Trainer> trainer;
   dist::RunAgreed(comm, [&] {
     trainer = std::make_unique<train::Trainer>(config, comm, train_set, test_set);
-    if (comm.is_root() && !config.checkpoint.dir.empty()) checkpoint::EnsureDirectory(config.checkpoint.dir);
+    const std::string& checkpoint_dir = config.checkpoint().dir();
+    if (comm.is_root() && !checkpoint_dir.empty()) checkpoint::EnsureDirectory(checkpoint_dir);
     train::MetricsOutputs outputs;
-    outputs.jsonl_path = config.metrics_path;
-    outputs.tensorboard_dir = config.tensorboard_dir;
-    outputs.learning_rate = config.optimizer.learning_rate;
+    outputs.jsonl_path = config.logging().metrics_path();
+    outputs.tensorboard_dir = config.logging().tensorboard_dir();
+    outputs.learning_rate = config.optimizer().learning_rate();
     log = std::make_unique<train::MetricsLog>(comm.is_root(), outputs);
   });
-  log->Info("seqtrain: effective config:\n" + config::ToText(config::ToProto(config)));
+  log->Info("seqtrain: effective config:\n" + config::ToText(config));
   for (const std::string& note : data.notes) log->Info(note);
 
   trainer->set_lineage(start.lineage);
   if (!start.note.empty()) log->Info(start.note);
   if (const auto& loaded = start.resume_from) {
     dist::RunAgreed(comm, [&] { trainer->Restore(loaded->checkpoint, loaded->path); });
-    if (loaded->checkpoint.config().seed() != config.seed) {
+    if (loaded->checkpoint.config().seed() != config.seed()) {
       log->Info("seqtrain: warning: the checkpoint was trained with seed " +
                 std::to_string(loaded->checkpoint.config().seed()) + ", this run uses " +
-                std::to_string(config.seed) + ": the data order changes from here");
+                std::to_string(config.seed()) + ": the data order changes from here");
     }
     log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
               ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
     if (trainer->step() >= trainer->final_step()) {
-      const auto& s = config.schedule;
+      const auto& s = config.schedule();
       log->Info("seqtrain: warning: " + loaded->path + " is at step " + std::to_string(trainer->step()) +
                 ", already at the end of this run (" +
-                (s.max_steps > 0 ? "schedule.max_steps = " + std::to_string(s.max_steps)
-                                 : "schedule.epochs = " + std::to_string(s.epochs)) +
+                (s.max_steps() > 0 ? "schedule.max_steps = " + std::to_string(s.max_steps())
+                                 : "schedule.epochs = " + std::to_string(s.epochs())) +
                 "): no steps to train, only the final evaluation");
     }
   }
@@ -124,7 +124,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
               std::to_string(first_stopped) +
               (here ? " (signal " + std::to_string(here) + " on rank 0)" : std::string()) +
               "; nothing trained or saved" +
-              (config.checkpoint.dir.empty() ? "" : ", resume with --resume auto"));
+              (config.checkpoint().dir().empty() ? "" : ", resume with --resume auto"));
     return kExitStopped;
   }
   log->BeginRun(trainer->step(), trainer->final_step(), trainer->steps_per_epoch());

@@ -3,9 +3,8 @@
 #include <cstring>
 
 #include "checkpoint/optimizer_state.h"
-#include "config/config_convert.h"
+#include "config/config_validator.h"
 #include "nn/sequence_classifier.h"
-#include "train/run_config.h"
 #include "util/error.h"
 
 namespace seqtrain::checkpoint {
@@ -74,11 +73,11 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors, co
   }
 }
 
-nn::ParamLayout LayoutOf(const nn::ModelShape& shape) {
-  return nn::ModelLayout(nn::ToModelConfig(shape));
+nn::ParamLayout LayoutOf(const ModelConfig& shape) {
+  return nn::ModelLayout(shape);
 }
 
-void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, bool optimizer_state,
+void CheckTensors(const Checkpoint& checkpoint, const ModelConfig& shape, bool optimizer_state,
                   const std::string& path) {
   const nn::ParamLayout layout = LayoutOf(shape);
   CheckTensorsFit(checkpoint.params(), layout, path, "params");
@@ -90,28 +89,28 @@ void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, boo
   }
 }
 
-nn::ModelShape ModelShapeOf(const Checkpoint& checkpoint, const std::string& path) {
-  const train::RunConfig config = config::ToRunConfig(checkpoint.config());
+const ModelConfig& ModelConfigOf(const Checkpoint& checkpoint, const std::string& path) {
+  const ModelConfig& model = checkpoint.config().model();
   try {
-    train::ValidateModel(config.model, config.forget_bias);
+    config::ValidateFields(model, "model.", 0);
   } catch (const Error& e) {
     throw Error(path + ": " + e.what());
   }
-  return config.model;
+  return model;
 }
 
-void CheckModelMatches(const ModelConfig& saved, const nn::ModelShape& configured, const std::string& path) {
+void CheckModelMatches(const ModelConfig& saved, const ModelConfig& configured, const std::string& path) {
   auto check = [&](const char* field, int64_t in_checkpoint, int64_t in_config) {
     if (in_checkpoint != in_config) {
       throw Error(path + ": model." + field + " = " + std::to_string(in_checkpoint) + " in the checkpoint but " +
                   std::to_string(in_config) + " in the config: the checkpoint is for another model");
     }
   };
-  check("input_size", saved.input_size(), configured.input_size);
-  check("time_steps", saved.time_steps(), configured.time_steps);
-  check("hidden_size", saved.hidden_size(), configured.hidden_size);
-  check("num_layers", saved.num_layers(), configured.num_layers);
-  check("num_classes", saved.num_classes(), configured.num_classes);
+  check("input_size", saved.input_size(), configured.input_size());
+  check("time_steps", saved.time_steps(), configured.time_steps());
+  check("hidden_size", saved.hidden_size(), configured.hidden_size());
+  check("num_layers", saved.num_layers(), configured.num_layers());
+  check("num_classes", saved.num_classes(), configured.num_classes());
 }
 
 }  // namespace seqtrain::checkpoint

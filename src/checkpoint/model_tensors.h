@@ -5,7 +5,8 @@
 #include <string>
 
 #include "checkpoint.pb.h"
-#include "nn/model_shape.h"
+#include "config.pb.h"
+#include "nn/param_layout.h"
 #include "nn/param_layout.h"
 
 namespace seqtrain::checkpoint {
@@ -28,19 +29,19 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
 
 // The model a checkpoint describes, validated like a config (so a damaged or
 // hostile checkpoint cannot size buffers). Throws seqtrain::Error "path: ...".
-nn::ModelShape ModelShapeOf(const Checkpoint& checkpoint, const std::string& path);
+const ModelConfig& ModelConfigOf(const Checkpoint& checkpoint, const std::string& path);
 
 // The tensors a model of this shape has: nn::ModelLayout, the classifier's own layout.
-nn::ParamLayout LayoutOf(const nn::ModelShape& shape);
+nn::ParamLayout LayoutOf(const ModelConfig& shape);
 
 // Checks the params tensors (and, with optimizer_state, the optimizer's state:
 // checkpoint/optimizer_state.h) against the layout of shape: names, counts, shapes and
 // byte sizes, before anything of that size is allocated. Throws seqtrain::Error "path: ...".
-void CheckTensors(const Checkpoint& checkpoint, const nn::ModelShape& shape, bool optimizer_state,
+void CheckTensors(const Checkpoint& checkpoint, const ModelConfig& shape, bool optimizer_state,
                   const std::string& path);
 
 // Throws seqtrain::Error "path: model.hidden_size = 64 in the checkpoint, 128 in the config".
-void CheckModelMatches(const ModelConfig& saved, const nn::ModelShape& configured,
+void CheckModelMatches(const ModelConfig& saved, const ModelConfig& configured,
                        const std::string& path);
 
 }  // namespace seqtrain::checkpoint

@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "config/config_convert.h"
+#include "config/config_validator.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -80,6 +80,22 @@ TrainConfig ParseText(const std::string& path, const std::string& text,
   return config;
 }
 
+void SetToDefault(const pb::FieldDescriptor* f, pb::Message* m) {
+  const pb::Reflection& r = *m->GetReflection();
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_INT32: return r.SetInt32(m, f, f->default_value_int32());
+    case pb::FieldDescriptor::CPPTYPE_INT64: return r.SetInt64(m, f, f->default_value_int64());
+    case pb::FieldDescriptor::CPPTYPE_UINT32: return r.SetUInt32(m, f, f->default_value_uint32());
+    case pb::FieldDescriptor::CPPTYPE_UINT64: return r.SetUInt64(m, f, f->default_value_uint64());
+    case pb::FieldDescriptor::CPPTYPE_FLOAT: return r.SetFloat(m, f, f->default_value_float());
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE: return r.SetDouble(m, f, f->default_value_double());
+    case pb::FieldDescriptor::CPPTYPE_BOOL: return r.SetBool(m, f, f->default_value_bool());
+    case pb::FieldDescriptor::CPPTYPE_ENUM: return r.SetEnum(m, f, f->default_value_enum());
+    case pb::FieldDescriptor::CPPTYPE_STRING: return r.SetString(m, f, f->default_value_string());
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE: break;
+  }
+}
+
 }  // namespace
 
 Override ParseSetFlag(const std::string& assignment) {
@@ -137,8 +153,28 @@ TrainConfig ParseConfigFile(const std::string& path) {
   return ParseText(path, ReadWholeFile(path, kMaxConfigBytes), nullptr);
 }
 
-train::RunConfig LoadRunConfig(const std::string& path, const std::vector<Override>& overrides,
-                               int world_size) {
+void FillDefaults(pb::Message* config) {
+  const pb::Descriptor& d = *config->GetDescriptor();
+  const pb::Reflection& r = *config->GetReflection();
+  for (int i = 0; i < d.field_count(); ++i) {
+    const pb::FieldDescriptor* f = d.field(i);
+    if (f->is_repeated()) continue;
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      FillDefaults(r.MutableMessage(config, f));
+    } else if (!r.HasField(*config, f)) {
+      SetToDefault(f, config);
+    }
+  }
+}
+
+std::string ToText(const pb::Message& config) {
+  std::string text;
+  pb::TextFormat::PrintToString(config, &text);
+  return text;
+}
+
+TrainConfig LoadTrainConfig(const std::string& path, const std::vector<Override>& overrides,
+                            int world_size) {
   TrainConfig proto;
   std::map<std::string, std::string> origins;  // field path -> where its value came from
   if (!path.empty()) {
@@ -150,16 +186,16 @@ train::RunConfig LoadRunConfig(const std::string& path, const std::vector<Overri
     ApplyOverride(o, &proto);
     origins[o.field_path] = o.origin;
   }
-  train::RunConfig config = ToRunConfig(proto);
+  FillDefaults(&proto);
   try {
-    train::Validate(config, world_size);
-  } catch (const train::FieldError& e) {
+    Validate(proto, world_size);
+  } catch (const FieldError& e) {
     const auto it = origins.find(e.field());
     if (it != origins.end()) throw Error(it->second + ": " + e.what());
     if (!path.empty()) throw Error(path + ": " + e.what() + " (the default; set it in the file)");
     throw;
   }
-  return config;
+  return proto;
 }
 
 }  // namespace seqtrain::config

@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/message.h>
+
 #include "config.pb.h"
-#include "train/run_config.h"
+#include "util/error.h"
 
 namespace seqtrain::config {
 
@@ -30,8 +32,16 @@ TrainConfig ParseConfigFile(const std::string& path);
 // The same for text already in memory; name stands for the file in errors.
 TrainConfig ParseConfigText(const std::string& name, const std::string& text);
 
-// File (optional, may be "") + overrides -> validated RunConfig.
-train::RunConfig LoadRunConfig(const std::string& path, const std::vector<Override>& overrides,
-                               int world_size);
+// Sets every unset field to its default, so the text form (and a checkpoint) shows the
+// whole effective config.
+void FillDefaults(google::protobuf::Message* config);
+
+// Protobuf text format, one field per line.
+std::string ToText(const google::protobuf::Message& config);
+
+// File (optional, may be "") + overrides -> the effective config (FillDefaults), validated
+// (config_validator.h) for world_size ranks. Errors name the line or flag that set the field.
+TrainConfig LoadTrainConfig(const std::string& path, const std::vector<Override>& overrides,
+                            int world_size);
 
 }  // namespace seqtrain::config

@@ -18,30 +18,30 @@ constexpr double kBlasWorkspacePerThread = 16.0 * 1024 * 1024;
 // watchdog and MPI threads and OpenBLAS's buffer (measured: VmSize +150 MiB at the first step).
 constexpr double kLateAddressSpace = 256.0 * 1024 * 1024;
 
-double ParameterCount(const nn::ModelShape& m) {
-  const double h = m.hidden_size, gates = 4.0 * m.hidden_size;
+double ParameterCount(const ModelConfig& m) {
+  const double h = m.hidden_size(), gates = 4.0 * m.hidden_size();
   double count = 0;
-  for (int l = 0; l < m.num_layers; ++l) {
-    const double in = l == 0 ? m.input_size : h;
+  for (int l = 0; l < m.num_layers(); ++l) {
+    const double in = l == 0 ? m.input_size() : h;
     count += in * gates + h * gates + gates;  // w_x, w_h, b
   }
-  return count + h * m.num_classes + m.num_classes;  // out/w, out/b
+  return count + h * m.num_classes() + m.num_classes();  // out/w, out/b
 }
 
 double CeilDiv(double a, double b) { return static_cast<double>(static_cast<int64_t>((a + b - 1) / b)); }
 
 }  // namespace
 
-MemoryEstimate EstimateTrainingMemory(const RunConfig& config, int world_size, int64_t train_count,
+MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size, int64_t train_count,
                                       int64_t test_count, double resident_bytes) {
-  const nn::ModelShape& m = config.model;
+  const ModelConfig& m = config.model();
   const double params = ParameterCount(m);
-  const double h = m.hidden_size, t = m.time_steps, in = m.input_size, k = m.num_classes;
+  const double h = m.hidden_size(), t = m.time_steps(), in = m.input_size(), k = m.num_classes();
   const double ranks = std::max(1, world_size);
   // The largest slice a rank gets (ShardRange sizes differ by at most one).
-  const double train_batch = std::min(CeilDiv(static_cast<double>(config.schedule.batch_size), ranks),
+  const double train_batch = std::min(CeilDiv(static_cast<double>(config.schedule().batch_size()), ranks),
                                       static_cast<double>(train_count));
-  const double eval_batch = std::min(static_cast<double>(config.schedule.eval_batch_size),
+  const double eval_batch = std::min(static_cast<double>(config.schedule().eval_batch_size()),
                                      CeilDiv(static_cast<double>(test_count), ranks));
   const double train_rows = t * train_batch, eval_rows = t * eval_batch;
   const double rows = std::max(train_rows, eval_rows), batch = std::max(train_batch, eval_batch);
@@ -52,16 +52,16 @@ MemoryEstimate EstimateTrainingMemory(const RunConfig& config, int world_size, i
   // step, sized by the larger batch since vectors keep their capacity; backward adds
   // the gate gradients (4H) of the training batch and two step-sized recurrences.
   double per_layer = (7 * h * rows + h * batch) + (4 * h * train_rows + 2 * h * train_batch);
-  double activations = m.num_layers * per_layer * kFloat;
+  double activations = m.num_layers() * per_layer * kFloat;
   activations += (2 * k * batch + h * train_batch) * kFloat;              // logits, dlogits, dh_last
-  if (m.num_layers > 1) activations += 2 * h * train_rows * kFloat;       // dh_seq, dh_below
+  if (m.num_layers() > 1) activations += 2 * h * train_rows * kFloat;       // dh_seq, dh_below
   e.activations = activations;
   e.batch_inputs = (train_rows * in + eval_rows * in) * kFloat + (train_batch + eval_batch) * 12 +
                    static_cast<double>(train_count) * sizeof(int64_t) + kSmallBuffers;
   // A checkpoint holds parameters and both moments (3 x params floats); encoding it
   // keeps the message, its serialization and the framed file image at once, and
   // decoding one holds the bytes, the message and the two moments being restored.
-  if (!config.checkpoint.dir.empty()) e.checkpoint = 3 * (3 * params * kFloat);
+  if (!config.checkpoint().dir().empty()) e.checkpoint = 3 * (3 * params * kFloat);
   e.resident = resident_bytes + kBlasWorkspacePerThread;
   return e;
 }
@@ -76,18 +76,18 @@ std::string FormatBytes(double bytes) {
   return text;
 }
 
-void CheckMemoryFits(const MemoryEstimate& e, const RunConfig& config, int world_size, int ranks_on_node,
+void CheckMemoryFits(const MemoryEstimate& e, const TrainConfig& config, int world_size, int ranks_on_node,
                      int64_t shared_room_bytes, const std::string& shared_source, int64_t own_room_bytes) {
   const double share = static_cast<double>(shared_room_bytes) / std::max(1, ranks_on_node);
   const double own_room = static_cast<double>(own_room_bytes) - kLateAddressSpace;
   if (e.to_allocate() <= share && e.to_allocate() <= own_room) return;
-  const auto& m = config.model;
+  const auto& m = config.model();
   std::ostringstream out;
-  out << "needs " << FormatBytes(e.total()) << " per rank (model.hidden_size = " << m.hidden_size
-      << ", model.num_layers = " << m.num_layers << ", model.time_steps = " << m.time_steps
-      << ", schedule.batch_size = " << config.schedule.batch_size << " over " << world_size
+  out << "needs " << FormatBytes(e.total()) << " per rank (model.hidden_size = " << m.hidden_size()
+      << ", model.num_layers = " << m.num_layers() << ", model.time_steps = " << m.time_steps()
+      << ", schedule.batch_size = " << config.schedule().batch_size() << " over " << world_size
       << (world_size == 1 ? " rank" : " ranks") << ", schedule.eval_batch_size = "
-      << config.schedule.eval_batch_size << ": model and Adam " << FormatBytes(e.model) << ", activations "
+      << config.schedule().eval_batch_size() << ": model and Adam " << FormatBytes(e.model) << ", activations "
       << FormatBytes(e.activations) << ", inputs " << FormatBytes(e.batch_inputs);
   if (e.checkpoint > 0) out << ", checkpoint " << FormatBytes(e.checkpoint);
   out << ", in use " << FormatBytes(e.resident) << "); ";

@@ -9,7 +9,8 @@
 #include <cstdint>
 #include <string>
 
-#include "train/run_config.h"
+#include "config.pb.h"
+#include "util/error.h"
 
 namespace seqtrain::train {
 
@@ -27,14 +28,14 @@ struct MemoryEstimate {
 
 // Sizes the run's buffers for world_size ranks and training/test sets of those
 // sizes; resident_bytes is what the process holds already.
-MemoryEstimate EstimateTrainingMemory(const RunConfig& config, int world_size, int64_t train_count,
+MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size, int64_t train_count,
                                       int64_t test_count, double resident_bytes);
 
 // Throws seqtrain::Error ("needs 17.2 GiB per rank (model.hidden_size = 16384, ...);
 // ...") unless what the estimate still has to allocate fits in this rank's
 // share of its node's free memory: shared_room_bytes split over the ranks_on_node
 // ranks of this node, and own_room_bytes (this process's own limit).
-void CheckMemoryFits(const MemoryEstimate& estimate, const RunConfig& config, int world_size,
+void CheckMemoryFits(const MemoryEstimate& estimate, const TrainConfig& config, int world_size,
                      int ranks_on_node, int64_t shared_room_bytes, const std::string& shared_source,
                      int64_t own_room_bytes);
 

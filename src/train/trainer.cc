@@ -15,7 +15,7 @@
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/optimizer_state.h"
-#include "config/config_convert.h"
+#include "config/data_path.h"
 #include "data/shard.h"
 #include "dist/agreement.h"
 #include "tensor/gemm_profile.h"
@@ -43,36 +43,36 @@ double Now() {
 
 }  // namespace
 
-Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
+Trainer::Trainer(const TrainConfig& config, dist::Communicator& comm,
                  const data::LabeledImages& train, const data::LabeledImages& test)
     : config_(config),
       faults_(FaultPlan::FromEnvironment()),
       comm_(comm),
       train_(train),
       test_(test),
-      model_(config::ToProto(config).model()),
-      optimizer_(optim::CreateOptimizer(config::ToProto(config).optimizer(), model_.num_params())) {
-  Validate(config_, comm_.size());
-  const auto& m = config_.model;
-  data::CheckFitsSequences(train_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.train_images));
-  data::CheckFitsSequences(test_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.test_images));
-  model_.Initialize(DeriveSeed(config_.seed, kInitStream, 0));
+      model_(config.model()),
+      optimizer_(optim::CreateOptimizer(config.optimizer(), model_.num_params())) {
+  const auto& m = config_.model();
+  const DataConfig& d = config_.data();
+  data::CheckFitsSequences(train_, m.time_steps(), m.input_size(), config::PathOf(d, d.train_images()));
+  data::CheckFitsSequences(test_, m.time_steps(), m.input_size(), config::PathOf(d, d.test_images()));
+  model_.Initialize(DeriveSeed(config_.seed(), kInitStream, 0));
   final_step();  // throws when the schedule's step count overflows
 }
 
 int64_t Trainer::steps_per_epoch() const {
-  return (train_.count + config_.schedule.batch_size - 1) / config_.schedule.batch_size;
+  return (train_.count + config_.schedule().batch_size() - 1) / config_.schedule().batch_size();
 }
 
 int64_t Trainer::final_step() const {
-  if (config_.schedule.max_steps > 0) return config_.schedule.max_steps;
-  if (epoch_ >= config_.schedule.epochs) return step_;
-  const int64_t batch = config_.schedule.batch_size;
+  if (config_.schedule().max_steps() > 0) return config_.schedule().max_steps();
+  if (epoch_ >= config_.schedule().epochs()) return step_;
+  const int64_t batch = config_.schedule().batch_size();
   const int64_t rest_of_epoch = (train_.count - epoch_position_ + batch - 1) / batch;
   int64_t later_epochs = 0, last = 0;
-  if (__builtin_mul_overflow(config_.schedule.epochs - epoch_ - 1, steps_per_epoch(), &later_epochs) ||
+  if (__builtin_mul_overflow(config_.schedule().epochs() - epoch_ - 1, steps_per_epoch(), &later_epochs) ||
       __builtin_add_overflow(step_ + rest_of_epoch, later_epochs, &last)) {
-    throw Error("schedule.epochs = " + std::to_string(config_.schedule.epochs) + " x " +
+    throw Error("schedule.epochs = " + std::to_string(config_.schedule().epochs()) + " x " +
                 std::to_string(steps_per_epoch()) + " steps per epoch (schedule.batch_size = " +
                 std::to_string(batch) + ", " + std::to_string(train_.count) + " training images)" +
                 (step_ > 0 ? " from step " + std::to_string(step_) : std::string()) +
@@ -83,8 +83,8 @@ int64_t Trainer::final_step() const {
 
 const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
   if (epoch != order_epoch_) {
-    if (config_.data.shuffle) {
-      order_ = RandomPermutation(train_.count, DeriveSeed(config_.seed, kEpochOrderStream,
+    if (config_.data().shuffle()) {
+      order_ = RandomPermutation(train_.count, DeriveSeed(config_.seed(), kEpochOrderStream,
                                                           static_cast<uint64_t>(epoch)));
     } else {
       order_.resize(static_cast<size_t>(train_.count));
@@ -98,14 +98,14 @@ const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
 void Trainer::ClipGradient(double count) {
   // The reduced buffer is identical on every rank, so every rank clips alike.
   const double norm = std::sqrt(simd::SumOfSquares(model_.grads(), model_.num_params())) / count;
-  if (norm > config_.optimizer.clip_grad_norm) {
-    const auto scale = static_cast<float>(config_.optimizer.clip_grad_norm / norm);
+  if (norm > config_.optimizer().clip_grad_norm()) {
+    const auto scale = static_cast<float>(config_.optimizer().clip_grad_norm() / norm);
     simd::Scale(model_.grads(), model_.num_params(), scale);
   }
 }
 
 bool Trainer::TrainStep(bool request_save, StepRecord* record) {
-  const auto& m = config_.model;
+  const auto& m = config_.model();
   const int64_t this_step = step_ + 1;
   comm_.set_step(this_step);
   if (faults_.Has(FaultPlan::Kind::kKill, this_step, comm_.rank())) std::raise(SIGKILL);
@@ -113,16 +113,16 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   if (faults_.Has(FaultPlan::Kind::kSlow, this_step, comm_.rank())) SleepThroughSignals(kSlowStepSeconds);
   if (faults_.Has(FaultPlan::Kind::kOutOfMemory, this_step, comm_.rank())) throw std::bad_alloc();
   const int64_t begin = epoch_position_;
-  const int64_t global_batch = std::min(config_.schedule.batch_size, train_.count - begin);
+  const int64_t global_batch = std::min(config_.schedule().batch_size(), train_.count - begin);
   const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());
   const auto& order = EpochOrder(epoch_);
   const int batch = static_cast<int>(mine.size);
-  batch_x_.resize(static_cast<size_t>(m.time_steps) * batch * m.input_size);
+  batch_x_.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
   batch_labels_.resize(static_cast<size_t>(batch));
   {
     ScopedPhase timer(Phase::kData);
-    data::FillTimeMajor(train_, order.data() + begin + mine.begin, batch, m.time_steps,
-                        m.input_size, batch_x_.data(), batch_labels_.data());
+    data::FillTimeMajor(train_, order.data() + begin + mine.begin, batch, m.time_steps(),
+                        m.input_size(), batch_x_.data(), batch_labels_.data());
   }
 
   const nn::BatchStats local = model_.ForwardBackward(batch_x_.data(), batch_labels_.data(), batch);
@@ -150,7 +150,7 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
   const bool finite = tail[kNonFiniteRanks] == 0;
   if (finite) {
     ScopedPhase timer(Phase::kOptimizer);
-    if (config_.optimizer.clip_grad_norm > 0) ClipGradient(count);
+    if (config_.optimizer().clip_grad_norm() > 0) ClipGradient(count);
     optimizer_->Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
   }
   if (faults_.Has(FaultPlan::Kind::kDesync, this_step, comm_.rank())) model_.params()[0] += 1.0f;
@@ -167,17 +167,17 @@ bool Trainer::TrainStep(bool request_save, StepRecord* record) {
 }
 
 EvalResult Trainer::Evaluate(const data::LabeledImages& set) {
-  return EvaluateModel(model_, set, comm_, config_.schedule.eval_batch_size);
+  return EvaluateModel(model_, set, comm_, config_.schedule().eval_batch_size());
 }
 
 Checkpoint Trainer::MakeCheckpoint() const {
   Checkpoint c;
   c.set_format_version(checkpoint::kFormatVersion);
-  *c.mutable_config() = config::ToProto(config_);
+  *c.mutable_config() = config_;
   c.set_global_step(step_);
   c.set_epoch(epoch_);
   c.set_epoch_position(epoch_position_);
-  c.set_data_order_seed(config_.seed);
+  c.set_data_order_seed(config_.seed());
   const nn::ParamLayout& layout = model_.layout();
   checkpoint::PackTensors(layout, model_.params(), c.mutable_params());
   checkpoint::PackOptimizerState(*optimizer_, layout, c.mutable_optimizer());
@@ -189,7 +189,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
 }
 
 void Trainer::Restore(const Checkpoint& c, const std::string& path) {
-  checkpoint::CheckModelMatches(c.config().model(), config_.model, path);
+  checkpoint::CheckModelMatches(c.config().model(), config_.model(), path);
   if (c.global_step() < 0 || c.epoch() < 0 || c.epoch_position() < 0) {
     throw Error(path + ": negative step, epoch or position");
   }
@@ -197,7 +197,7 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
     throw Error(path + ": epoch_position = " + std::to_string(c.epoch_position()) +
                 " is beyond the training set's " + std::to_string(train_.count) + " images");
   }
-  checkpoint::CheckTensors(c, config_.model, true, path);  // before sizing anything by it
+  checkpoint::CheckTensors(c, config_.model(), true, path);  // before sizing anything by it
   const nn::ParamLayout& layout = model_.layout();
   checkpoint::UnpackTensors(c.params(), layout, model_.params(), path, "params");
   checkpoint::RestoreOptimizerState(c.optimizer(), layout, optimizer_.get(), path);
@@ -234,7 +234,8 @@ void Trainer::Save(MetricsLog& log) {
   dist::RunAgreed(comm_, [&] {
     if (!comm_.is_root()) return;
     try {
-      path = checkpoint::SaveCheckpoint(config_.checkpoint.dir, MakeCheckpoint(), config_.checkpoint.keep,
+      const CheckpointConfig& k = config_.checkpoint();
+      path = checkpoint::SaveCheckpoint(k.dir(), MakeCheckpoint(), k.keep(),
                                         faults_.SaveHook(step_, comm_.rank()));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; step " + std::to_string(step_) +
@@ -245,9 +246,9 @@ void Trainer::Save(MetricsLog& log) {
 }
 
 TrainResult Trainer::Run(MetricsLog& log) {
-  const auto& s = config_.schedule;
-  const auto& k = config_.checkpoint;
-  const bool checkpoints = !k.dir.empty();
+  const auto& s = config_.schedule();
+  const auto& k = config_.checkpoint();
+  const bool checkpoints = !k.dir().empty();
   // Every rank derived (or restored) the same weights; the broadcast makes that a fact.
   comm_.Broadcast(model_.params(), model_.num_params(), 0);
   const int64_t last = final_step();
@@ -262,8 +263,8 @@ TrainResult Trainer::Run(MetricsLog& log) {
   const int64_t first_step = step_;
   while (step_ < last) {
     // Only rank 0's clock decides, through the allreduce, so all ranks save together.
-    const bool time_to_save = checkpoints && k.every_seconds > 0 && comm_.is_root() &&
-                              Now() - last_save >= k.every_seconds;
+    const bool time_to_save = checkpoints && k.every_seconds() > 0 && comm_.is_root() &&
+                              Now() - last_save >= k.every_seconds();
     StepRecord record;
     const PhaseTotals phases_before = GlobalPhaseTotals();
     const tensor::GemmProfile gemms_before = tensor::GemmProfileEnabled() ? tensor::GlobalGemmProfile()
@@ -283,18 +284,18 @@ TrainResult Trainer::Run(MetricsLog& log) {
       log.Warn("step " + std::to_string(record.step) + ": loss or gradient is NaN/Inf on " +
                std::to_string(static_cast<int>(tail_[kNonFiniteRanks])) +
                " rank(s); update skipped (" + std::to_string(consecutive_skips_) + " in a row)");
-      if (consecutive_skips_ >= config_.failure.max_consecutive_nonfinite) {
+      if (consecutive_skips_ >= config_.failure().max_consecutive_nonfinite()) {
         throw AgreedError("training diverged: " + std::to_string(consecutive_skips_) +
                               " steps in a row had a NaN/Inf loss or gradient (last: step " +
                               std::to_string(record.step) + "; failure.max_consecutive_nonfinite = " +
-                              std::to_string(config_.failure.max_consecutive_nonfinite) + ")",
+                              std::to_string(config_.failure().max_consecutive_nonfinite()) + ")",
                           kExitDiverged);
       }
     }
     const auto batch_samples = static_cast<int64_t>(tail_[kSampleCount]);
     display_samples += batch_samples;
     total_samples += batch_samples;
-    if (record.step == 1 || record.step % s.display_step == 0 || record.step == last) {
+    if (record.step == 1 || record.step % s.display_step() == 0 || record.step == last) {
       const double now = Now();
       record.samples_per_sec = display_samples / std::max(now - display_start, 1e-9);
       display_start = now;
@@ -305,12 +306,13 @@ TrainResult Trainer::Run(MetricsLog& log) {
     if (history_.size() >= 2 * kHistoryKept) history_.erase(history_.begin(), history_.end() - kHistoryKept);
     history_.push_back(record);
     log.Progress(record);
-    if (config_.failure.replica_check_every > 0 && step_ % config_.failure.replica_check_every == 0) CheckReplicas();
+    const int64_t check_every = config_.failure().replica_check_every();
+    if (check_every > 0 && step_ % check_every == 0) CheckReplicas();
     const bool save_requested = tail_[kSaveRequest] > 0;
     const double pause_start = Now();  // saving and evaluating are not training time
     const bool save_now =
-        checkpoints && (save_requested || (k.every_steps > 0 && step_ % k.every_steps == 0));
-    const bool eval_now = s.eval_every > 0 && record.step % s.eval_every == 0 && record.step != last;
+        checkpoints && (save_requested || (k.every_steps() > 0 && step_ % k.every_steps() == 0));
+    const bool eval_now = s.eval_every() > 0 && record.step % s.eval_every() == 0 && record.step != last;
     // Rank 0's save and the evaluation take unforeseeable time: no rank times that step.
     if (save_now || eval_now || step_ == last) PauseWatchdogTiming();
     if (save_now) {
@@ -341,7 +343,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
              (checkpoints ? "; resume with --resume auto" : "; no checkpoint.dir, nothing saved"));
     return result;
   }
-  if (checkpoints && k.save_final && saved_step != step_) Save(log);
+  if (checkpoints && k.save_final() && saved_step != step_) Save(log);
   result.test = Evaluate(test_);
   result.wall_seconds = Now() - run_start_;
   result.samples_per_sec = total_samples / std::max(train_seconds, 1e-9);

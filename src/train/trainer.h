@@ -14,13 +14,14 @@
 #include <vector>
 
 #include "checkpoint.pb.h"
+#include "config.pb.h"
 #include "data/labeled_images.h"
 #include "dist/communicator.h"
 #include "nn/sequence_classifier.h"
 #include "optim/optimizer.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
-#include "train/run_config.h"
+#include "util/error.h"
 #include "util/fault_injection.h"
 
 namespace seqtrain::train {
@@ -41,8 +42,9 @@ constexpr int kExitDiverged = 4;
 class Trainer {
  public:
   // Makes no collective calls, so it can run inside dist::RunAgreed. Throws
-  // seqtrain::Error when the config is invalid or the data does not fit the model.
-  Trainer(const RunConfig& config, dist::Communicator& comm, const data::LabeledImages& train,
+  // seqtrain::Error when the data does not fit the model. The config is validated (for this
+  // world size) where it is loaded (config/config_loader.h).
+  Trainer(const TrainConfig& config, dist::Communicator& comm, const data::LabeledImages& train,
           const data::LabeledImages& test);
 
   // Continues from a checkpoint. Every rank must pass the same checkpoint.
@@ -95,7 +97,7 @@ class Trainer {
   // Every replica_check_every steps: all ranks compare a CRC32C of their parameters.
   void CheckReplicas();
 
-  RunConfig config_;
+  TrainConfig config_;
   FaultPlan faults_;
   dist::Communicator& comm_;
   const data::LabeledImages& train_;

@@ -11,8 +11,8 @@
 
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/optimizer_state.h"
+#include "config/config_loader.h"
 #include "nn/sequence_classifier.h"
-#include "config/config_convert.h"
 #include "optim/adam.h"
 #include "support/idx_writer.h"
 #include "util/atomic_file.h"
@@ -26,14 +26,15 @@ namespace fs = std::filesystem;
 constexpr char kLineage[] = "0123456789ab";
 
 Checkpoint MakeCheckpoint(int64_t step, int hidden = 4, const std::string& lineage = kLineage) {
-  train::RunConfig config;
-  config.model.hidden_size = hidden;
-  config.data.dir = "/d";
-  nn::SequenceClassifier<float> model(config::ToProto(config).model());
+  TrainConfig config;
+  config.mutable_model()->set_hidden_size(hidden);
+  config.mutable_data()->set_dir("/d");
+  config::FillDefaults(&config);  // as a loaded config
+  nn::SequenceClassifier<float> model(config.model());
   model.Initialize(static_cast<uint64_t>(step));
   Checkpoint c;
   c.set_format_version(kFormatVersion);
-  *c.mutable_config() = config::ToProto(config);
+  *c.mutable_config() = config;
   c.set_global_step(step);
   c.set_epoch(step / 10);
   c.set_epoch_position(step % 10 * 64);
@@ -270,8 +271,8 @@ TEST_F(CheckpointFileTest, RejectsOtherFormatVersions) {
 
 TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
   const Checkpoint c = MakeCheckpoint(5, 4);
-  nn::ModelShape shape;
-  shape.hidden_size = 8;
+  ModelConfig shape;
+  shape.set_hidden_size(8);
   try {
     CheckModelMatches(c.config().model(), shape, "ck");
     ADD_FAILURE();
@@ -280,7 +281,7 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
                  "ck: model.hidden_size = 4 in the checkpoint but 8 in the config: the checkpoint is for another model");
   }
   // Tensors themselves are checked too, whatever the config says.
-  nn::SequenceClassifier<float> model(nn::ToModelConfig(shape));
+  nn::SequenceClassifier<float> model(shape);
   try {
     UnpackTensors(c.params(), model.layout(), model.params(), "ck", "params");
     ADD_FAILURE();
@@ -289,8 +290,8 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
   }
   Checkpoint renamed = c;
   renamed.mutable_params(1)->set_name("lstm0/w_y");
-  shape.hidden_size = 4;
-  nn::SequenceClassifier<float> small(nn::ToModelConfig(shape));
+  shape.set_hidden_size(4);
+  nn::SequenceClassifier<float> small(shape);
   EXPECT_THROW(UnpackTensors(renamed.params(), small.layout(), small.params(), "ck", "params"), Error);
   Checkpoint short_data = c;
   short_data.mutable_optimizer()->mutable_state(1)->mutable_tensors(0)->mutable_data()->resize(8);
@@ -334,11 +335,11 @@ TEST_F(CheckpointFileTest, LatestValidSkipsCorruptNewestWithAWarning) {
 TEST(ModelTensors, LayoutOfMatchesTheModel) {
   for (const auto& [hidden, layers, classes] :
        std::vector<std::tuple<int, int, int>>{{4, 1, 10}, {3, 3, 2}, {17, 2, 256}}) {
-    nn::ModelShape shape;
-    shape.hidden_size = hidden;
-    shape.num_layers = layers;
-    shape.num_classes = classes;
-    const nn::SequenceClassifier<float> model(nn::ToModelConfig(shape));
+    ModelConfig shape;
+    shape.set_hidden_size(hidden);
+    shape.set_num_layers(layers);
+    shape.set_num_classes(classes);
+    const nn::SequenceClassifier<float> model(shape);
     const nn::ParamLayout layout = LayoutOf(shape);
     ASSERT_EQ(layout.tensors().size(), model.layout().tensors().size());
     EXPECT_EQ(layout.total_size(), model.layout().total_size());
@@ -353,7 +354,7 @@ TEST(ModelTensors, LayoutOfMatchesTheModel) {
 TEST(ModelTensors, TensorsAreCheckedAgainstTheConfigBeforeBuilding) {
   auto error_of = [](const Checkpoint& c, bool optimizer) -> std::string {
     try {
-      CheckTensors(c, ModelShapeOf(c, "ck"), optimizer, "ck");
+      CheckTensors(c, ModelConfigOf(c, "ck"), optimizer, "ck");
     } catch (const Error& e) {
       return e.what();
     }

@@ -177,8 +177,8 @@ TEST(OptimizerState, TheVersion2FixtureLoads) {
   ASSERT_EQ(c.optimizer().state_size(), 2);
   EXPECT_EQ(c.optimizer().state(0).name(), "m");
   EXPECT_EQ(c.optimizer().state(1).name(), "v");
-  const nn::ParamLayout layout = LayoutOf(ModelShapeOf(c, path));
-  CheckTensors(c, ModelShapeOf(c, path), true, path);
+  const nn::ParamLayout layout = LayoutOf(ModelConfigOf(c, path));
+  CheckTensors(c, ModelConfigOf(c, path), true, path);
 
   // The payload parsed as it is on disk, without Decode's reading of the old fields.
   const std::string bytes = ReadWholeFile(path, kMaxCheckpointBytes);

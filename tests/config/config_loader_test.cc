@@ -5,7 +5,6 @@
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/message_differencer.h>
 
-#include "config/config_convert.h"
 #include "support/idx_writer.h"
 
 namespace seqtrain::config {
@@ -24,7 +23,7 @@ class ConfigLoaderTest : public ::testing::Test {
   // The one-line error of loading path with overrides, or "(no error)".
   std::string LoadError(const std::string& path, const std::vector<Override>& overrides = {}, int world = 1) {
     try {
-      LoadRunConfig(path, overrides, world);
+      LoadTrainConfig(path, overrides, world);
     } catch (const Error& e) {
       const std::string message = e.what();
       EXPECT_EQ(message.find('\n'), std::string::npos) << message;
@@ -52,9 +51,8 @@ TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
   TrainConfig again;
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &again));
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, again)) << text;
-  // message -> structs -> message keeps every value (and sets every field).
-  const train::RunConfig run = LoadRunConfig(path, {}, 1);
-  const TrainConfig full = ToProto(run);
+  // Loading keeps every value and sets every other field to its default.
+  const TrainConfig full = LoadTrainConfig(path, {}, 1);
   EXPECT_EQ(full.model().hidden_size(), 64);
   EXPECT_EQ(full.model().num_layers(), 2);
   EXPECT_FALSE(full.data().shuffle());
@@ -62,8 +60,13 @@ TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
   EXPECT_EQ(full.schedule().max_steps(), 7);
   EXPECT_EQ(full.checkpoint().keep(), 4);
   EXPECT_EQ(full.logging().metrics_path(), "m.jsonl");
+  EXPECT_EQ(full.schedule().batch_size(), 32);
   EXPECT_TRUE(full.model().has_input_size());
-  EXPECT_EQ(ToRunConfig(full).schedule.batch_size, 32);
+  EXPECT_EQ(full.model().input_size(), 28);
+  EXPECT_TRUE(full.data().has_train_images());
+  EXPECT_TRUE(full.logging().has_tensorboard_dir());
+  EXPECT_TRUE(full.failure().has_startup_timeout_seconds());
+  EXPECT_EQ(full.failure().startup_timeout_seconds(), 120);
 }
 
 TEST_F(ConfigLoaderTest, ShippedConfigsLoad) {
@@ -73,12 +76,12 @@ TEST_F(ConfigLoaderTest, ShippedConfigsLoad) {
               "(no error)")
         << name;
   }
-  const train::RunConfig ref = LoadRunConfig(std::string(SEQTRAIN_SOURCE_DIR) + "/configs/mnist_lstm.txtpb",
-                                             {{"--data-dir /d", "data.dir", "/d"}}, 2);
-  EXPECT_EQ(ref.model.hidden_size, 128);
-  EXPECT_EQ(ref.schedule.batch_size, 128);
-  EXPECT_EQ(ref.optimizer.learning_rate, 0.001);
-  EXPECT_EQ(ref.forget_bias, 1.0);
+  const TrainConfig ref = LoadTrainConfig(std::string(SEQTRAIN_SOURCE_DIR) + "/configs/mnist_lstm.txtpb",
+                                          {{"--data-dir /d", "data.dir", "/d"}}, 2);
+  EXPECT_EQ(ref.model().hidden_size(), 128);
+  EXPECT_EQ(ref.schedule().batch_size(), 128);
+  EXPECT_EQ(ref.optimizer().learning_rate(), 0.001);
+  EXPECT_EQ(ref.model().forget_bias(), 1.0);
 }
 
 TEST_F(ConfigLoaderTest, SyntaxErrorsNameFileLineAndColumn) {
@@ -110,7 +113,7 @@ TEST_F(ConfigLoaderTest, InvalidValuesNameFileLineColumnFieldAndValue) {
   EXPECT_EQ(one("hidden.txtpb", "model { hidden_size: 0 }"),
             dir_ + "/hidden.txtpb:2:9: model.hidden_size = 0: must be in [1, 16384]");
   EXPECT_EQ(one("classes.txtpb", "model { num_classes: 1 }"),
-            dir_ + "/classes.txtpb:2:9: model.num_classes = 1: must be at least 2");
+            dir_ + "/classes.txtpb:2:9: model.num_classes = 1: must be in [2, 256] (labels are bytes)");
   EXPECT_EQ(one("beta.txtpb", "optimizer { beta1: 1.0 }"),
             dir_ + "/beta.txtpb:2:13: optimizer.beta1 = 1: must be in [0, 1)");
   EXPECT_EQ(one("keep.txtpb", "checkpoint { dir: \"/c\" keep: 0 }"),
@@ -126,20 +129,20 @@ TEST_F(ConfigLoaderTest, InvalidValuesNameFileLineColumnFieldAndValue) {
 
 TEST_F(ConfigLoaderTest, SetOverridesNestedFieldsAfterTheFile) {
   const std::string p = Write("base.txtpb", "data { dir: \"/d\" }\nschedule { batch_size: 32 }\n");
-  const train::RunConfig c = LoadRunConfig(
+  const TrainConfig c = LoadTrainConfig(
       p,
       {ParseSetFlag("schedule.batch_size=256"), ParseSetFlag("model.forget_bias=0.5"),
        ParseSetFlag("data.train_images=\"x.gz\""), ParseSetFlag("data.test_images=y.gz"),
        ParseSetFlag("data.shuffle=false"), ParseSetFlag("seed=18446744073709551615"),
        ParseSetFlag("checkpoint.dir=/c"), ParseSetFlag("checkpoint.every_seconds=2.5")},
       1);
-  EXPECT_EQ(c.schedule.batch_size, 256);
-  EXPECT_EQ(c.forget_bias, 0.5);
-  EXPECT_EQ(c.data.train_images, "x.gz");
-  EXPECT_EQ(c.data.test_images, "y.gz");
-  EXPECT_FALSE(c.data.shuffle);
-  EXPECT_EQ(c.seed, 18446744073709551615ull);
-  EXPECT_EQ(c.checkpoint.every_seconds, 2.5);
+  EXPECT_EQ(c.schedule().batch_size(), 256);
+  EXPECT_EQ(c.model().forget_bias(), 0.5);
+  EXPECT_EQ(c.data().train_images(), "x.gz");
+  EXPECT_EQ(c.data().test_images(), "y.gz");
+  EXPECT_FALSE(c.data().shuffle());
+  EXPECT_EQ(c.seed(), 18446744073709551615ull);
+  EXPECT_EQ(c.checkpoint().every_seconds(), 2.5);
 }
 
 TEST_F(ConfigLoaderTest, BadSetPathsAndValuesAreNamed) {

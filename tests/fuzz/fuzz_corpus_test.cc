@@ -33,7 +33,7 @@ void Replay(const std::string& target, void (*entry)(const uint8_t*, size_t)) {
 }
 
 // Checkpoints whose config describes an impossible or enormous model: before
-// ModelShapeOf, `seqtrain eval` built a model from them and aborted or tried
+// ModelConfigOf, `seqtrain eval` built a model from them and aborted or tried
 // to allocate terabytes. They need a valid checksum, so they are made here.
 TEST(FuzzCorpus, CheckpointsWithHostileModelShapesAreRejected) {
   for (const auto& [field, value] : std::vector<std::pair<std::string, int>>{
@@ -47,7 +47,7 @@ TEST(FuzzCorpus, CheckpointsWithHostileModelShapesAreRejected) {
     const std::string bytes = checkpoint::Encode(c);
     CheckpointInput(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
     try {
-      checkpoint::ModelShapeOf(checkpoint::Decode(bytes, "h.ckpt"), "h.ckpt");
+      checkpoint::ModelConfigOf(checkpoint::Decode(bytes, "h.ckpt"), "h.ckpt");
       ADD_FAILURE() << field << " = " << value << " accepted";
     } catch (const Error& e) {
       EXPECT_EQ(std::string(e.what()).rfind("h.ckpt: model." + field + " = " + std::to_string(value), 0), 0u)
@@ -71,8 +71,8 @@ TEST(FuzzCorpus, AVersion1CheckpointStillLoads) {
   EXPECT_EQ(c.format_version(), 1u);
   EXPECT_EQ(c.lineage(), "");
   EXPECT_EQ(c.global_step(), 2);
-  const nn::ModelShape shape = checkpoint::ModelShapeOf(c, path);
-  EXPECT_EQ(shape.hidden_size, 4);
+  const ModelConfig& shape = checkpoint::ModelConfigOf(c, path);
+  EXPECT_EQ(shape.hidden_size(), 4);
   checkpoint::CheckTensors(c, shape, true, path);
   nn::SequenceClassifier<float> model(c.config().model());
   checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), path, "params");
@@ -85,7 +85,7 @@ TEST(FuzzCorpus, AVersion3CheckpointLoads) {
   const Checkpoint c = checkpoint::ReadCheckpoint(path);
   EXPECT_EQ(c.format_version(), 3u);
   EXPECT_EQ(c.global_step(), 2);
-  const nn::ModelShape shape = checkpoint::ModelShapeOf(c, path);
+  const ModelConfig shape = checkpoint::ModelConfigOf(c, path);
   checkpoint::CheckTensors(c, shape, true, path);
   RestoreAdam(c, checkpoint::LayoutOf(shape), path);
 }

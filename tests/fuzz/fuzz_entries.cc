@@ -9,8 +9,8 @@
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/optimizer_state.h"
 #include "nn/sequence_classifier.h"
-#include "config/config_convert.h"
 #include "config/config_loader.h"
+#include "config/config_validator.h"
 #include "data/idx_file.h"
 #include "data/labeled_images.h"
 #include "optim/registry.h"
@@ -50,10 +50,11 @@ void IdxInput(const uint8_t* data, size_t size) {
 
 void ConfigInput(const uint8_t* data, size_t size) {
   try {
-    const TrainConfig proto = config::ParseConfigText("fuzz.txtpb", std::string(reinterpret_cast<const char*>(data), size));
-    train::RunConfig run = config::ToRunConfig(proto);
-    config::ToText(config::ToProto(run));
-    train::Validate(run, 2);
+    const std::string text(reinterpret_cast<const char*>(data), size);
+    TrainConfig proto = config::ParseConfigText("fuzz.txtpb", text);
+    config::FillDefaults(&proto);
+    config::ToText(proto);
+    config::Validate(proto, 2);
   } catch (const Error&) {
   }
 }
@@ -66,14 +67,14 @@ void CheckpointInput(const uint8_t* data, size_t size) {
     return;
   }
   try {  // what eval and predict do before building the model the file declares
-    checkpoint::CheckTensors(c, checkpoint::ModelShapeOf(c, "fuzz.ckpt"), true, "fuzz.ckpt");
+    checkpoint::CheckTensors(c, checkpoint::ModelConfigOf(c, "fuzz.ckpt"), true, "fuzz.ckpt");
   } catch (const Error&) {
   }
   try {  // what a resume does, into a model of the configured shape
-    nn::ModelShape small;
-    small.hidden_size = 4;
+    ModelConfig small;
+    small.set_hidden_size(4);
     checkpoint::CheckModelMatches(c.config().model(), small, "fuzz.ckpt");
-    nn::SequenceClassifier<float> model(nn::ToModelConfig(small));
+    nn::SequenceClassifier<float> model(small);
     checkpoint::UnpackTensors(c.params(), model.layout(), model.params(), "fuzz.ckpt", "params");
     const std::unique_ptr<optim::Optimizer> optimizer =
         optim::CreateOptimizer(OptimizerConfig(), model.num_params());

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "nn/sequence_classifier.h"
+#include "util/error.h"
 #include "util/node_memory.h"
 
 namespace seqtrain::train {
@@ -12,7 +13,7 @@ namespace {
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
-std::string RefusalOf(const RunConfig& c, int world, int on_node, int64_t shared, int64_t own = INT64_MAX) {
+std::string RefusalOf(const TrainConfig& c, int world, int on_node, int64_t shared, int64_t own = INT64_MAX) {
   const MemoryEstimate e = EstimateTrainingMemory(c, world, 60000, 10000, 50e6);
   try {
     CheckMemoryFits(e, c, world, on_node, shared, "MemAvailable", own);
@@ -24,18 +25,18 @@ std::string RefusalOf(const RunConfig& c, int world, int on_node, int64_t shared
 
 TEST(MemoryPreflight, ModelBytesAreFourFloatsPerParameterOfTheRealLayout) {
   for (const auto& [hidden, layers] : {std::pair{8, 1}, std::pair{32, 3}, std::pair{128, 2}}) {
-    RunConfig c;
-    c.model.hidden_size = hidden;
-    c.model.num_layers = layers;
-    const nn::SequenceClassifier<float> model(nn::ToModelConfig(c.model));
+    TrainConfig c;
+    c.mutable_model()->set_hidden_size(hidden);
+    c.mutable_model()->set_num_layers(layers);
+    const nn::SequenceClassifier<float> model(c.model());
     const MemoryEstimate e = EstimateTrainingMemory(c, 1, 60000, 10000, 0);
     EXPECT_EQ(e.model, 4.0 * sizeof(float) * static_cast<double>(model.num_params())) << hidden << "x" << layers;
   }
 }
 
 TEST(MemoryPreflight, HiddenSize16384NeedsAbout17GB) {
-  RunConfig c;
-  c.model.hidden_size = 16384;
+  TrainConfig c;
+  c.mutable_model()->set_hidden_size(16384);
   const MemoryEstimate e = EstimateTrainingMemory(c, 1, 60000, 10000, 0);
   // 4 x (4H (I + H + 1) + 10H + 10) floats: parameters, gradients, two Adam moments.
   EXPECT_NEAR(e.model, 16.0 * (4.0 * 16384 * (28 + 16384 + 1) + 10 * 16384 + 10), 1.0);
@@ -44,21 +45,21 @@ TEST(MemoryPreflight, HiddenSize16384NeedsAbout17GB) {
 }
 
 TEST(MemoryPreflight, BatchIsSplitOverRanksAndCheckpointsCostThreeCopies) {
-  RunConfig c;
-  c.schedule.batch_size = 1 << 20;
+  TrainConfig c;
+  c.mutable_schedule()->set_batch_size(1 << 20);
   const double one = EstimateTrainingMemory(c, 1, 1 << 21, 10000, 0).activations;
   const double four = EstimateTrainingMemory(c, 4, 1 << 21, 10000, 0).activations;
   EXPECT_NEAR(one / four, 4.0, 0.01);
   const MemoryEstimate plain = EstimateTrainingMemory(c, 1, 60000, 10000, 0);
-  c.checkpoint.dir = "ck";
+  c.mutable_checkpoint()->set_dir("ck");
   const MemoryEstimate saving = EstimateTrainingMemory(c, 1, 60000, 10000, 0);
   EXPECT_EQ(plain.checkpoint, 0);
   EXPECT_DOUBLE_EQ(saving.checkpoint, 9.0 / 4.0 * saving.model);
 }
 
 TEST(MemoryPreflight, RefusesWithOneLineNamingTheSizesAndTheRoom) {
-  RunConfig c;
-  c.model.hidden_size = 16384;
+  TrainConfig c;
+  c.mutable_model()->set_hidden_size(16384);
   const std::string m = RefusalOf(c, 1, 1, static_cast<int64_t>(12 * kGiB));
   EXPECT_EQ(m.find('\n'), std::string::npos);
   EXPECT_EQ(m.rfind("needs 18.5 GiB per rank (", 0), 0u) << m;
@@ -70,8 +71,8 @@ TEST(MemoryPreflight, RefusesWithOneLineNamingTheSizesAndTheRoom) {
 }
 
 TEST(MemoryPreflight, RanksOnOneNodeShareItsMemory) {
-  RunConfig c;
-  c.model.hidden_size = 4096;  // ~1.7 GiB per rank
+  TrainConfig c;
+  c.mutable_model()->set_hidden_size(4096);  // ~1.7 GiB per rank
   EXPECT_EQ(RefusalOf(c, 4, 2, static_cast<int64_t>(4 * kGiB)), "");
   const std::string m = RefusalOf(c, 4, 4, static_cast<int64_t>(4 * kGiB));
   EXPECT_NE(m.find("this node has 1.0 GiB per rank free (MemAvailable 4.0 GiB free over 4 ranks here)"),
@@ -80,8 +81,8 @@ TEST(MemoryPreflight, RanksOnOneNodeShareItsMemory) {
 }
 
 TEST(MemoryPreflight, AnAddressSpaceLimitIsThisProcessAlone) {
-  RunConfig c;
-  c.model.hidden_size = 4096;
+  TrainConfig c;
+  c.mutable_model()->set_hidden_size(4096);
   const std::string m = RefusalOf(c, 1, 1, static_cast<int64_t>(40 * kGiB), static_cast<int64_t>(1 * kGiB));
   EXPECT_NE(m.find("address-space limit (RLIMIT_AS, ulimit -v)"), std::string::npos) << m;
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "checkpoint/checkpoint_file.h"
+#include "config/data_path.h"
 #include "data/labeled_images.h"
 #include "dist/communicator.h"
 #include "train/trainer.h"
@@ -19,7 +20,7 @@ namespace {
 // so a short run crosses epochs and resumes mid-epoch.
 struct Data {
   data::LabeledImages train, test;
-  RunConfig config;
+  TrainConfig config;
 };
 
 const Data& LoadData() {
@@ -30,14 +31,15 @@ const Data& LoadData() {
       ADD_FAILURE() << "SEQTRAIN_MNIST_DIR is not set";
       std::abort();
     }
-    out.config.data.dir = dir;
-    out.config.seed = 11;
-    out.config.model.hidden_size = 48;
-    out.config.schedule.display_step = 1000;
-    out.config.optimizer.weight_decay = 0.01;  // the decay path resumes too
-    out.config.optimizer.clip_grad_norm = 1.0;
-    const auto& c = out.config.data;
-    const data::LabeledImages full = data::LoadLabeledImages(c.PathOf(c.train_images), c.PathOf(c.train_labels), 10);
+    out.config.mutable_data()->set_dir(dir);
+    out.config.set_seed(11);
+    out.config.mutable_model()->set_hidden_size(48);
+    out.config.mutable_schedule()->set_display_step(1000);
+    out.config.mutable_optimizer()->set_weight_decay(0.01);  // the decay path resumes too
+    out.config.mutable_optimizer()->set_clip_grad_norm(1.0);
+    const DataConfig& c = out.config.data();
+    const data::LabeledImages full = data::LoadLabeledImages(config::PathOf(c, c.train_images()),
+                                                             config::PathOf(c, c.train_labels()), 10);
     out.train = full.Prefix(1000);
     out.test = full.Prefix(500);  // evaluation is not under test here: 500 training images will do
     return out;
@@ -53,8 +55,8 @@ struct Outcome {
 
 Outcome Train(int64_t steps, const Checkpoint* resume_from) {
   const Data& d = LoadData();
-  RunConfig config = d.config;
-  config.schedule.max_steps = steps;
+  TrainConfig config = d.config;
+  config.mutable_schedule()->set_max_steps(steps);
   dist::Communicator comm(MPI_COMM_WORLD);
   Trainer trainer(config, comm, d.train, d.test);
   if (resume_from) {
@@ -100,8 +102,8 @@ TEST(ResumeMpi, StopAndResumeIsBitIdenticalToStraightThrough) {
 TEST(ResumeMpi, CheckpointOfAnotherModelIsRejected) {
   const Data& d = LoadData();
   const Outcome run = Train(2, nullptr);
-  RunConfig other = d.config;
-  other.model.hidden_size = 16;
+  TrainConfig other = d.config;
+  other.mutable_model()->set_hidden_size(16);
   dist::Communicator comm(MPI_COMM_WORLD);
   Trainer trainer(other, comm, d.train, d.test);
   try {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "config/data_path.h"
 #include "data/labeled_images.h"
 #include "dist/communicator.h"
 #include "train/trainer.h"
@@ -17,7 +18,7 @@ namespace {
 
 struct Mnist {
   data::LabeledImages train, test;
-  RunConfig config;
+  TrainConfig config;
 };
 
 const Mnist& LoadMnist() {
@@ -28,13 +29,14 @@ const Mnist& LoadMnist() {
       ADD_FAILURE() << "SEQTRAIN_MNIST_DIR is not set (configure with -DSEQTRAIN_TEST_DATA_DIR=...)";
       std::abort();
     }
-    m.config.data.dir = dir;
-    m.config.seed = 3;
-    m.config.schedule.max_steps = 20;
-    m.config.schedule.display_step = 1000;
-    const auto& d = m.config.data;
-    m.train = data::LoadLabeledImages(d.PathOf(d.train_images), d.PathOf(d.train_labels), 10);
-    m.test = data::LoadLabeledImages(d.PathOf(d.test_images), d.PathOf(d.test_labels), 10);
+    m.config.mutable_data()->set_dir(dir);
+    m.config.set_seed(3);
+    m.config.mutable_schedule()->set_max_steps(20);
+    m.config.mutable_schedule()->set_display_step(1000);
+    const DataConfig& d = m.config.data();
+    using config::PathOf;
+    m.train = data::LoadLabeledImages(PathOf(d, d.train_images()), PathOf(d, d.train_labels()), 10);
+    m.test = data::LoadLabeledImages(PathOf(d, d.test_images()), PathOf(d, d.test_labels()), 10);
     return m;
   }();
   return mnist;
@@ -46,7 +48,7 @@ struct Outcome {
   TrainResult result;
 };
 
-Outcome Train(MPI_Comm comm, const RunConfig& config) {
+Outcome Train(MPI_Comm comm, const TrainConfig& config) {
   const Mnist& m = LoadMnist();
   dist::Communicator c(comm);
   Trainer trainer(config, c, m.train, m.test);
@@ -66,7 +68,7 @@ int WorldRank() {
 }
 
 TEST(TrainerMpi, NRanksMatchOneRankOnTheSameGlobalBatches) {
-  const RunConfig& config = LoadMnist().config;
+  const TrainConfig& config = LoadMnist().config;
   const Outcome world = Train(MPI_COMM_WORLD, config);
   ASSERT_EQ(world.result.steps, 20);
   if (WorldRank() != 0) return;
@@ -90,8 +92,8 @@ TEST(TrainerMpi, NRanksMatchOneRankOnTheSameGlobalBatches) {
 }
 
 TEST(TrainerMpi, SameSeedRepeatsBitForBit) {
-  RunConfig config = LoadMnist().config;
-  config.schedule.max_steps = 12;
+  TrainConfig config = LoadMnist().config;
+  config.mutable_schedule()->set_max_steps(12);
   const Outcome a = Train(MPI_COMM_WORLD, config);
   const Outcome b = Train(MPI_COMM_WORLD, config);
   ASSERT_EQ(a.params.size(), b.params.size());
@@ -104,14 +106,14 @@ TEST(TrainerMpi, SameSeedRepeatsBitForBit) {
   EXPECT_EQ(a.result.test.accuracy, b.result.test.accuracy);
   EXPECT_EQ(a.result.test.loss, b.result.test.loss);
   // A different seed takes a different path.
-  config.seed = 4;
+  config.set_seed(4);
   const Outcome c = Train(MPI_COMM_WORLD, config);
   EXPECT_NE(std::memcmp(a.params.data(), c.params.data(), a.params.size() * sizeof(float)), 0);
 }
 
 TEST(TrainerMpi, ReplicasStayIdenticalOnEveryRank) {
-  RunConfig config = LoadMnist().config;
-  config.schedule.max_steps = 5;
+  TrainConfig config = LoadMnist().config;
+  config.mutable_schedule()->set_max_steps(5);
   const Outcome mine = Train(MPI_COMM_WORLD, config);
   std::vector<float> root = mine.params;
   MPI_Bcast(root.data(), static_cast<int>(root.size()), MPI_FLOAT, 0, MPI_COMM_WORLD);
@@ -120,15 +122,15 @@ TEST(TrainerMpi, ReplicasStayIdenticalOnEveryRank) {
 
 TEST(TrainerMpi, ShardedEvaluationCountsEveryImageOnce) {
   const Mnist& m = LoadMnist();
-  RunConfig config = m.config;
-  config.schedule.eval_batch_size = 97;  // does not divide any shard
+  TrainConfig config = m.config;
+  config.mutable_schedule()->set_eval_batch_size(97);  // does not divide any shard
   dist::Communicator world(MPI_COMM_WORLD);
   Trainer sharded(config, world, m.train, m.test);
   const EvalResult all = sharded.Evaluate(m.test);
   EXPECT_EQ(all.count, 10000);
   if (WorldRank() != 0) return;
   dist::Communicator self(MPI_COMM_SELF);
-  config.schedule.eval_batch_size = 1000;
+  config.mutable_schedule()->set_eval_batch_size(1000);
   Trainer whole(config, self, m.train, m.test);
   const EvalResult one = whole.Evaluate(m.test);
   EXPECT_EQ(one.count, 10000);
