@@ -129,7 +129,7 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
       std::fprintf(stderr, "seqtrain: error: %s%s\n", where.c_str(), OneLine(mine.error).c_str());
       std::fflush(stderr);
     }
-    throw AgreedFailure(1);
+    throw AgreedFailure(kExitFailure);
   }
 
   std::vector<int> stopped;
@@ -162,7 +162,7 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
   if (first_rank < 0) return;
   const std::string others =
       differing > 1 ? " (" + std::to_string(differing - 1) + " more rank(s) differ)" : "";
-  throw AgreedError("[rank " + std::to_string(first_rank) + "] " + first_difference + others, 1);
+  throw AgreedError("[rank " + std::to_string(first_rank) + "] " + first_difference + others, kExitFailure);
 }
 
 }  // namespace seqtrain::data

@@ -23,6 +23,7 @@
 #include "dist/watchdog.h"
 #include "util/crc32c.h"
 #include "util/error.h"
+#include "util/exit_codes.h"
 #include "util/phase_timer.h"
 #include "util/process_stats.h"
 #include "util/rng.h"
