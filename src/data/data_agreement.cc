@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "util/error.h"
 
@@ -46,10 +47,7 @@ WireRecord Encode(const LoadOutcome& outcome) {
   return r;
 }
 
-std::string BaseName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
+std::string BaseName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
 std::string Hex(uint32_t v) {
   char buf[16];
