@@ -70,7 +70,9 @@ std::string Encode(const Checkpoint& checkpoint) {
   std::string payload;
   if (!checkpoint.SerializeToString(&payload)) throw Error("cannot serialize checkpoint");
   std::string out(kMagic, sizeof kMagic);
-  AppendLittleEndian(&out, checkpoint.has_format_version() ? checkpoint.format_version() : kFormatVersion, 4);
+  const uint32_t version =
+      checkpoint.has_format_version() ? checkpoint.format_version() : kFormatVersion;
+  AppendLittleEndian(&out, version, 4);
   AppendLittleEndian(&out, Crc32c(payload.data(), payload.size()), 4);
   AppendLittleEndian(&out, payload.size(), 8);
   return out + payload;

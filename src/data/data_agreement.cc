@@ -47,7 +47,9 @@ WireRecord Encode(const LoadOutcome& outcome) {
   return r;
 }
 
-std::string BaseName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+std::string BaseName(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
 
 std::string Hex(uint32_t v) {
   char buf[16];
@@ -160,7 +162,8 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
   if (first_rank < 0) return;
   const std::string others =
       differing > 1 ? " (" + std::to_string(differing - 1) + " more rank(s) differ)" : "";
-  throw AgreedError("[rank " + std::to_string(first_rank) + "] " + first_difference + others, kExitFailure);
+  throw AgreedError("[rank " + std::to_string(first_rank) + "] " + first_difference + others,
+                    kExitFailure);
 }
 
 }  // namespace seqtrain::data

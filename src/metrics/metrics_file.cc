@@ -268,16 +268,17 @@ Json ParseObjectLine(const std::string& line) {
     if (depth > kMaxDepth) throw Error("nested too deeply");
     if (event == Json::parse_event_t::object_start) keys.emplace_back();
     if (event == Json::parse_event_t::object_end) keys.pop_back();
-    if (event == Json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second) {
-      throw Error("duplicate key " + parsed.dump());
-    }
+    const bool repeated =
+        event == Json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second;
+    if (repeated) throw Error("duplicate key " + parsed.dump());
     return true;
   };
   Json object;
   try {
     object = Json::parse(strict, check);
   } catch (const nlohmann::json::parse_error& e) {
-    throw Error(ParseErrorReason(e) + " at column " + std::to_string(OriginalColumn(e.byte, shifts)));
+    const size_t column = OriginalColumn(e.byte, shifts);
+    throw Error(ParseErrorReason(e) + " at column " + std::to_string(column));
   }
   if (!object.is_object()) throw Error("not a JSON object");
   return object;

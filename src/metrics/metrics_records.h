@@ -39,7 +39,7 @@ struct FinalRecord {
   std::vector<double> phase_ms_per_step; // per Phase, mean over ranks
   int64_t skipped_steps = 0;
   std::string simd_target;  // the instruction set the kernels ran on (simd/simd_target.h)
-  std::string gemm_profile_json;         // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
+  std::string gemm_profile_json;  // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
 };
 
 // A Schema's Fields(v, record) declares each field to a visitor v, which writes

@@ -144,7 +144,9 @@ void MetricsLog::Final(const FinalRecord& r) {
     phases += Format("%s%s %.3f ms (%.0f%%)", i ? ", " : "", name, ms, total > 0 ? 100 * ms / total : 0.0);
   }
   std::string rss;
-  for (size_t i = 0; i < r.peak_rss_mib.size(); ++i) rss += Format("%s%.1f", i ? " " : "", r.peak_rss_mib[i]);
+  for (size_t i = 0; i < r.peak_rss_mib.size(); ++i) {
+    rss += Format("%s%.1f", i ? " " : "", r.peak_rss_mib[i]);
+  }
   Info("Time per step: " + phases + "; peak RSS MiB per rank: " + rss +
        Format("; first step done %.2f s after launch", r.first_step_seconds));
   WriteJson(metrics::JsonLine(r));

@@ -46,8 +46,9 @@ const char* WritePhaseName(WritePhase phase) {
 
 std::string TemporaryPathFor(const std::string& path) {
   // A dot name so listings of finished files skip it; the pid keeps writers apart.
-  const std::string name = std::filesystem::path(path).filename().string();
-  return (std::filesystem::path(DirName(path)) / ("." + name + ".tmp." + std::to_string(::getpid()))).string();
+  const std::string name = "." + std::filesystem::path(path).filename().string() + ".tmp." +
+                           std::to_string(::getpid());
+  return (std::filesystem::path(DirName(path)) / name).string();
 }
 
 void WriteFileAtomically(const std::string& path, const std::string& bytes, const WriteHook& hook) {

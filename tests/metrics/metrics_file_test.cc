@@ -87,7 +87,8 @@ TEST(MetricsFile, RecordsWrittenAreReadBackFieldByField) {
 
 TEST(MetricsFile, LinesKeepThePrintfFormat) {
   EXPECT_EQ(JsonLine(StepRecord{100, 0, 0.579, 0.812, 5584}),
-            R"({"event":"step","step":100,"epoch":0,"loss":0.579,"train_accuracy":0.812,"samples_per_sec":5584})");
+            R"({"event":"step","step":100,"epoch":0,"loss":0.579,"train_accuracy":0.812,)"
+            R"("samples_per_sec":5584})");
   EXPECT_EQ(JsonLine(StepRecord{1, 0, 1.0 / 3, 2e-5, 1234567.8}),
             R"({"event":"step","step":1,"epoch":0,"loss":0.333333333,"train_accuracy":2e-05,)"
             R"("samples_per_sec":1.23457e+06})");
@@ -102,15 +103,17 @@ TEST(MetricsFile, LinesKeepThePrintfFormat) {
   f.first_step_seconds = 1;
   f.peak_rss_mib = {100, 100};
   f.simd_target = "avx2";
-  EXPECT_EQ(JsonLine(f), R"({"event":"final","step":60,"test_accuracy":0.75,"wall_seconds":3.5,"world_size":2,)"
-                         R"("samples_per_sec":4000,"first_step_seconds":1,"skipped_steps":0,"simd_target":"avx2",)"
-                         R"("peak_rss_mib":[100,100],"phase_ms_per_step":{}})");
+  EXPECT_EQ(JsonLine(f),
+            R"({"event":"final","step":60,"test_accuracy":0.75,"wall_seconds":3.5,"world_size":2,)"
+            R"("samples_per_sec":4000,"first_step_seconds":1,"skipped_steps":0,)"
+            R"("simd_target":"avx2","peak_rss_mib":[100,100],"phase_ms_per_step":{}})");
 }
 
 TEST(MetricsFile, NonFiniteValuesAreBareTokensAndReadBack) {
   const double inf = std::numeric_limits<double>::infinity();
   const std::string nan_line = JsonLine(StepRecord{7, 0, std::nan(""), inf, 10});
-  EXPECT_EQ(nan_line, R"({"event":"step","step":7,"epoch":0,"loss":nan,"train_accuracy":inf,"samples_per_sec":10})");
+  EXPECT_EQ(nan_line, R"({"event":"step","step":7,"epoch":0,"loss":nan,"train_accuracy":inf,)"
+                      R"("samples_per_sec":10})");
   FinalRecord f = SampleFinal();
   f.peak_rss_mib = {-inf, 1};
   const MetricsHistory h = Parse(nan_line + "\n" + JsonLine(f) + "\n" +
@@ -124,7 +127,8 @@ TEST(MetricsFile, NonFiniteValuesAreBareTokensAndReadBack) {
   EXPECT_TRUE(std::isnan(h.evals[0].test_accuracy));
   EXPECT_EQ(h.evals[0].test_loss, -inf);
   // Only outside strings: a string that says nan stays a string.
-  EXPECT_EQ(Parse(R"({"event":"final","step":1,"simd_target":"nan inf"})").finals[0].simd_target, "nan inf");
+  const MetricsHistory text = Parse(R"({"event":"final","step":1,"simd_target":"nan inf"})");
+  EXPECT_EQ(text.finals[0].simd_target, "nan inf");
 }
 
 TEST(MetricsFile, EarlierVersionsFileIsReadAndRewrittenByteForByte) {
@@ -142,7 +146,8 @@ TEST(MetricsFile, EarlierVersionsFileIsReadAndRewrittenByteForByte) {
   EXPECT_EQ(f.peak_rss_mib, (std::vector<double>{47.8125, 48.0078}));
   ASSERT_EQ(f.phase_ms_per_step.size(), static_cast<size_t>(Phase::kCount));
   EXPECT_DOUBLE_EQ(f.phase_ms_per_step[static_cast<size_t>(Phase::kAllreduce)], 16.5874);
-  EXPECT_EQ(f.gemm_profile_json.rfind(R"([{"shape":"NN 1792x512x28","calls":20,)", 0), 0u) << f.gemm_profile_json;
+  EXPECT_EQ(f.gemm_profile_json.rfind(R"([{"shape":"NN 1792x512x28","calls":20,)", 0), 0u)
+      << f.gemm_profile_json;
 
   // What the writer makes of the records is the file, line for line.
   const std::vector<std::string> lines = Lines(path);
@@ -176,7 +181,8 @@ TEST(MetricsFile, OptionalFieldsKeepDefaultsAndUnknownOnesAreSkipped) {
 TEST(MetricsFile, MalformedLinesNameFileLineAndField) {
   const std::string ok = "{\"event\":\"eval\",\"step\":1,\"test_accuracy\":0.5,\"test_loss\":1}\n";
   EXPECT_EQ(ParseError(ok + "{\"event\":\"step\",\"step\":2"),
-            "m.jsonl:2: syntax error while parsing object - unexpected end of input; expected '}' at column 25");
+            "m.jsonl:2: syntax error while parsing object - unexpected end of input; expected '}' "
+            "at column 25");
   EXPECT_EQ(ParseError(ok + ok + "not json\n"),
             "m.jsonl:3: syntax error while parsing value - invalid literal; last read: 'no' at column 2");
   EXPECT_EQ(ParseError("[1,2]"), "m.jsonl:1: not a JSON object");
@@ -199,10 +205,12 @@ TEST(MetricsFile, MalformedLinesNameFileLineAndField) {
             "m.jsonl:1: final line: \"phase_ms_per_step\" has no number \"loss\"");
   EXPECT_EQ(ParseError("{\"event\":\"eval\",\"event\":\"step\"}"), "m.jsonl:1: duplicate key \"event\"");
   EXPECT_EQ(ParseError("{\"event\":\"step\",\"step\":01}"),
-            "m.jsonl:1: syntax error while parsing object - unexpected number literal; expected '}' at column 25");
+            "m.jsonl:1: syntax error while parsing object - unexpected number literal; expected '}' "
+            "at column 25");
   // Columns are those of the line as written, before the non-finite tokens are quoted.
   EXPECT_EQ(ParseError("{\"event\":\"step\",\"loss\":nan,\"x\":[1,2}"),
-            "m.jsonl:1: syntax error while parsing array - unexpected '}'; expected ']' at column 36");
+            "m.jsonl:1: syntax error while parsing array - unexpected '}'; expected ']' "
+            "at column 36");
   EXPECT_EQ(ParseError(std::string(70, '[') + std::string(70, ']')), "m.jsonl:1: nested too deeply");
 }
 
