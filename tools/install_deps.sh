@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev            # tests
   zlib1g-dev                           # .gz data files
   libhwy-dev                           # Google Highway: the SIMD kernels, dispatched at run time
+  nlohmann-json3-dev                   # JSON: reading the metrics lines back (seqtrain plot)
   python3 libxml2-utils bsdutils       # tests: an independent TensorBoard reader, SVG check, `script` for a TTY
   clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)

@@ -7,6 +7,7 @@
 
 #include "config/config_loader.h"
 #include "util/error.h"
+#include "util/exit_codes.h"
 
 namespace seqtrain::app {
 
@@ -15,16 +16,6 @@ class UsageError : public Error {
  public:
   using Error::Error;
 };
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-// Stopped early on SIGTERM/SIGINT/SIGUSR1 after saving a checkpoint: run again
-// with --resume auto (EX_TEMPFAIL: "try again later").
-constexpr int kExitStopped = 75;
-// `seqtrain diff`: the parameters differ (beyond --tolerance, or in shape), or a file could not be compared.
-constexpr int kExitDiffDifferent = 1;
-constexpr int kExitDiffError = 2;
 
 struct TrainRequest {
   std::string config_path;                  // "" : defaults only

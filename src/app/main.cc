@@ -1,7 +1,5 @@
 // The only top-level catch: an error no rank agreed on ends the whole job
-// through MPI_Abort, so no rank is left waiting in a collective.
-#include <mpi.h>
-
+// through dist::AbortJob, so no rank is left waiting in a collective.
 #include <cstdio>
 #include <new>
 #include <string>
@@ -12,25 +10,24 @@
 #include "app/data_loading.h"
 #include "dist/agreement.h"
 #include "dist/communicator.h"
-#include "dist/mpi_startup.h"
+#include "dist/mpi_session.h"
 #include "simd/simd_target.h"
 #include "train/stop_signal.h"
+#include "util/exit_codes.h"
 
 int main(int argc, char** argv) {
   using namespace seqtrain;
   // Before MPI_Init (half a second on a busy node): a stop signal to a starting run is then
   // recorded and agreed on, not SIGUSR1's default, death. Other commands keep the defaults.
   if (argc > 1 && std::string(argv[1]) == "train") train::InstallStopHandlers();
-  dist::PrepareMpiStartup();
-  MPI_Init(&argc, &argv);
+  dist::MpiSession mpi(&argc, &argv);
   app::StartDataPrefetch(argc, argv);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  int rc = app::kExitOk;
+  const int rank = mpi.world_rank();
+  int rc = kExitOk;
   try {
     const app::CliRequest request =
         app::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
-    dist::Communicator comm(MPI_COMM_WORLD);
+    dist::Communicator comm = mpi.World();
     // Before any kernel runs (only these commands run the model); a node that
     // lacks the forced target stops every rank.
     using Command = app::CliRequest::Command;
@@ -70,7 +67,7 @@ int main(int argc, char** argv) {
   } catch (const app::UsageError& e) {
     // Every rank parsed the same argv and failed the same way.
     if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", OneLine(e.what()).c_str());
-    rc = app::kExitUsage;
+    rc = kExitUsage;
   } catch (const std::bad_alloc&) {
     // Past the memory preflight this is memory taken by others meanwhile, or a limit it could not see.
     std::fprintf(stderr,
@@ -78,13 +75,12 @@ int main(int argc, char** argv) {
                  "memory than the run needs; use fewer ranks per node or a smaller model or batch\n",
                  rank);
     std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, app::kExitFailure);
+    dist::AbortJob(kExitFailure);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "seqtrain: error: [rank %d] %s\n", rank, OneLine(e.what()).c_str());
     std::fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, app::kExitFailure);
+    dist::AbortJob(kExitFailure);
   }
   app::StopDataPrefetch();
-  MPI_Finalize();
-  return rc;
+  return rc;  // then ~MpiSession: MPI_Finalize
 }

@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "checkpoint/optimizer_state.h"
 #include "util/atomic_file.h"
 #include "util/crc32c.h"
 #include "util/error.h"
+#include "util/little_endian.h"
 
 namespace seqtrain::checkpoint {
 namespace {
@@ -22,16 +24,6 @@ constexpr char kLegacyPrefix[] = "step-";
 constexpr char kLineagePrefix[] = "lineage-";
 constexpr char kSuffix[] = ".ckpt";
 constexpr size_t kLineageDigits = 12;
-
-void PutLe(std::string* out, uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-}
-
-uint64_t GetLe(const std::string& in, size_t offset, int bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) value |= uint64_t{static_cast<uint8_t>(in[offset + i])} << (8 * i);
-  return value;
-}
 
 bool StartsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
@@ -79,9 +71,11 @@ std::string Encode(const Checkpoint& checkpoint) {
   std::string payload;
   if (!checkpoint.SerializeToString(&payload)) throw Error("cannot serialize checkpoint");
   std::string out(kMagic, sizeof kMagic);
-  PutLe(&out, checkpoint.has_format_version() ? checkpoint.format_version() : kFormatVersion, 4);
-  PutLe(&out, Crc32c(payload.data(), payload.size()), 4);
-  PutLe(&out, payload.size(), 8);
+  const uint32_t version =
+      checkpoint.has_format_version() ? checkpoint.format_version() : kFormatVersion;
+  AppendLittleEndian(&out, version, 4);
+  AppendLittleEndian(&out, Crc32c(payload.data(), payload.size()), 4);
+  AppendLittleEndian(&out, payload.size(), 8);
   return out + payload;
 }
 
@@ -92,13 +86,13 @@ Checkpoint Decode(const std::string& bytes, const std::string& path) {
                std::to_string(kHeaderBytes) + "-byte header");
   }
   if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) throw fail("not a seqtrain checkpoint (bad magic)");
-  const auto version = static_cast<uint32_t>(GetLe(bytes, 8, 4));
+  const auto version = static_cast<uint32_t>(ReadLittleEndian(bytes.data() + 8, 4));
   if (version < kOldestReadableVersion || version > kFormatVersion) {
     throw fail("checkpoint format version " + std::to_string(version) + ", this seqtrain reads versions " +
                std::to_string(kOldestReadableVersion) + " to " + std::to_string(kFormatVersion));
   }
-  const auto crc = static_cast<uint32_t>(GetLe(bytes, 12, 4));
-  const uint64_t size = GetLe(bytes, 16, 8);
+  const auto crc = static_cast<uint32_t>(ReadLittleEndian(bytes.data() + 12, 4));
+  const uint64_t size = ReadLittleEndian(bytes.data() + 16, 8);
   if (size != bytes.size() - kHeaderBytes) {
     throw fail("truncated or padded: header says " + std::to_string(size) + " payload bytes, file holds " +
                std::to_string(bytes.size() - kHeaderBytes));
@@ -157,14 +151,11 @@ std::string CheckpointPath(const std::string& dir, const std::string& lineage, i
 }
 
 void EnsureDirectory(const std::string& dir) {
-  std::string partial;
-  for (size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || (dir[i] == '/' && i > 0)) {
-      partial = dir.substr(0, i);
-      if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-        throw Error(partial + ": cannot create checkpoint folder: " + std::strerror(errno));
-      }
-    }
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  // A file of that name is reported below as what it is.
+  if (error && !std::filesystem::exists(dir)) {
+    throw Error(dir + ": cannot create checkpoint folder: " + error.message());
   }
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "util/error.h"
 
@@ -47,8 +48,7 @@ WireRecord Encode(const LoadOutcome& outcome) {
 }
 
 std::string BaseName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  return std::filesystem::path(path).filename().string();
 }
 
 std::string Hex(uint32_t v) {
@@ -129,7 +129,7 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
       std::fprintf(stderr, "seqtrain: error: %s%s\n", where.c_str(), OneLine(mine.error).c_str());
       std::fflush(stderr);
     }
-    throw AgreedFailure(1);
+    throw AgreedFailure(kExitFailure);
   }
 
   std::vector<int> stopped;
@@ -162,7 +162,8 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
   if (first_rank < 0) return;
   const std::string others =
       differing > 1 ? " (" + std::to_string(differing - 1) + " more rank(s) differ)" : "";
-  throw AgreedError("[rank " + std::to_string(first_rank) + "] " + first_difference + others, 1);
+  throw AgreedError("[rank " + std::to_string(first_rank) + "] " + first_difference + others,
+                    kExitFailure);
 }
 
 }  // namespace seqtrain::data

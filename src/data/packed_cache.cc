@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "util/atomic_file.h"
 #include "util/crc32c.h"
 #include "util/error.h"
+#include "util/little_endian.h"
 
 namespace seqtrain::data {
 namespace {
@@ -23,16 +25,6 @@ constexpr char kMagic[16] = {'s', 'e', 'q', 't', 'r', 'a', 'i', 'n', ' ', 'p', '
 constexpr size_t kHeaderBytes = 64;
 constexpr char kBesideFolder[] = ".seqtrain-cache";
 
-void Put(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-uint64_t Get(const uint8_t* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 std::string UserCacheFolder() {
   const char* xdg = std::getenv("XDG_CACHE_HOME");
   if (xdg && *xdg) return std::string(xdg) + "/seqtrain";
@@ -42,9 +34,8 @@ std::string UserCacheFolder() {
 }
 
 std::string ParentOf(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
 }
 
 // Creates folder (and its parent, for ~/.cache/seqtrain) unless it exists.
@@ -54,11 +45,12 @@ std::string MakeWritableFolder(const std::string& folder) {
   struct stat st {};
   const std::string parent = ParentOf(folder);
   if (::stat(folder.c_str(), &st) != 0) {
-    if (::stat(parent.c_str(), &st) != 0 && ::mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) {
-      return parent + ": " + std::strerror(errno);
-    }
+    std::error_code error;
+    std::filesystem::create_directory(parent, error);  // nothing when it exists
+    if (error) return parent + ": " + error.message();
     if (::stat(parent.c_str(), &st) == 0 && (st.st_mode & 0222) == 0) return parent + " is read-only";
-    if (::mkdir(folder.c_str(), 0755) != 0 && errno != EEXIST) return folder + ": " + std::strerror(errno);
+    std::filesystem::create_directory(folder, error);
+    if (error) return folder + ": " + error.message();
     if (::stat(folder.c_str(), &st) != 0) return folder + ": " + std::strerror(errno);
   }
   if (!S_ISDIR(st.st_mode)) return folder + ": not a folder";
@@ -104,10 +96,11 @@ bool ReadCacheFile(const std::string& path, const FileChecksum& source, LabeledI
     return false;
   uint8_t h[kHeaderBytes];
   if (::pread(fd, h, kHeaderBytes, 0) != static_cast<ssize_t>(kHeaderBytes)) return false;
-  if (std::memcmp(h, kMagic, sizeof kMagic) != 0 || Get(h + 60, 4) != Crc32c(h, 60)) return false;
-  if (Get(h + 16, 8) != source.size || Get(h + 24, 4) != source.crc32c) return false;
-  const uint64_t rows = Get(h + 28, 4), cols = Get(h + 32, 4), count = Get(h + 40, 8);
-  const uint64_t packed_size = Get(h + 48, 8);
+  const auto get = [&h](size_t offset, int bytes) { return ReadLittleEndian(h + offset, bytes); };
+  if (std::memcmp(h, kMagic, sizeof kMagic) != 0 || get(60, 4) != Crc32c(h, 60)) return false;
+  if (get(16, 8) != source.size || get(24, 4) != source.crc32c) return false;
+  const uint64_t rows = get(28, 4), cols = get(32, 4), count = get(40, 8);
+  const uint64_t packed_size = get(48, 8);
   if (packed_size != static_cast<uint64_t>(st.st_size) - kHeaderBytes) return false;
   // The bounds of an IDX header (a cache is only ever written from a checked one).
   if (rows == 0 || cols == 0 || count == 0 || rows * cols > static_cast<uint64_t>(kMaxPixelsPerImage) ||
@@ -124,7 +117,7 @@ bool ReadCacheFile(const std::string& path, const FileChecksum& source, LabeledI
     if (n <= 0) return false;
     done += static_cast<size_t>(n);
   }
-  if (Crc32c(loaded.packed.data(), loaded.packed.size()) != Get(h + 56, 4)) return false;
+  if (Crc32c(loaded.packed.data(), loaded.packed.size()) != get(56, 4)) return false;
   if (!RebuildOffsets(&loaded, static_cast<int64_t>(count))) return false;
   *set = std::move(loaded);
   return true;
@@ -133,15 +126,15 @@ bool ReadCacheFile(const std::string& path, const FileChecksum& source, LabeledI
 std::string Serialize(const FileChecksum& source, const LabeledImages& set) {
   std::string bytes(kMagic, sizeof kMagic);
   bytes.reserve(kHeaderBytes + set.packed.size());
-  Put(&bytes, source.size, 8);
-  Put(&bytes, source.crc32c, 4);
-  Put(&bytes, static_cast<uint64_t>(set.rows), 4);
-  Put(&bytes, static_cast<uint64_t>(set.cols), 4);
-  Put(&bytes, 0, 4);
-  Put(&bytes, static_cast<uint64_t>(set.count), 8);
-  Put(&bytes, set.packed.size(), 8);
-  Put(&bytes, Crc32c(set.packed.data(), set.packed.size()), 4);
-  Put(&bytes, Crc32c(bytes.data(), bytes.size()), 4);
+  AppendLittleEndian(&bytes, source.size, 8);
+  AppendLittleEndian(&bytes, source.crc32c, 4);
+  AppendLittleEndian(&bytes, static_cast<uint64_t>(set.rows), 4);
+  AppendLittleEndian(&bytes, static_cast<uint64_t>(set.cols), 4);
+  AppendLittleEndian(&bytes, 0, 4);
+  AppendLittleEndian(&bytes, static_cast<uint64_t>(set.count), 8);
+  AppendLittleEndian(&bytes, set.packed.size(), 8);
+  AppendLittleEndian(&bytes, Crc32c(set.packed.data(), set.packed.size()), 4);
+  AppendLittleEndian(&bytes, Crc32c(bytes.data(), bytes.size()), 4);
   bytes.append(reinterpret_cast<const char*>(set.packed.data()), set.packed.size());
   return bytes;
 }
@@ -149,8 +142,7 @@ std::string Serialize(const FileChecksum& source, const LabeledImages& set) {
 }  // namespace
 
 std::vector<std::string> PackedCachePaths(const std::string& images_path, const FileChecksum& source) {
-  const size_t slash = images_path.find_last_of('/');
-  const std::string name = slash == std::string::npos ? images_path : images_path.substr(slash + 1);
+  const std::string name = std::filesystem::path(images_path).filename().string();
   const std::string dir = ParentOf(images_path);
   std::vector<std::string> paths = {(dir == "/" ? "" : dir) + "/" + kBesideFolder + "/" + name + ".packed"};
   const std::string user = UserCacheFolder();

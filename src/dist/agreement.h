@@ -33,7 +33,7 @@ void RunAgreed(Communicator& comm, Fn&& fn) {
     }
     std::fflush(stderr);
   }
-  throw AgreedFailure(1);
+  throw AgreedFailure(kExitFailure);
 }
 
 }  // namespace seqtrain::dist

@@ -16,6 +16,14 @@ constexpr size_t kMaxChunk = static_cast<size_t>(INT_MAX);
 void Check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw Error(std::string("MPI call failed: ") + what);
 }
+
+// Runs call(data + done, n) over pieces of at most kMaxChunk elements.
+template <class T, class Call>
+void InChunks(T* data, size_t count, const char* what, Call call) {
+  for (size_t done = 0; done < count; done += kMaxChunk) {
+    Check(call(data + done, static_cast<int>(std::min(kMaxChunk, count - done))), what);
+  }
+}
 }  // namespace
 
 // Brackets a collective for the watchdog.
@@ -41,26 +49,22 @@ Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
 
 void Communicator::AllreduceSum(float* data, size_t count) {
   Timed timed(*this, "MPI_Allreduce (gradients)");
-  for (size_t done = 0; done < count; done += kMaxChunk) {
-    const int n = static_cast<int>(std::min(kMaxChunk, count - done));
-    Check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_FLOAT, MPI_SUM, comm_), "MPI_Allreduce");
-  }
+  InChunks(data, count, "MPI_Allreduce", [&](float* piece, int n) {
+    return MPI_Allreduce(MPI_IN_PLACE, piece, n, MPI_FLOAT, MPI_SUM, comm_);
+  });
 }
 
 void Communicator::AllreduceSum(double* data, size_t count) {
   Timed timed(*this, "MPI_Allreduce (statistics)");
-  for (size_t done = 0; done < count; done += kMaxChunk) {
-    const int n = static_cast<int>(std::min(kMaxChunk, count - done));
-    Check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_DOUBLE, MPI_SUM, comm_), "MPI_Allreduce");
-  }
+  InChunks(data, count, "MPI_Allreduce", [&](double* piece, int n) {
+    return MPI_Allreduce(MPI_IN_PLACE, piece, n, MPI_DOUBLE, MPI_SUM, comm_);
+  });
 }
 
 void Communicator::Broadcast(float* data, size_t count, int root) {
   Timed timed(*this, "MPI_Bcast (parameters)");
-  for (size_t done = 0; done < count; done += kMaxChunk) {
-    const int n = static_cast<int>(std::min(kMaxChunk, count - done));
-    Check(MPI_Bcast(data + done, n, MPI_FLOAT, root, comm_), "MPI_Bcast");
-  }
+  InChunks(data, count, "MPI_Bcast",
+           [&](float* piece, int n) { return MPI_Bcast(piece, n, MPI_FLOAT, root, comm_); });
 }
 
 void Communicator::BroadcastBytes(std::string* bytes, int root) {
@@ -68,10 +72,8 @@ void Communicator::BroadcastBytes(std::string* bytes, int root) {
   uint64_t size = bytes->size();
   Check(MPI_Bcast(&size, 1, MPI_UINT64_T, root, comm_), "MPI_Bcast");
   bytes->resize(static_cast<size_t>(size));
-  for (size_t done = 0; done < size; done += kMaxChunk) {
-    const int n = static_cast<int>(std::min<size_t>(kMaxChunk, size - done));
-    Check(MPI_Bcast(bytes->data() + done, n, MPI_CHAR, root, comm_), "MPI_Bcast");
-  }
+  InChunks(bytes->data(), bytes->size(), "MPI_Bcast",
+           [&](char* piece, int n) { return MPI_Bcast(piece, n, MPI_CHAR, root, comm_); });
 }
 
 int Communicator::FirstFailingRank(bool ok) {

@@ -1,4 +1,4 @@
-// The only place that calls MPI. Wraps a communicator the caller owns.
+// With dist/mpi_session.h, the only place that calls MPI. Wraps a communicator the caller owns.
 #pragma once
 
 #include <mpi.h>

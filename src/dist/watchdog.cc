@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "util/exit_codes.h"
+
 namespace seqtrain::dist {
 namespace {
 int64_t NowNs() {

@@ -1,7 +1,7 @@
 // Ends a job that would otherwise hang: a rank that waits in one collective
 // longer than the limit (a peer stalled, died without the launcher noticing,
 // or is stuck in I/O) prints which step and which operation it waited in and
-// exits with kExitWatchdog; the launcher then ends the other ranks. Runs a
+// exits with kExitWatchdog (util/exit_codes.h); the launcher then ends the other ranks. Runs a
 // thread that never calls MPI.
 //
 // The limit fits the run: until a step has been timed (start-up: loading data
@@ -19,9 +19,6 @@
 #include <thread>
 
 namespace seqtrain::dist {
-
-// Like timeout(1).
-constexpr int kExitWatchdog = 124;
 
 struct WatchdogLimits {
   bool enabled = true;

@@ -2,226 +2,286 @@
 
 #include <sys/stat.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cmath>
-#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <map>
+#include <limits>
+#include <set>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
 
 #include "util/error.h"
 
 namespace seqtrain::metrics {
 namespace {
 
-struct Field {
-  enum class Kind { kNumber, kString, kOther } kind = Kind::kOther;
-  double number = 0;
-  std::string text;
-};
+using Json = nlohmann::ordered_json;  // keeps a raw value's keys in file order
 
-// A recursive-descent reader of one JSON object per line. Only top-level
-// numbers and strings are kept; nested arrays and objects are checked and
-// skipped. Throws a bare reason; the caller adds file:line.
-class LineParser {
+// Appends each field as printf formats it (so nan and inf stay bare tokens, as
+// in every file written before); strings are escaped by nlohmann.
+class LineWriter {
  public:
-  explicit LineParser(const std::string& line) : s_(line) {}
+  explicit LineWriter(const char* event) { line_ = "{\"event\":" + Quoted(event); }
+  std::string Finish() { return line_ + "}"; }
 
-  std::map<std::string, Field> ParseObjectLine() {
-    SkipSpace();
-    std::map<std::string, Field> fields;
-    Expect('{');
-    SkipSpace();
-    if (Peek() == '}') {
-      ++pos_;
-    } else {
-      for (;;) {
-        SkipSpace();
-        if (Peek() != '"') Fail("expected a quoted key");
-        std::string key = ParseString();
-        SkipSpace();
-        Expect(':');
-        Field value = ParseValue(1);
-        if (!fields.emplace(key, std::move(value)).second) Fail("duplicate key \"" + key + "\"");
-        SkipSpace();
-        if (Peek() == ',') {
-          ++pos_;
-        } else if (Peek() == '}') {
-          ++pos_;
-          break;
-        } else {
-          Fail("expected ',' or '}'");
-        }
-      }
+  template <class Int>
+  void Integer(const char* name, const Int& value, Presence) {
+    Key(name);
+    line_ += std::to_string(static_cast<long long>(value));
+  }
+  void Number(const char* name, double value, int digits, Presence) {
+    Key(name);
+    AppendNumber(value, digits);
+  }
+  void Text(const char* name, const std::string& value) {
+    Key(name);
+    line_ += Quoted(value);
+  }
+  void Numbers(const char* name, const std::vector<double>& values, int digits) {
+    Key(name);
+    line_ += '[';
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i) line_ += ',';
+      AppendNumber(values[i], digits);
     }
-    SkipSpace();
-    if (pos_ != s_.size()) Fail("unexpected text after the object");
-    return fields;
+    line_ += ']';
+  }
+  void NamedNumbers(const char* name, const std::vector<double>& values, int digits,
+                    const char* (*names)(int), int count) {
+    Key(name);
+    line_ += '{';
+    for (int i = 0; i < count && static_cast<size_t>(i) < values.size(); ++i) {
+      if (i) line_ += ',';
+      line_ += Quoted(names(i)) + ':';
+      AppendNumber(values[static_cast<size_t>(i)], digits);
+    }
+    line_ += '}';
+  }
+  void RawJson(const char* name, const std::string& json) {
+    if (json.empty()) return;
+    Key(name);
+    line_ += json;
   }
 
  private:
-  static constexpr int kMaxDepth = 64;
-
-  [[noreturn]] void Fail(const std::string& what) const {
-    throw Error(what + " at column " + std::to_string(pos_ + 1));
+  static std::string Quoted(const std::string& text) {
+    return Json(text).dump(-1, ' ', false, Json::error_handler_t::replace);
   }
-  char Peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
-  void SkipSpace() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\r')) ++pos_;
-  }
-  void Expect(char c) {
-    if (Peek() != c) Fail(std::string("expected '") + c + "'");
-    ++pos_;
-  }
-  bool Consume(const char* word) {
-    const size_t n = std::strlen(word);
-    if (s_.compare(pos_, n, word) != 0) return false;
-    pos_ += n;
-    return true;
+  void Key(const char* name) { line_ += "," + Quoted(name) + ":"; }
+  void AppendNumber(double value, int digits) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, value);
+    line_ += buf;
   }
 
-  std::string ParseString() {
-    Expect('"');
-    std::string out;
-    for (;;) {
-      if (pos_ >= s_.size()) Fail("unterminated string");
-      const char c = s_[pos_++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) Fail("control character in a string");
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (pos_ >= s_.size()) Fail("unterminated string");
-      const char e = s_[pos_++];
-      switch (e) {
-        case '"': case '\\': case '/': out += e; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          if (pos_ + 4 > s_.size()) Fail("short \\u escape");
-          unsigned code = 0;
-          for (int i = 0; i < 4; ++i) {
-            const char h = s_[pos_++];
-            code <<= 4;
-            if (h >= '0' && h <= '9') code |= h - '0';
-            else if (h >= 'a' && h <= 'f') code |= h - 'a' + 10;
-            else if (h >= 'A' && h <= 'F') code |= h - 'A' + 10;
-            else Fail("bad \\u escape");
-          }
-          // Metric names are ASCII; anything else only needs to stay one character.
-          if (code < 0x80) {
-            out += static_cast<char>(code);
-          } else if (code < 0x800) {
-            out += static_cast<char>(0xc0 | (code >> 6));
-            out += static_cast<char>(0x80 | (code & 0x3f));
-          } else {
-            out += static_cast<char>(0xe0 | (code >> 12));
-            out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (code & 0x3f));
-          }
-          break;
-        }
-        default: Fail(std::string("bad escape \\") + e);
-      }
-    }
-  }
-
-  double ParseNumber() {
-    const size_t start = pos_;
-    if (Consume("nan") || Consume("-nan")) return NAN;
-    if (Consume("inf")) return INFINITY;
-    if (Consume("-inf")) return -INFINITY;
-    // JSON's grammar, stricter than strtod's (no hex, no leading '+' or '.').
-    if (Peek() == '-') ++pos_;
-    if (Peek() == '0') {
-      ++pos_;
-    } else if (Peek() >= '1' && Peek() <= '9') {
-      while (std::isdigit(static_cast<unsigned char>(Peek()))) ++pos_;
-    } else {
-      pos_ = start;
-      Fail("expected a value");
-    }
-    if (Peek() == '.') {
-      ++pos_;
-      if (!std::isdigit(static_cast<unsigned char>(Peek()))) Fail("expected a digit after '.'");
-      while (std::isdigit(static_cast<unsigned char>(Peek()))) ++pos_;
-    }
-    if (Peek() == 'e' || Peek() == 'E') {
-      ++pos_;
-      if (Peek() == '+' || Peek() == '-') ++pos_;
-      if (!std::isdigit(static_cast<unsigned char>(Peek()))) Fail("expected a digit in the exponent");
-      while (std::isdigit(static_cast<unsigned char>(Peek()))) ++pos_;
-    }
-    return std::strtod(s_.substr(start, pos_ - start).c_str(), nullptr);
-  }
-
-  Field ParseValue(int depth) {
-    if (depth > kMaxDepth) Fail("nested too deeply");
-    SkipSpace();
-    Field f;
-    const char c = Peek();
-    if (c == '"') {
-      f.kind = Field::Kind::kString;
-      f.text = ParseString();
-    } else if (c == '{' || c == '[') {
-      const char close = c == '{' ? '}' : ']';
-      ++pos_;
-      SkipSpace();
-      if (Peek() == close) {
-        ++pos_;
-        return f;
-      }
-      for (;;) {
-        if (c == '{') {
-          SkipSpace();
-          if (Peek() != '"') Fail("expected a quoted key");
-          ParseString();
-          SkipSpace();
-          Expect(':');
-        }
-        ParseValue(depth + 1);
-        SkipSpace();
-        if (Peek() == ',') {
-          ++pos_;
-        } else if (Peek() == close) {
-          ++pos_;
-          break;
-        } else {
-          Fail(std::string("expected ',' or '") + close + "'");
-        }
-      }
-    } else if (Consume("true") || Consume("false") || Consume("null")) {
-      // kept as kOther
-    } else {
-      f.kind = Field::Kind::kNumber;
-      f.number = ParseNumber();
-    }
-    return f;
-  }
-
-  const std::string& s_;
-  size_t pos_ = 0;
+  std::string line_;
 };
 
-double Number(const std::map<std::string, Field>& fields, const std::string& event, const char* key) {
-  const auto it = fields.find(key);
-  if (it == fields.end() || it->second.kind != Field::Kind::kNumber) {
-    throw Error(event + " line has no number \"" + key + "\"");
-  }
-  return it->second.number;
+template <class Record>
+std::string WriteLine(const Record& record) {
+  LineWriter writer(Schema<Record>::kEvent);
+  Schema<Record>::Fields(writer, record);
+  return writer.Finish();
 }
 
-int64_t Step(const std::map<std::string, Field>& fields, const std::string& event) {
-  const double step = Number(fields, event, "step");
-  if (!(step >= 0) || step > 9e15 || step != std::floor(step)) {
-    throw Error(event + " line: \"step\" is not a non-negative integer");
+// printf's non-finite tokens become strings starting with a NUL (which no
+// number field's string can hold), so nlohmann can parse the line.
+constexpr char kNonFiniteMark = '\0';
+
+class LineReader {
+ public:
+  LineReader(const Json& object, const char* event) : object_(object), event_(event) {}
+
+  template <class Int>
+  void Integer(const char* name, Int& member, Presence presence) {
+    const Json* value = Find(name, presence, "number");
+    if (!value) return;
+    double number = -1;
+    if (value->is_number_unsigned()) {
+      number = static_cast<double>(value->get<uint64_t>());
+    } else if (value->is_number()) {
+      number = value->get<double>();
+    } else {
+      Missing("number", name);
+    }
+    if (!(number >= 0) || number > 9e15 || number != std::floor(number) ||
+        number > static_cast<double>(std::numeric_limits<Int>::max())) {
+      Invalid(name, "is not a non-negative integer");
+    }
+    member = static_cast<Int>(number);
   }
-  return static_cast<int64_t>(step);
+  void Number(const char* name, double& member, int, Presence presence) {
+    const Json* value = Find(name, presence, "number");
+    if (value && !ToDouble(*value, &member)) Missing("number", name);
+  }
+  void Text(const char* name, std::string& member) {
+    const Json* value = Find(name, kOptional, "string");
+    if (!value) return;
+    if (!value->is_string()) Missing("string", name);
+    member = value->get<std::string>();
+  }
+  void Numbers(const char* name, std::vector<double>& member, int) {
+    const Json* value = Find(name, kOptional, "array");
+    if (!value) return;
+    if (!value->is_array()) Invalid(name, "is not an array of numbers");
+    member.clear();
+    for (const Json& item : *value) {
+      double number = 0;
+      if (!ToDouble(item, &number)) Invalid(name, "is not an array of numbers");
+      member.push_back(number);
+    }
+  }
+  // Names this version does not know (a newer file's) are skipped.
+  void NamedNumbers(const char* name, std::vector<double>& member, int, const char* (*names)(int),
+                    int count) {
+    const Json* value = Find(name, kOptional, "object");
+    if (!value) return;
+    if (!value->is_object()) Invalid(name, "is not an object of numbers");
+    member.clear();
+    for (int i = 0; i < count; ++i) {
+      const auto it = value->find(names(i));
+      if (it == value->end()) continue;
+      member.resize(static_cast<size_t>(count), 0.0);
+      if (!ToDouble(*it, &member[static_cast<size_t>(i)])) {
+        Invalid(name, std::string("has no number \"") + names(i) + "\"");
+      }
+    }
+  }
+  void RawJson(const char* name, std::string& member) {
+    const Json* value = Find(name, kOptional, "value");
+    if (value) member = value->dump();
+  }
+
+ private:
+  static bool ToDouble(const Json& value, double* out) {
+    if (value.is_number()) {
+      *out = value.get<double>();
+      return true;
+    }
+    if (!value.is_string()) return false;
+    const std::string& text = value.get_ref<const std::string&>();
+    if (text.empty() || text[0] != kNonFiniteMark) return false;
+    const std::string token = text.substr(1);
+    if (token == "nan" || token == "-nan") {
+      *out = std::numeric_limits<double>::quiet_NaN();
+    } else {
+      *out = token == "inf" ? std::numeric_limits<double>::infinity()
+                            : -std::numeric_limits<double>::infinity();
+    }
+    return true;
+  }
+  const Json* Find(const char* name, Presence presence, const char* kind) const {
+    const auto it = object_.find(name);
+    if (it != object_.end()) return &*it;
+    if (presence == kRequired) Missing(kind, name);
+    return nullptr;
+  }
+  // "step line has no number \"loss\"".
+  [[noreturn]] void Missing(const char* kind, const char* name) const {
+    throw Error(std::string(event_) + " line has no " + kind + " \"" + name + "\"");
+  }
+  // "eval line: \"step\" is not a non-negative integer".
+  [[noreturn]] void Invalid(const char* name, const std::string& what) const {
+    throw Error(std::string(event_) + " line: \"" + name + "\" " + what);
+  }
+
+  const Json& object_;
+  const char* event_;
+};
+
+template <class Record>
+Record ReadRecord(const Json& object) {
+  Record record;
+  LineReader reader(object, Schema<Record>::kEvent);
+  Schema<Record>::Fields(reader, record);
+  return record;
+}
+
+// The line with nan, -nan, inf and -inf outside strings quoted behind
+// kNonFiniteMark; `shifts` maps columns of the result back to the line's.
+struct Shift {
+  size_t at;     // in the result, just after a replaced token
+  size_t added;  // characters added up to there
+};
+
+std::string QuoteNonFinite(const std::string& line, std::vector<Shift>* shifts) {
+  static const char* const kTokens[] = {"-nan", "-inf", "nan", "inf"};
+  std::string out;
+  out.reserve(line.size());
+  bool in_string = false;
+  for (size_t i = 0; i < line.size();) {
+    const char c = line[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < line.size()) out += line[++i];
+      else if (c == '"') in_string = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    const char* token = nullptr;
+    for (const char* t : kTokens) {
+      if (line.compare(i, std::strlen(t), t) == 0) {
+        token = t;
+        break;
+      }
+    }
+    if (!token) {
+      out += c;
+      ++i;
+      continue;
+    }
+    out += std::string("\"\\u0000") + token + "\"";
+    i += std::strlen(token);
+    shifts->push_back({out.size(), out.size() - i});
+  }
+  return out;
+}
+
+size_t OriginalColumn(size_t column, const std::vector<Shift>& shifts) {
+  size_t added = 0;
+  for (const Shift& s : shifts) {
+    if (s.at < column) added = s.added;
+  }
+  return column - added;
+}
+
+// nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 25: REASON".
+std::string ParseErrorReason(const nlohmann::json::parse_error& e) {
+  const std::string what = e.what();
+  const size_t column = what.find("column ");
+  const size_t colon = column == std::string::npos ? column : what.find(": ", column);
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+constexpr int kMaxDepth = 64;
+
+Json ParseObjectLine(const std::string& line) {
+  std::vector<Shift> shifts;
+  const std::string strict = QuoteNonFinite(line, &shifts);
+  // One set of keys per open object: a repeated key is refused, not silently overwritten.
+  std::vector<std::set<std::string>> keys;
+  const auto check = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (depth > kMaxDepth) throw Error("nested too deeply");
+    if (event == Json::parse_event_t::object_start) keys.emplace_back();
+    if (event == Json::parse_event_t::object_end) keys.pop_back();
+    const bool repeated =
+        event == Json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second;
+    if (repeated) throw Error("duplicate key " + parsed.dump());
+    return true;
+  };
+  Json object;
+  try {
+    object = Json::parse(strict, check);
+  } catch (const nlohmann::json::parse_error& e) {
+    const size_t column = OriginalColumn(e.byte, shifts);
+    throw Error(ParseErrorReason(e) + " at column " + std::to_string(column));
+  }
+  if (!object.is_object()) throw Error("not a JSON object");
+  return object;
 }
 
 // std::getline with a bound, so a file without newlines cannot grow one line without end.
@@ -245,24 +305,26 @@ bool GetBoundedLine(std::istream& in, std::string* line, const std::string& name
 
 }  // namespace
 
+std::string JsonLine(const StepRecord& record) { return WriteLine(record); }
+std::string JsonLine(const EvalRecord& record) { return WriteLine(record); }
+std::string JsonLine(const FinalRecord& record) { return WriteLine(record); }
+
 MetricsHistory ParseMetrics(std::istream& in, const std::string& name) {
   MetricsHistory history;
   std::string line;
   for (int64_t number = 1; GetBoundedLine(in, &line, name, number); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
-      const std::map<std::string, Field> fields = LineParser(line).ParseObjectLine();
-      const auto event = fields.find("event");
-      if (event == fields.end() || event->second.kind != Field::Kind::kString) {
-        throw Error("no string \"event\"");
-      }
-      const std::string& kind = event->second.text;
-      if (kind == "step") {
-        history.steps.push_back({Step(fields, kind), Number(fields, kind, "loss"),
-                                 Number(fields, kind, "train_accuracy")});
-      } else if (kind == "eval") {
-        history.evals.push_back({Step(fields, kind), Number(fields, kind, "test_accuracy"),
-                                 Number(fields, kind, "test_loss")});
+      const Json object = ParseObjectLine(line);
+      const auto event = object.find("event");
+      if (event == object.end() || !event->is_string()) throw Error("no string \"event\"");
+      const std::string& kind = event->get_ref<const std::string&>();
+      if (kind == Schema<StepRecord>::kEvent) {
+        history.steps.push_back(ReadRecord<StepRecord>(object));
+      } else if (kind == Schema<EvalRecord>::kEvent) {
+        history.evals.push_back(ReadRecord<EvalRecord>(object));
+      } else if (kind == Schema<FinalRecord>::kEvent) {
+        history.finals.push_back(ReadRecord<FinalRecord>(object));
       }
     } catch (const Error& e) {
       throw Error(name + ":" + std::to_string(number) + ": " + e.what());

@@ -1,8 +1,10 @@
-// Reading back the JSON lines MetricsLog writes (docs/metrics.md), for
-// `seqtrain plot`. Each line must be one JSON object with a string "event";
-// "step" and "eval" lines must carry their numbers, other events are skipped
-// so newer files still plot. Besides strict JSON, the bare tokens nan, inf and
-// -inf are read as numbers: printf writes them for a diverged loss.
+// The metrics JSON lines (docs/metrics.md), written and read through the
+// records' Schema (metrics/metrics_records.h). Each line is one JSON object with
+// a string "event"; "step", "eval" and "final" lines are read into their
+// records, other events are skipped and unknown fields ignored, so newer files
+// still plot. Besides strict JSON, the bare tokens nan, -nan, inf and -inf are
+// numbers: printf writes them for a diverged loss, and the writer keeps today's
+// printf formats so that every line stays byte-identical to earlier versions.
 #pragma once
 
 #include <cstdint>
@@ -10,29 +12,26 @@
 #include <string>
 #include <vector>
 
+#include "metrics/metrics_records.h"
+
 namespace seqtrain::metrics {
 
-struct StepPoint {
-  int64_t step = 0;
-  double loss = 0;
-  double train_accuracy = 0;
-};
-
-struct EvalPoint {
-  int64_t step = 0;
-  double test_accuracy = 0;
-  double test_loss = 0;
-};
+// One line, without its newline.
+std::string JsonLine(const StepRecord& record);
+std::string JsonLine(const EvalRecord& record);
+std::string JsonLine(const FinalRecord& record);
 
 struct MetricsHistory {
-  std::vector<StepPoint> steps;  // in file order
-  std::vector<EvalPoint> evals;
+  std::vector<StepRecord> steps;  // in file order
+  std::vector<EvalRecord> evals;
+  std::vector<FinalRecord> finals;
 };
 
 // Longer lines are refused: the longest MetricsLog writes is a few KiB.
 constexpr size_t kMaxMetricsLineBytes = size_t{1} << 20;
 
-// Throws seqtrain::Error "name:line: reason" for the first malformed line.
+// Throws seqtrain::Error "name:line: reason" for the first malformed line; the
+// reason names the field, or the column of a syntax error.
 MetricsHistory ParseMetrics(std::istream& in, const std::string& name);
 // Same for a file; also "path: cannot read ..." when it cannot be opened or is not a regular file.
 MetricsHistory ReadMetricsFile(const std::string& path);

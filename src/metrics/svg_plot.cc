@@ -173,11 +173,11 @@ std::string RenderMetricsSvg(const MetricsHistory& history, const std::string& t
     x_lo = std::min(x_lo, static_cast<double>(step));
     x_hi = std::max(x_hi, static_cast<double>(step));
   };
-  for (const StepPoint& p : history.steps) {
+  for (const StepRecord& p : history.steps) {
     add(&train_loss, p.step, p.loss);
     add(&train_acc, p.step, p.train_accuracy);
   }
-  for (const EvalPoint& p : history.evals) {
+  for (const EvalRecord& p : history.evals) {
     add(&test_loss, p.step, p.test_loss);
     add(&test_acc, p.step, p.test_accuracy);
   }

@@ -11,6 +11,7 @@
 #include "event.pb.h"
 #include "util/crc32c.h"
 #include "util/error.h"
+#include "util/little_endian.h"
 
 namespace seqtrain::metrics {
 namespace {
@@ -27,10 +28,6 @@ std::string HostName() {
   return host;
 }
 
-void PutLittleEndian(uint64_t value, int bytes, std::string* out) {
-  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
 }  // namespace
 
 uint32_t MaskCrc(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + kMaskDelta; }
@@ -38,10 +35,10 @@ uint32_t MaskCrc(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + kMaskDelta
 std::string FrameRecord(const std::string& data) {
   std::string record;
   record.reserve(data.size() + 16);
-  PutLittleEndian(data.size(), 8, &record);
-  PutLittleEndian(MaskCrc(Crc32c(record.data(), 8)), 4, &record);
+  AppendLittleEndian(&record, data.size(), 8);
+  AppendLittleEndian(&record, MaskCrc(Crc32c(record.data(), 8)), 4);
   record += data;
-  PutLittleEndian(MaskCrc(Crc32c(data.data(), data.size())), 4, &record);
+  AppendLittleEndian(&record, MaskCrc(Crc32c(data.data(), data.size())), 4);
   return record;
 }
 

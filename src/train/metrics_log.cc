@@ -5,6 +5,7 @@
 #include <cstdarg>
 #include <cstring>
 
+#include "metrics/metrics_file.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
 
@@ -107,10 +108,7 @@ void MetricsLog::Step(const StepRecord& r) {
   if (progress_.enabled() && !finished_) UpdateProgress(r);
   Info(Format("Step %lld, Minibatch Loss= %.4f, Training Accuracy= %.3f, %.0f samples/s",
               static_cast<long long>(r.step), r.loss, r.train_accuracy, r.samples_per_sec));
-  WriteJson(Format("{\"event\":\"step\",\"step\":%lld,\"epoch\":%lld,\"loss\":%.9g,"
-                   "\"train_accuracy\":%.9g,\"samples_per_sec\":%.6g}",
-                   static_cast<long long>(r.step), static_cast<long long>(r.epoch), r.loss,
-                   r.train_accuracy, r.samples_per_sec));
+  WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
     tensorboard_->WriteScalars(r.step, {{"train/loss", r.loss},
                                         {"train/accuracy", r.train_accuracy},
@@ -124,8 +122,7 @@ void MetricsLog::Eval(const EvalRecord& r) {
   Info(Format("Step %lld, Test Accuracy= %.4f, Test Loss= %.4f (%lld images)",
               static_cast<long long>(r.step), r.test_accuracy, r.test_loss,
               static_cast<long long>(r.count)));
-  WriteJson(Format("{\"event\":\"eval\",\"step\":%lld,\"test_accuracy\":%.9g,\"test_loss\":%.9g}",
-                   static_cast<long long>(r.step), r.test_accuracy, r.test_loss));
+  WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
     tensorboard_->WriteScalars(r.step, {{"test/accuracy", r.test_accuracy}, {"test/loss", r.test_loss}});
   }
@@ -138,30 +135,21 @@ void MetricsLog::Final(const FinalRecord& r) {
               "samples/s)",
               r.test_accuracy, static_cast<long long>(r.step), r.world_size,
               r.world_size == 1 ? "" : "s", r.wall_seconds, r.samples_per_sec));
-  std::string phases, phases_json;
+  std::string phases;
   double total = 0;
   for (double ms : r.phase_ms_per_step) total += ms;
   for (size_t i = 0; i < r.phase_ms_per_step.size(); ++i) {
     const char* name = PhaseName(static_cast<Phase>(i));
     const double ms = r.phase_ms_per_step[i];
     phases += Format("%s%s %.3f ms (%.0f%%)", i ? ", " : "", name, ms, total > 0 ? 100 * ms / total : 0.0);
-    phases_json += Format("%s\"%s\":%.6g", i ? "," : "", name, ms);
   }
-  std::string rss, rss_json;
+  std::string rss;
   for (size_t i = 0; i < r.peak_rss_mib.size(); ++i) {
     rss += Format("%s%.1f", i ? " " : "", r.peak_rss_mib[i]);
-    rss_json += Format("%s%.6g", i ? "," : "", r.peak_rss_mib[i]);
   }
   Info("Time per step: " + phases + "; peak RSS MiB per rank: " + rss +
        Format("; first step done %.2f s after launch", r.first_step_seconds));
-  WriteJson(Format("{\"event\":\"final\",\"step\":%lld,\"test_accuracy\":%.9g,"
-                   "\"wall_seconds\":%.6g,\"world_size\":%d,\"samples_per_sec\":%.6g,"
-                   "\"first_step_seconds\":%.6g,\"skipped_steps\":%lld,\"simd_target\":\"%s\",",
-                   static_cast<long long>(r.step), r.test_accuracy, r.wall_seconds, r.world_size,
-                   r.samples_per_sec, r.first_step_seconds, static_cast<long long>(r.skipped_steps),
-                   r.simd_target.c_str()) +
-            "\"peak_rss_mib\":[" + rss_json + "],\"phase_ms_per_step\":{" + phases_json + "}" +
-            (r.gemm_profile_json.empty() ? "" : ",\"gemm_by_shape\":" + r.gemm_profile_json) + "}");
+  WriteJson(metrics::JsonLine(r));
 }
 
 }  // namespace seqtrain::train

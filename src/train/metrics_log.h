@@ -9,42 +9,17 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <vector>
 
+#include "metrics/metrics_records.h"
 #include "metrics/progress_line.h"
 #include "metrics/tfevents_writer.h"
 
 namespace seqtrain::train {
 
-struct StepRecord {
-  int64_t step = 0;   // 1-based count of optimizer steps done
-  int64_t epoch = 0;  // 0-based epoch the step's batch came from
-  double loss = 0;    // mean over the global batch, before the update
-  double train_accuracy = 0;
-  double samples_per_sec = 0;  // since the previous display
-};
-
-struct EvalRecord {
-  int64_t step = 0;
-  double test_accuracy = 0;
-  double test_loss = 0;
-  int64_t count = 0;
-};
-
-struct FinalRecord {
-  int64_t step = 0;
-  double test_accuracy = 0;
-  double wall_seconds = 0;
-  int world_size = 1;
-  double samples_per_sec = 0;
-  // For benchmarks.
-  double first_step_seconds = 0;         // process start to end of the first step, rank 0
-  std::vector<double> peak_rss_mib;      // per rank
-  std::vector<double> phase_ms_per_step; // per Phase, mean over ranks
-  int64_t skipped_steps = 0;
-  std::string simd_target;  // the instruction set the kernels ran on (simd/simd_target.h)
-  std::string gemm_profile_json;         // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
-};
+// The records are the metrics layer's, which writes and reads their JSON lines.
+using metrics::EvalRecord;
+using metrics::FinalRecord;
+using metrics::StepRecord;
 
 struct MetricsOutputs {
   std::string jsonl_path;       // JSON lines; empty: none

@@ -25,6 +25,7 @@
 #include "optim/registry.h"
 #include "util/crc32c.h"
 #include "util/error.h"
+#include "util/exit_codes.h"
 #include "util/phase_timer.h"
 #include "util/process_stats.h"
 #include "util/rng.h"

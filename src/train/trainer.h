@@ -35,10 +35,6 @@ struct TrainResult {
   double samples_per_sec = 0;  // training samples over training time
 };
 
-// Exit codes of runs stopped by an agreed verdict.
-constexpr int kExitReplicaMismatch = 3;
-constexpr int kExitDiverged = 4;
-
 class Trainer {
  public:
   // Makes no collective calls, so it can run inside dist::RunAgreed. Throws

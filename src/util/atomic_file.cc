@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "util/error.h"
 #include "util/fault_injection.h"
@@ -25,15 +26,10 @@ std::string ErrnoWithName() {
   return std::string(std::strerror(code)) + (name ? std::string(" (") + name + ")" : std::string());
 }
 
+// The folder path is in ("." for a bare name), as a string to open.
 std::string DirName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string BaseName(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
 }
 
 }  // namespace
@@ -50,7 +46,9 @@ const char* WritePhaseName(WritePhase phase) {
 
 std::string TemporaryPathFor(const std::string& path) {
   // A dot name so listings of finished files skip it; the pid keeps writers apart.
-  return DirName(path) + "/." + BaseName(path) + ".tmp." + std::to_string(::getpid());
+  const std::string name = "." + std::filesystem::path(path).filename().string() + ".tmp." +
+                           std::to_string(::getpid());
+  return (std::filesystem::path(DirName(path)) / name).string();
 }
 
 void WriteFileAtomically(const std::string& path, const std::string& bytes, const WriteHook& hook) {

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "util/exit_codes.h"
+
 namespace seqtrain {
 
 class Error : public std::runtime_error {
@@ -24,7 +26,7 @@ class Error : public std::runtime_error {
 // and exits with exit_code without aborting the job.
 class AgreedError : public Error {
  public:
-  explicit AgreedError(const std::string& message, int exit_code = 1)
+  explicit AgreedError(const std::string& message, int exit_code = kExitFailure)
       : Error(message), exit_code_(exit_code) {}
   int exit_code() const { return exit_code_; }
 

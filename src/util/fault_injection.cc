@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "util/error.h"
+#include "util/exit_codes.h"
 
 namespace seqtrain {
 namespace {

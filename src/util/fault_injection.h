@@ -23,8 +23,6 @@
 
 namespace seqtrain {
 
-// Exit code of the injected checkpoint crash.
-constexpr int kExitInjectedCrash = 86;
 // More than Open MPI's 2 s grace between forwarding SIGTERM and killing the ranks.
 constexpr double kSlowStepSeconds = 3.0;
 

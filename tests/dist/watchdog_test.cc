@@ -7,6 +7,8 @@
 #include <chrono>
 #include <thread>
 
+#include "util/exit_codes.h"
+
 namespace seqtrain::dist {
 namespace {
 

@@ -1,0 +1,110 @@
+// The records of a run's metrics JSON lines (docs/metrics.md), each declared
+// once: the struct, then its Schema, the fields in the order a line holds them.
+// The writer and the reader (metrics/metrics_file.h) both walk the Schema, so a
+// field added here is written and read back with nothing else to change.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/phase_timer.h"
+
+namespace seqtrain::metrics {
+
+struct StepRecord {
+  int64_t step = 0;   // 1-based count of optimizer steps done
+  int64_t epoch = 0;  // 0-based epoch the step's batch came from
+  double loss = 0;    // mean over the global batch, before the update
+  double train_accuracy = 0;
+  double samples_per_sec = 0;  // since the previous display
+};
+
+struct EvalRecord {
+  int64_t step = 0;
+  double test_accuracy = 0;
+  double test_loss = 0;
+  int64_t count = 0;  // images evaluated: on the console only, not in the JSON line
+};
+
+struct FinalRecord {
+  int64_t step = 0;
+  double test_accuracy = 0;
+  double wall_seconds = 0;
+  int world_size = 1;
+  double samples_per_sec = 0;
+  // For benchmarks.
+  double first_step_seconds = 0;         // process start to end of the first step, rank 0
+  std::vector<double> peak_rss_mib;      // per rank
+  std::vector<double> phase_ms_per_step; // per Phase, mean over ranks
+  int64_t skipped_steps = 0;
+  std::string simd_target;  // the instruction set the kernels ran on (simd/simd_target.h)
+  std::string gemm_profile_json;  // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
+};
+
+// A Schema's Fields(v, record) declares each field to a visitor v, which writes
+// or reads it (record is const for writing):
+//   v.Integer(name, member, presence)          a JSON integer, >= 0
+//   v.Number(name, member, digits, presence)   a JSON number, printed with `digits`
+//                                              significant digits (printf %.*g)
+//   v.Text(name, member)                       a JSON string
+//   v.Numbers(name, member, digits)            an array of numbers
+//   v.NamedNumbers(name, member, digits, names, count)
+//                                              an object {names(i): member[i]}
+//   v.RawJson(name, member)                    any JSON value kept as its text; left
+//                                              out of the line when empty
+// A required field missing from a line is an error; an optional one keeps its default.
+enum class Presence { kRequired, kOptional };
+constexpr Presence kRequired = Presence::kRequired;
+constexpr Presence kOptional = Presence::kOptional;
+
+template <class Record>
+struct Schema;
+
+template <>
+struct Schema<StepRecord> {
+  static constexpr const char* kEvent = "step";
+  template <class V, class R>
+  static void Fields(V& v, R& r) {
+    v.Integer("step", r.step, kRequired);
+    v.Integer("epoch", r.epoch, kOptional);
+    v.Number("loss", r.loss, 9, kRequired);
+    v.Number("train_accuracy", r.train_accuracy, 9, kRequired);
+    v.Number("samples_per_sec", r.samples_per_sec, 6, kOptional);
+  }
+};
+
+template <>
+struct Schema<EvalRecord> {
+  static constexpr const char* kEvent = "eval";
+  template <class V, class R>
+  static void Fields(V& v, R& r) {
+    v.Integer("step", r.step, kRequired);
+    v.Number("test_accuracy", r.test_accuracy, 9, kRequired);
+    v.Number("test_loss", r.test_loss, 9, kRequired);
+  }
+};
+
+inline const char* PhaseNameAt(int index) { return PhaseName(static_cast<Phase>(index)); }
+
+template <>
+struct Schema<FinalRecord> {
+  static constexpr const char* kEvent = "final";
+  template <class V, class R>
+  static void Fields(V& v, R& r) {
+    v.Integer("step", r.step, kRequired);
+    v.Number("test_accuracy", r.test_accuracy, 9, kOptional);
+    v.Number("wall_seconds", r.wall_seconds, 6, kOptional);
+    v.Integer("world_size", r.world_size, kOptional);
+    v.Number("samples_per_sec", r.samples_per_sec, 6, kOptional);
+    v.Number("first_step_seconds", r.first_step_seconds, 6, kOptional);
+    v.Integer("skipped_steps", r.skipped_steps, kOptional);
+    v.Text("simd_target", r.simd_target);
+    v.Numbers("peak_rss_mib", r.peak_rss_mib, 6);
+    v.NamedNumbers("phase_ms_per_step", r.phase_ms_per_step, 6, &PhaseNameAt,
+                   static_cast<int>(Phase::kCount));
+    v.RawJson("gemm_by_shape", r.gemm_profile_json);
+  }
+};
+
+}  // namespace seqtrain::metrics
