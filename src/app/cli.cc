@@ -18,6 +18,7 @@ const char* kUsage =
     "  inspect   a checkpoint's metadata and config\n"
     "  diff      largest difference between the parameters of two checkpoints\n"
     "  plot      loss and accuracy curves of a metrics file as an SVG\n"
+    "  version   this build's version, compiler, SIMD targets and libraries (also --version)\n"
     "  help      this text; `seqtrain <command> --help` shows a command's options\n";
 
 // Shorthand flags: each sets one config field, as --set would.
@@ -213,13 +214,18 @@ CliRequest ParseCommandLine(const std::vector<std::string>& args) {
   CliRequest request;
   request.help_text = kUsage;
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") return request;
+  if (args[0] == "version" || args[0] == "--version") {
+    if (args.size() > 1) throw UsageError(args[0] + " takes no arguments (got '" + args[1] + "')");
+    request.command = CliRequest::Command::kVersion;
+    return request;
+  }
   const std::pair<const char*, std::function<CliRequest(const std::vector<std::string>&)>> commands[] = {
       {"train", ParseTrain}, {"inspect", ParseInspect}, {"eval", ParseEval},
       {"predict", ParsePredict}, {"diff", ParseDiff}, {"plot", ParsePlot}};
   for (const auto& [name, parse] : commands) {
     if (args[0] == name) return parse(args);
   }
-  throw UsageError("unknown command '" + args[0] + "' (commands: train, eval, predict, inspect, diff, plot, help)");
+  throw UsageError("unknown command '" + args[0] + "' (commands: train, eval, predict, inspect, diff, plot, version, help)");
 }
 
 }  // namespace seqtrain::app

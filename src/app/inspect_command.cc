@@ -9,6 +9,7 @@
 #include "checkpoint/checkpoint_file.h"
 #include "config/config_convert.h"
 #include "dist/agreement.h"
+#include "train/build_info.h"
 
 namespace seqtrain::app {
 namespace {
@@ -61,6 +62,8 @@ int RunInspect(const InspectRequest& request, dist::Communicator& comm) {
         static_cast<long long>(c.epoch_position()),
         static_cast<long long>(c.adam_step()), c.world_size(), c.wall_seconds(), saved, params, c.params_size(),
         config::ToText(c.config()).c_str());
+    std::printf("\n# build\n%s", c.has_build() ? train::FormatBuildInfo(c.build()).c_str()
+                                                 : "not recorded (saved by an earlier build)\n");
     if (request.tensors) {
       std::printf("\n# tensors\n");
       PrintTensors("params", c.params(), request.values);

@@ -161,7 +161,8 @@ void MetricsLog::Final(const FinalRecord& r) {
                    r.samples_per_sec, r.first_step_seconds, static_cast<long long>(r.skipped_steps),
                    r.simd_target.c_str()) +
             "\"peak_rss_mib\":[" + rss_json + "],\"phase_ms_per_step\":{" + phases_json + "}" +
-            (r.gemm_profile_json.empty() ? "" : ",\"gemm_by_shape\":" + r.gemm_profile_json) + "}");
+            (r.gemm_profile_json.empty() ? "" : ",\"gemm_by_shape\":" + r.gemm_profile_json) +
+            (r.build_json.empty() ? "" : ",\"build\":" + r.build_json) + "}");
 }
 
 }  // namespace seqtrain::train

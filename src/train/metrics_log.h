@@ -44,6 +44,7 @@ struct FinalRecord {
   int64_t skipped_steps = 0;
   std::string simd_target;  // the instruction set the kernels ran on (simd/simd_target.h)
   std::string gemm_profile_json;         // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
+  std::string build_json;  // train/build_info.h's BuildInfoJson; empty: none
 };
 
 struct MetricsOutputs {
