@@ -19,7 +19,11 @@ const char* kUsage =
     "  diff      largest difference between the parameters of two checkpoints\n"
     "  plot      loss and accuracy curves of a metrics file as an SVG\n"
     "  version   this build's version, compiler, SIMD targets and libraries (also --version)\n"
-    "  help      this text; `seqtrain <command> --help` shows a command's options\n";
+    "  help      this text; `seqtrain <command> --help` shows a command's options\n"
+    "\n"
+    "environment:\n"
+    "  SEQTRAIN_SIMD         avx512, avx2, sse4 or scalar: the kernels' instruction set (default: the best)\n"
+    "  OPENBLAS_NUM_THREADS  OpenBLAS threads per rank when --blas-threads is 0 (default 1)\n";
 
 // Shorthand flags: each sets one config field, as --set would.
 struct Shorthand {
