@@ -40,9 +40,12 @@ remove_package() {
   fi
 }
 guard_test 280 remove_package
-# --no-download: every dependency must be installed already (tools/install_deps.sh).
 cd "$SCRATCH" || exit 1
-interruptible apt-get install -y --no-download -o DPkg::Lock::Timeout=120 "./$(basename "$deb")" \
+# Nothing to download: every dependency must be installed already (tools/install_deps.sh).
+# (A dry run, since apt-get's --no-download does not take a ./file.deb.)
+others=$(apt-get install -s -o DPkg::Lock::Timeout=120 "./$(basename "$deb")" 2>&1 | awk '$1 == "Inst" && $2 != "seqtrain" { print $2 }')
+[ -z "$others" ] || { fail "installing the package would also install: $others (tools/install_deps.sh)"; finish; }
+interruptible apt-get install -y -o DPkg::Lock::Timeout=120 "./$(basename "$deb")" \
   >apt.log 2>&1 || { fail "apt-get install ./$(basename "$deb"): $(tail -n 5 "$SCRATCH/apt.log" | tr '\n' ' ')"; finish; }
 [ "$(command -v seqtrain)" = /usr/bin/seqtrain ] || fail "seqtrain on PATH is $(command -v seqtrain)"
 seqtrain version >"$SCRATCH/version.txt" 2>&1 || fail "seqtrain version exited $?: $(cat "$SCRATCH/version.txt")"
