@@ -34,7 +34,7 @@ if [ -n "${SEQTRAIN_SIMD:-}" ]; then  # the CTest variant that forces the kernel
     || fail "no start-up line for the forced SIMD target"
 fi
 grep -q "Optimization Finished! Testing Accuracy: " "$SCRATCH/out.txt" || fail "no final line on stdout"
-[ "$(grep -c '^seqtrain: build: seqtrain [0-9.]* (git .*); SIMD .*; OpenBLAS .*; protobuf .*; Highway ' \
+[ "$(grep -c '^seqtrain: build: seqtrain [0-9.]* (git [^)]*), .*; SIMD .*; OpenBLAS .*; protobuf .*; Highway ' \
   "$SCRATCH/out.txt")" -eq 1 ] || fail "no single build line at the start"
 [ "$(grep -c 'Optimization Finished' "$SCRATCH/out.txt")" -eq 1 ] || fail "final line printed more than once"
 finish
