@@ -30,6 +30,10 @@ for tree in "$BUILD" "$SOURCE" "$SCRATCH/first"; do
 done
 
 check_installed_run "$P/bin" "$P/share/seqtrain/configs" moved_prefix
+# A checkpoint from before builds were recorded says so.
+"$P/bin/seqtrain" inspect "$SOURCE/tests/data/golden/mnist_2rank_20step_avx2.ckpt" | tail -n 2 >"$SCRATCH/old.txt"
+[ "$(cat "$SCRATCH/old.txt")" = "# build
+not recorded (saved by an earlier build)" ] || fail "inspect of an old checkpoint: $(cat "$SCRATCH/old.txt")"
 
 # The lookup order, with stand-in binaries that say who they are.
 L=$SCRATCH/lookup
