@@ -4,10 +4,20 @@ set(describe "${FIXED}")
 if(describe STREQUAL "")
   find_program(GIT_EXECUTABLE git)
   if(GIT_EXECUTABLE)
-    execute_process(COMMAND ${GIT_EXECUTABLE} -C ${SOURCE_DIR} describe --always --dirty --tags
-      OUTPUT_VARIABLE describe RESULT_VARIABLE rc ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
-    if(NOT rc EQUAL 0)
-      set(describe "")
+    # Only the source tree's own repository: a tarball unpacked inside another checkout
+    # (a packager's stage folder) must not take that one's description.
+    execute_process(COMMAND ${GIT_EXECUTABLE} -C ${SOURCE_DIR} rev-parse --show-toplevel
+      OUTPUT_VARIABLE toplevel RESULT_VARIABLE rc ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+    file(REAL_PATH "${SOURCE_DIR}" source_dir)
+    if(rc EQUAL 0 AND NOT toplevel STREQUAL "")
+      file(REAL_PATH "${toplevel}" toplevel)
+    endif()
+    if(rc EQUAL 0 AND toplevel STREQUAL source_dir)
+      execute_process(COMMAND ${GIT_EXECUTABLE} -C ${SOURCE_DIR} describe --always --dirty --tags
+        OUTPUT_VARIABLE describe RESULT_VARIABLE rc ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+      if(NOT rc EQUAL 0)
+        set(describe "")
+      endif()
     endif()
   endif()
 endif()

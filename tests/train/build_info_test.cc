@@ -32,7 +32,7 @@ TEST(BuildInfo, EveryFieldIsFilled) {
               info.flags_class().rfind("portable+", 0) == 0)
       << info.flags_class();
   EXPECT_EQ(info.openblas_config().rfind("OpenBLAS ", 0), 0u) << info.openblas_config();
-  EXPECT_EQ(info.openblas_config().back() == ' ', false);
+  EXPECT_NE(info.openblas_config().back(), ' ');  // trimmed
   EXPECT_EQ(info.openblas_corename(), tensor::BlasCoreName());
   EXPECT_EQ(info.mpi_library().find('\n'), std::string::npos);
   EXPECT_EQ(info.simd_compiled_size(), static_cast<int>(simd::CompiledTargets().size()));
