@@ -16,12 +16,14 @@ install(PROGRAMS launch/local.sh DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME seqt
 install(PROGRAMS launch/multinode.sh DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME seqtrain-multinode)
 install(PROGRAMS launch/slurm_train.sbatch DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME seqtrain-slurm)
 install(FILES launch/hostfile.example DESTINATION ${CMAKE_INSTALL_DATADIR}/seqtrain/launch)
-install(DIRECTORY configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/seqtrain/configs FILES_MATCHING PATTERN "*.txtpb")
+install(DIRECTORY configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/seqtrain/configs
+  FILES_MATCHING PATTERN "*.txtpb")
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
 install(FILES bench/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR}/bench)  # README.md links it
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/seqtrain.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 # An environment-modules / Lmod modulefile that finds the prefix from where it lies.
-configure_file(packaging/modules/seqtrain.tcl.in ${CMAKE_CURRENT_BINARY_DIR}/modulefile/${PROJECT_VERSION} @ONLY)
+configure_file(packaging/modules/seqtrain.tcl.in ${CMAKE_CURRENT_BINARY_DIR}/modulefile/${PROJECT_VERSION}
+  @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/modulefile/${PROJECT_VERSION}
   DESTINATION ${CMAKE_INSTALL_DATADIR}/modulefiles/seqtrain)

@@ -22,7 +22,7 @@ const char* kUsage =
     "  help      this text; `seqtrain <command> --help` shows a command's options\n"
     "\n"
     "environment:\n"
-    "  SEQTRAIN_SIMD         avx512, avx2, sse4 or scalar: the kernels' instruction set (default: the best)\n"
+    "  SEQTRAIN_SIMD         avx512, avx2, sse4 or scalar: force the kernels' instruction set\n"
     "  OPENBLAS_NUM_THREADS  OpenBLAS threads per rank when --blas-threads is 0 (default 1)\n";
 
 // Shorthand flags: each sets one config field, as --set would.
@@ -229,7 +229,8 @@ CliRequest ParseCommandLine(const std::vector<std::string>& args) {
   for (const auto& [name, parse] : commands) {
     if (args[0] == name) return parse(args);
   }
-  throw UsageError("unknown command '" + args[0] + "' (commands: train, eval, predict, inspect, diff, plot, version, help)");
+  throw UsageError("unknown command '" + args[0] +
+                   "' (commands: train, eval, predict, inspect, diff, plot, version, help)");
 }
 
 }  // namespace seqtrain::app

@@ -27,6 +27,8 @@ std::string Escape(const std::string& text) {
   return out;
 }
 
+std::string Bold(const std::string& text) { return "\\fB" + Escape(text) + "\\fR"; }
+
 // "--config arg (=0)" : the flags bold, their arguments italic.
 std::string Term(const std::string& term) {
   std::istringstream words(term);
@@ -34,7 +36,7 @@ std::string Term(const std::string& term) {
   while (words >> word) {
     if (!out.empty()) out += ' ';
     if (word[0] == '-') {
-      out += "\\fB" + Escape(word) + "\\fR";
+      out += Bold(word);
     } else if (word == "[" || word == "]" || word[0] == '(') {
       out += Escape(word);
     } else {
@@ -84,7 +86,8 @@ std::vector<Entry> Entries(const std::vector<std::string>& lines, size_t* at) {
   for (const std::string& line : section) {
     const size_t indent = Indent(line);
     if (indent >= column && !entries.empty()) {
-      entries.back().description += (entries.back().description.empty() ? "" : " ") + line.substr(indent);
+      std::string& description = entries.back().description;
+      description += (description.empty() ? "" : " ") + line.substr(indent);
       continue;
     }
     Entry entry;
@@ -131,8 +134,9 @@ std::string RenderManPage(const std::string& version) {
   for (size_t at = 0; at < usage.size();) {
     const std::string& line = usage[at];
     if (line.rfind("usage: ", 0) == 0) {
-      out << ".SH SYNOPSIS\n" << Term(line.substr(7)) << "\n.br\n"
-          << "\\fBmpirun\\fR \\fB\\-np\\fR \\fIN\\fR \\fBseqtrain\\fR \\fIcommand\\fR [\\fIoptions\\fR]\n";
+      const std::string synopsis = Term(line.substr(7));
+      out << ".SH SYNOPSIS\n" << synopsis << "\n.br\n" << Bold("mpirun") << " " << Term("-np N") << " "
+          << synopsis << "\n";
       ++at;
     } else if (!line.empty() && line.back() == ':') {
       out << ".SH " << Upper(Escape(line.substr(0, line.size() - 1))) << "\n";
@@ -140,7 +144,7 @@ std::string RenderManPage(const std::string& version) {
       ++at;
       const std::vector<Entry> entries = Entries(usage, &at);
       for (const Entry& e : entries) {
-        out << ".TP\n\\fB" << Escape(e.term) << "\\fR\n" << Escape(e.description) << "\n";
+        out << ".TP\n" << Bold(e.term) << "\n" << Escape(e.description) << "\n";
         if (is_commands) commands.push_back(e.term);
       }
     } else {
@@ -164,9 +168,9 @@ std::string RenderManPage(const std::string& version) {
     PutEntries(Entries(help, &at), out);
   }
   out << ".SH SEE ALSO\n"
-      << "\\fBseqtrain\\-local\\fR, \\fBseqtrain\\-multinode\\fR and \\fBseqtrain\\-slurm\\fR, the launch "
-         "scripts installed beside seqtrain; README.md and docs/ in the documentation folder "
-         "(share/doc/seqtrain).\n";
+      << Bold("seqtrain-local") << ", " << Bold("seqtrain-multinode") << " and " << Bold("seqtrain-slurm")
+      << ", the launch scripts installed beside seqtrain; README.md and docs/ in the documentation "
+         "folder (share/doc/seqtrain).\n";
   return out.str();
 }
 

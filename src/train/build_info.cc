@@ -13,7 +13,9 @@
 namespace seqtrain::train {
 namespace {
 
-std::string Join(const google::protobuf::RepeatedPtrField<std::string>& items, const char* separator) {
+using Strings = google::protobuf::RepeatedPtrField<std::string>;
+
+std::string Join(const Strings& items, const char* separator) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
   return out;
@@ -47,26 +49,24 @@ BuildInfo CurrentBuildInfo() {
   return info;
 }
 
-std::string FormatBuildInfo(const BuildInfo& info) {
-  return "seqtrain " + OrUnknown(info.version()) + " (git " + OrUnknown(info.git_describe()) + ")\n" +
-         "build:     " + OrUnknown(info.build_type()) + ", " + OrUnknown(info.compiler()) + ", " +
-         OrUnknown(info.flags_class()) + " flags\n" +
-         "simd:      compiled " + OrUnknown(Join(info.simd_compiled(), ", ")) + "; chosen " +
-         OrUnknown(info.simd_chosen()) + "\n" +
-         "openblas:  " + OrUnknown(info.openblas_config()) + " (core " + OrUnknown(info.openblas_corename()) +
-         ")\n" +
-         "mpi:       " + OrUnknown(info.mpi_library()) + "\n" +
-         "protobuf:  " + OrUnknown(info.protobuf_version()) + "\n" +
-         "highway:   " + OrUnknown(info.highway_version()) + "\n";
+std::string FormatBuildInfo(const BuildInfo& b) {
+  const auto& u = OrUnknown;
+  return "seqtrain " + u(b.version()) + " (git " + u(b.git_describe()) + ")\n" +
+         "build:     " + u(b.build_type()) + ", " + u(b.compiler()) + ", " + u(b.flags_class()) + " flags\n" +
+         "simd:      compiled " + u(Join(b.simd_compiled(), ", ")) + "; chosen " + u(b.simd_chosen()) + "\n" +
+         "openblas:  " + u(b.openblas_config()) + " (core " + u(b.openblas_corename()) + ")\n" +
+         "mpi:       " + u(b.mpi_library()) + "\n" +
+         "protobuf:  " + u(b.protobuf_version()) + "\n" +
+         "highway:   " + u(b.highway_version()) + "\n";
 }
 
-std::string BuildInfoLine(const BuildInfo& info) {
-  return "seqtrain " + OrUnknown(info.version()) + " (git " + OrUnknown(info.git_describe()) + "), " +
-         OrUnknown(info.build_type()) + " " + OrUnknown(info.compiler()) + " " + OrUnknown(info.flags_class()) +
-         "; SIMD " + OrUnknown(info.simd_chosen()) + " of " + OrUnknown(Join(info.simd_compiled(), ",")) +
-         "; " + OrUnknown(info.openblas_config()) + " (core " + OrUnknown(info.openblas_corename()) + "); " +
-         OrUnknown(info.mpi_library()) + "; protobuf " + OrUnknown(info.protobuf_version()) + "; Highway " +
-         OrUnknown(info.highway_version());
+std::string BuildInfoLine(const BuildInfo& b) {
+  const auto& u = OrUnknown;
+  return "seqtrain " + u(b.version()) + " (git " + u(b.git_describe()) + "), " + u(b.build_type()) + " " +
+         u(b.compiler()) + " " + u(b.flags_class()) + "; SIMD " + u(b.simd_chosen()) + " of " +
+         u(Join(b.simd_compiled(), ",")) + "; " + u(b.openblas_config()) + " (core " +
+         u(b.openblas_corename()) + "); " + u(b.mpi_library()) + "; protobuf " + u(b.protobuf_version()) +
+         "; Highway " + u(b.highway_version());
 }
 
 std::string BuildInfoJson(const BuildInfo& info) {

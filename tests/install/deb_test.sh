@@ -24,7 +24,8 @@ debs=("$SCRATCH"/seqtrain_*.deb)
 [ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || { fail "expected one seqtrain_*.deb, got: ${debs[*]}"; finish; }
 deb=${debs[0]}
 depends=$(dpkg-deb -f "$deb" Depends)
-for package in openmpi-bin libopenmpi3 libopenblas0 libprotobuf32 libboost-program-options1.74.0 libhwy1 zlib1g; do
+for package in openmpi-bin libopenmpi3 libopenblas0 libprotobuf32 libboost-program-options1.74.0 \
+  libhwy1 zlib1g; do
   grep -Eq "(^|, |\| )$package( |,|$)" <<<"$depends" || fail "Depends lacks $package: $depends"
 done
 dpkg-deb -c "$deb" | awk '{print $6}' >"$SCRATCH/contents.txt"
@@ -43,10 +44,11 @@ guard_test 280 remove_package
 cd "$SCRATCH" || exit 1
 # Nothing to download: every dependency must be installed already (tools/install_deps.sh).
 # (A dry run, since apt-get's --no-download does not take a ./file.deb.)
-others=$(apt-get install -s -o DPkg::Lock::Timeout=120 "./$(basename "$deb")" 2>&1 | awk '$1 == "Inst" && $2 != "seqtrain" { print $2 }')
+others=$(apt-get install -s -o DPkg::Lock::Timeout=120 "./$(basename "$deb")" 2>&1 |
+  awk '$1 == "Inst" && $2 != "seqtrain" { print $2 }')
 [ -z "$others" ] || { fail "installing the package would also install: $others (tools/install_deps.sh)"; finish; }
 interruptible apt-get install -y -o DPkg::Lock::Timeout=120 "./$(basename "$deb")" \
-  >apt.log 2>&1 || { fail "apt-get install ./$(basename "$deb"): $(tail -n 5 "$SCRATCH/apt.log" | tr '\n' ' ')"; finish; }
+  >apt.log 2>&1 || { fail "apt-get install: $(tail -n 5 "$SCRATCH/apt.log" | tr '\n' ' ')"; finish; }
 [ "$(command -v seqtrain)" = /usr/bin/seqtrain ] || fail "seqtrain on PATH is $(command -v seqtrain)"
 seqtrain version >"$SCRATCH/version.txt" 2>&1 || fail "seqtrain version exited $?: $(cat "$SCRATCH/version.txt")"
 cat "$SCRATCH/version.txt"

@@ -16,6 +16,7 @@ describe "$SOURCE" >/dev/null
 [ "$(stat -c %Y "$SCRATCH/git_describe.h")" = "$(date -d 2000-01-01 +%s)" ] \
   || fail "an unchanged description rewrote the header (every build would recompile)"
 mkdir -p "$SCRATCH/tarball"
-[ "$(describe "$SCRATCH/tarball")" = unknown ] || fail "a tree inside another checkout: $(describe "$SCRATCH/tarball")"
+[ "$(describe "$SCRATCH/tarball")" = unknown ] \
+  || fail "a tree inside another checkout: $(describe "$SCRATCH/tarball")"
 [ "$(describe "$SCRATCH/tarball" v0.1.0-debian1)" = v0.1.0-debian1 ] || fail "SEQTRAIN_GIT_DESCRIBE is not used"
 finish

@@ -15,7 +15,8 @@ mv "$SCRATCH/first" "$SCRATCH/moved"
 P=$SCRATCH/moved
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$BUILD/CMakeCache.txt")
 for file in bin/seqtrain bin/seqtrain-local bin/seqtrain-multinode bin/seqtrain-slurm \
-  share/seqtrain/configs/quick.txtpb share/seqtrain/configs/mnist_lstm.txtpb share/seqtrain/launch/hostfile.example \
+  share/seqtrain/configs/quick.txtpb share/seqtrain/configs/mnist_lstm.txtpb \
+  share/seqtrain/launch/hostfile.example \
   share/man/man1/seqtrain.1 share/doc/seqtrain/README.md share/doc/seqtrain/docs/launching.md \
   "share/modulefiles/seqtrain/$version"; do
   [ -e "$P/$file" ] || fail "not installed: $file"
@@ -31,7 +32,8 @@ done
 
 check_installed_run "$P/bin" "$P/share/seqtrain/configs" moved_prefix
 # A checkpoint from before builds were recorded says so.
-"$P/bin/seqtrain" inspect "$SOURCE/tests/data/golden/mnist_2rank_20step_avx2.ckpt" | tail -n 2 >"$SCRATCH/old.txt"
+old_checkpoint=$SOURCE/tests/data/golden/mnist_2rank_20step_avx2.ckpt
+"$P/bin/seqtrain" inspect "$old_checkpoint" | tail -n 2 >"$SCRATCH/old.txt"
 [ "$(cat "$SCRATCH/old.txt")" = "# build
 not recorded (saved by an earlier build)" ] || fail "inspect of an old checkpoint: $(cat "$SCRATCH/old.txt")"
 

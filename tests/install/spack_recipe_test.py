@@ -56,7 +56,8 @@ exec(compile(open(recipe).read(), recipe, "exec"), namespace)
 Seqtrain = namespace["Seqtrain"]
 failures = []
 
-deps = {args[0].split("@")[0].split("+")[0]: (args[0], kwargs.get("type")) for args, kwargs in declared["depends_on"]}
+deps = {args[0].split("@")[0].split("+")[0]: (args[0], kwargs.get("type"))
+        for args, kwargs in declared["depends_on"]}
 for needed in ["mpi", "openblas", "protobuf", "boost", "highway", "zlib-api", "googletest", "cmake"]:
     if needed not in deps:
         failures.append(f"no depends_on({needed!r})")
@@ -72,7 +73,8 @@ for line in open(cache_path):
         cache[name] = line.split("=", 1)[1].strip()
 for run_tests in (False, True):
     package = Seqtrain()
-    package.spec = {"openblas": types.SimpleNamespace(prefix=types.SimpleNamespace(include="/spack/openblas/include"))}
+    openblas_prefix = types.SimpleNamespace(include="/spack/openblas/include")
+    package.spec = {"openblas": types.SimpleNamespace(prefix=openblas_prefix)}
     package.run_tests = run_tests
     args = package.cmake_args()
     names = {a.name: a.value for a in args}
