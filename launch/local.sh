@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs seqtrain on N local ranks: launch/local.sh [-n N] [--hostfile FILE] SEQTRAIN_ARGS...
+# (installed as PREFIX/bin/seqtrain-local). The binary: the seqtrain installed beside this
+# script, else $SEQTRAIN_BIN, else the source tree's build/seqtrain, else seqtrain on PATH.
 # Handles root (Open MPI refuses it by default), more ranks than cores, and
 # one OpenBLAS thread per rank unless OPENBLAS_NUM_THREADS says otherwise.
 #
@@ -9,7 +11,9 @@
 # at once. (mpirun itself, sent SIGTERM, kills the ranks 2 s later, saved or not:
 # so it runs in its own session, out of reach of the terminal's Ctrl-C.)
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)  # through symlinks to the real folder
+me=$(basename "$0")
+[ "$me" != local.sh ] || me=launch/local.sh  # messages name the script as it is called
 ranks=2
 mpirun_args=()
 while [ $# -gt 0 ]; do
@@ -20,9 +24,18 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-binary=${SEQTRAIN_BIN:-$here/../build/seqtrain}
-if [ ! -x "$binary" ]; then
-  echo "launch/local.sh: $binary not found; build first (tools/setup.sh) or set SEQTRAIN_BIN" >&2
+if [ -x "$here/seqtrain" ]; then
+  binary=$here/seqtrain
+elif [ -n "${SEQTRAIN_BIN:-}" ]; then
+  binary=$SEQTRAIN_BIN
+elif [ -x "$here/../build/seqtrain" ]; then
+  binary=$here/../build/seqtrain
+else
+  binary=$(command -v seqtrain || true)
+fi
+if [ -z "$binary" ] || [ ! -x "$binary" ]; then
+  echo "$me: no seqtrain executable (${binary:-none beside this script, in ../build or on PATH});" \
+    "build first (tools/setup.sh) or set SEQTRAIN_BIN" >&2
   exit 2
 fi
 if [ "$(id -u)" -eq 0 ]; then
@@ -44,7 +57,7 @@ quiet_banners() {
   local line failed=0 banner=0
   # read, not awk: it passes each line on as it comes (mawk reads pipes in blocks).
   while IFS= read -r line || [ -n "$line" ]; do
-    case $line in "seqtrain: error"* | "launch/local.sh: SIG"*) failed=1 ;; esac
+    case $line in "seqtrain: error"* | "$me: SIG"*) failed=1 ;; esac
     if [ $failed -eq 1 ]; then
       case $line in
         ------------------------------*) banner=$((1 - banner)); continue ;;
@@ -62,11 +75,11 @@ stops=0
 stop() {
   stops=$((stops + 1))
   if [ $stops -eq 1 ]; then
-    echo "launch/local.sh: SIG$1: asking the ranks to save a checkpoint and stop (again: end them now)" \
+    echo "$me: SIG$1: asking the ranks to save a checkpoint and stop (again: end them now)" \
       >&"$stderr_filter"
     kill -USR1 "$mpirun" 2>/dev/null || true
   else
-    echo "launch/local.sh: SIG$1 again: ending the job without waiting for the save" >&"$stderr_filter"
+    echo "$me: SIG$1 again: ending the job without waiting for the save" >&"$stderr_filter"
     kill -TERM "$mpirun" 2>/dev/null || true
   fi
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs seqtrain across several hosts with mpirun over TCP:
 #   launch/multinode.sh --hostfile FILE [--net CIDR] [-n N] SEQTRAIN_ARGS...
+# (installed as PREFIX/bin/seqtrain-multinode; it runs local.sh or seqtrain-local beside it,
+# which finds the binary).
 # FILE lists one host per line with its slots ("node1 slots=2", see launch/hostfile.example);
 # N defaults to the sum of the slots. --net restricts Open MPI's control and data traffic
 # to that network (e.g. 10.0.0.0/24), useful when hosts have several interfaces.
@@ -10,7 +12,11 @@
 # rerun with --resume auto to continue from the last checkpoint. SIGTERM/SIGINT reach the
 # ranks as the stop signal (see launch/local.sh): they save, and the script exits 75.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)  # through symlinks to the real folder
+me=$(basename "$0")
+[ "$me" != multinode.sh ] || me=launch/multinode.sh
+local_launcher=$here/local.sh
+[ -x "$local_launcher" ] || local_launcher=$here/seqtrain-local  # installed names
 hostfile=
 net=
 ranks=
@@ -24,7 +30,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "$hostfile" ] || [ ! -f "$hostfile" ]; then
-  echo "launch/multinode.sh: --hostfile FILE is required (one 'host slots=N' per line)" >&2
+  echo "$me: --hostfile FILE is required (one 'host slots=N' per line)" >&2
   exit 2
 fi
 if [ -z "$ranks" ]; then
@@ -37,4 +43,4 @@ export OMPI_MCA_oob_tcp_keepalive_probes=${OMPI_MCA_oob_tcp_keepalive_probes:-3}
 if [ -n "$net" ]; then
   export OMPI_MCA_oob_tcp_if_include=$net OMPI_MCA_btl_tcp_if_include=$net
 fi
-exec "$here/local.sh" -n "$ranks" --hostfile "$hostfile" "$@"
+exec "$local_launcher" -n "$ranks" --hostfile "$hostfile" "$@"

@@ -11,6 +11,8 @@ PACKAGES=(
   zlib1g-dev                           # .gz data files
   libhwy-dev                           # Google Highway: the SIMD kernels, dispatched at run time
   nlohmann-json3-dev                   # JSON: reading the metrics lines back (seqtrain plot)
+  dpkg-dev                             # the .deb (cpack): dpkg-shlibdeps reads its library dependencies
+  environment-modules man-db           # tests: the installed modulefile, `man seqtrain`
   python3 libxml2-utils bsdutils       # tests: an independent TensorBoard reader, SVG check, `script` for a TTY
   clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)

@@ -20,7 +20,12 @@ const char* kUsage =
     "  inspect   a checkpoint's metadata and config\n"
     "  diff      largest difference between the parameters of two checkpoints\n"
     "  plot      loss and accuracy curves of a metrics file as an SVG\n"
-    "  help      this text; `seqtrain <command> --help` shows a command's options\n";
+    "  version   this build's version, compiler, SIMD targets and libraries (also --version)\n"
+    "  help      this text; `seqtrain <command> --help` shows a command's options\n"
+    "\n"
+    "environment:\n"
+    "  SEQTRAIN_SIMD         avx512, avx2, sse4 or scalar: force the kernels' instruction set\n"
+    "  OPENBLAS_NUM_THREADS  OpenBLAS threads per rank when --blas-threads is 0 (default 1)\n";
 
 // Shorthand flags: each sets one config field, as --set would. Their help is the field's
 // (config.proto), unless the flag's own words read better.
@@ -217,13 +222,19 @@ CliRequest ParseCommandLine(const std::vector<std::string>& args) {
   CliRequest request;
   request.help_text = kUsage;
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") return request;
+  if (args[0] == "version" || args[0] == "--version") {
+    if (args.size() > 1) throw UsageError(args[0] + " takes no arguments (got '" + args[1] + "')");
+    request.command = CliRequest::Command::kVersion;
+    return request;
+  }
   const std::pair<const char*, std::function<CliRequest(const std::vector<std::string>&)>> commands[] = {
       {"train", ParseTrain}, {"inspect", ParseInspect}, {"eval", ParseEval},
       {"predict", ParsePredict}, {"diff", ParseDiff}, {"plot", ParsePlot}};
   for (const auto& [name, parse] : commands) {
     if (args[0] == name) return parse(args);
   }
-  throw UsageError("unknown command '" + args[0] + "' (commands: train, eval, predict, inspect, diff, plot, help)");
+  throw UsageError("unknown command '" + args[0] +
+                   "' (commands: train, eval, predict, inspect, diff, plot, version, help)");
 }
 
 }  // namespace seqtrain::app

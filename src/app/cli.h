@@ -57,7 +57,7 @@ struct PlotRequest {
 };
 
 struct CliRequest {
-  enum class Command { kHelp, kTrain, kInspect, kEval, kPredict, kDiff, kPlot };
+  enum class Command { kHelp, kVersion, kTrain, kInspect, kEval, kPredict, kDiff, kPlot };
   Command command = Command::kHelp;
   std::string help_text;  // what to print for kHelp
   TrainRequest train;

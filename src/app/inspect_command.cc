@@ -10,6 +10,7 @@
 #include "checkpoint/checkpoint_file.h"
 #include "config/config_loader.h"
 #include "dist/agreement.h"
+#include "train/build_info.h"
 
 namespace seqtrain::app {
 namespace {
@@ -77,6 +78,8 @@ int RunInspect(const InspectRequest& request, dist::Communicator& comm) {
         DescribeOptimizer(c).c_str(), c.world_size(), c.wall_seconds(), saved, params,
         c.params_size(),
         config::ToText(c.config()).c_str());
+    std::printf("\n# build\n%s", c.has_build() ? train::FormatBuildInfo(c.build()).c_str()
+                                                 : "not recorded (saved by an earlier build)\n");
     if (request.tensors) {
       std::printf("\n# tensors\n");
       PrintTensors("params", c.params(), request.values);

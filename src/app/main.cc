@@ -12,6 +12,7 @@
 #include "dist/communicator.h"
 #include "dist/mpi_session.h"
 #include "simd/simd_target.h"
+#include "train/build_info.h"
 #include "train/stop_signal.h"
 #include "util/exit_codes.h"
 
@@ -32,12 +33,15 @@ int main(int argc, char** argv) {
     // lacks the forced target stops every rank.
     using Command = app::CliRequest::Command;
     if (request.command == Command::kTrain || request.command == Command::kEval ||
-        request.command == Command::kPredict) {
+        request.command == Command::kPredict || request.command == Command::kVersion) {
       dist::RunAgreed(comm, [] { simd::SelectTargetFromEnvironment(); });
     }
     switch (request.command) {
       case app::CliRequest::Command::kHelp:
         if (rank == 0) std::printf("%s", request.help_text.c_str());
+        break;
+      case app::CliRequest::Command::kVersion:
+        if (rank == 0) std::printf("%s", train::FormatBuildInfo(train::CurrentBuildInfo()).c_str());
         break;
       case app::CliRequest::Command::kTrain:
         rc = app::RunTrain(request.train, comm);

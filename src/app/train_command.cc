@@ -9,6 +9,7 @@
 #include "dist/watchdog.h"
 #include "simd/simd_target.h"
 #include "util/node_memory.h"
+#include "train/build_info.h"
 #include "train/memory_preflight.h"
 #include "train/stop_signal.h"
 #include "train/trainer.h"
@@ -114,6 +115,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   }
   log->Info(Describe(config, comm, *trainer, blas_threads, memory));
   log->Info("seqtrain: " + simd::TargetSummary());
+  log->Info("seqtrain: build: " + train::BuildInfoLine(train::CurrentBuildInfo()));
   log->Info("seqtrain: " + watchdog.Describe());
   // One more collective, so that a stop signal received while starting (loading data or a
   // checkpoint) stops every rank here instead of after a step.

@@ -116,4 +116,21 @@ void Communicator::Abort(int exit_code) {
   std::abort();  // MPI_Abort does not return; this satisfies [[noreturn]]
 }
 
+std::string MpiLibraryVersion() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = "";
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown MPI library";
+  // MPICH's spans lines; Open MPI's ends in one.
+  std::string line;
+  for (const char c : std::string(text, static_cast<size_t>(std::max(length, 0)))) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == '\0') {
+      if (!line.empty() && line.back() != ' ') line += ' ';
+    } else {
+      line += c;
+    }
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
 }  // namespace seqtrain::dist

@@ -52,4 +52,7 @@ class Communicator {
   int size_ = 1;
 };
 
+// MPI_Get_library_version() on one line (callable before MPI_Init).
+std::string MpiLibraryVersion();
+
 }  // namespace seqtrain::dist

@@ -40,6 +40,7 @@ struct FinalRecord {
   int64_t skipped_steps = 0;
   std::string simd_target;  // the instruction set the kernels ran on (simd/simd_target.h)
   std::string gemm_profile_json;  // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
+  std::string build_json;  // train/build_info.h's BuildInfoJson; empty: none
 };
 
 // A Schema's Fields(v, record) declares each field to a visitor v, which writes
@@ -104,6 +105,7 @@ struct Schema<FinalRecord> {
     v.NamedNumbers("phase_ms_per_step", r.phase_ms_per_step, 6, &PhaseNameAt,
                    static_cast<int>(Phase::kCount));
     v.RawJson("gemm_by_shape", r.gemm_profile_json);
+    v.RawJson("build", r.build_json);
   }
 };
 

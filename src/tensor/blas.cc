@@ -56,4 +56,6 @@ int SetBlasThreads(int threads) {
 
 const char* BlasConfig() { return openblas_get_config(); }
 
+const char* BlasCoreName() { return openblas_get_corename(); }
+
 }  // namespace seqtrain::tensor

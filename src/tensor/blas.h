@@ -16,5 +16,7 @@ void Gemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha,
 int SetBlasThreads(int threads);
 // "OpenBLAS 0.3.21 ... Cooperlake ..." — lets the program refuse a reference BLAS.
 const char* BlasConfig();
+// The kernel set OpenBLAS chose for this CPU (or OPENBLAS_CORETYPE), e.g. "Haswell".
+const char* BlasCoreName();
 
 }  // namespace seqtrain::tensor

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include "train/build_info.h"
 #include "train/stop_signal.h"
 
 #include <unistd.h>
@@ -186,6 +187,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
   c.set_world_size(comm_.size());
   c.set_saved_unix_time(static_cast<int64_t>(std::time(nullptr)));
   c.set_lineage(lineage_);
+  *c.mutable_build() = CurrentBuildInfo();
   return c;
 }
 
@@ -370,6 +372,7 @@ TrainResult Trainer::Run(MetricsLog& log) {
   final_record.peak_rss_mib.assign(stats.begin(), stats.begin() + comm_.size());
   final_record.phase_ms_per_step.assign(stats.begin() + comm_.size(), stats.end());
   if (tensor::GemmProfileEnabled()) final_record.gemm_profile_json = step_gemms.ToJson();
+  final_record.build_json = BuildInfoJson(CurrentBuildInfo());
   log.Final(final_record);
   return result;
 }

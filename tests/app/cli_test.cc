@@ -74,6 +74,13 @@ TEST(Cli, HelpIsNotAnError) {
   EXPECT_NE(r.help_text.find("--batch-size"), std::string::npos);
 }
 
+TEST(Cli, VersionCommandAndFlag) {
+  EXPECT_EQ(ParseCommandLine({"version"}).command, CliRequest::Command::kVersion);
+  EXPECT_EQ(ParseCommandLine({"--version"}).command, CliRequest::Command::kVersion);
+  EXPECT_EQ(UsageMessage({"version", "--all"}), "version takes no arguments (got '--all')");
+  EXPECT_NE(ParseCommandLine({}).help_text.find("  version "), std::string::npos);
+}
+
 TEST(Cli, BadFlagsAreUsageErrorsNamingTheFlag) {
   EXPECT_NE(UsageMessage({"trian"}).find("unknown command 'trian'"), std::string::npos);
   EXPECT_NE(UsageMessage({"train", "--bogus"}).find("--bogus"), std::string::npos);
