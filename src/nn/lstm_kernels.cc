@@ -155,14 +155,14 @@ HWY_INLINE V OneMinusSquare(D d, V a) {
 // Each loop runs over whole vectors, then over the rest one lane at a time with
 // the same operations, so an element's result does not depend on the length.
 template <class D, typename T = hn::TFromD<D>>
-void SigmoidFrom(D d, const T* HWY_RESTRICT x, T* HWY_RESTRICT y, size_t& i, size_t n) {
+void SigmoidFrom(D d, const T* x, T* y, size_t& i, size_t n) {
   for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
     hn::StoreU(Sigmoid(d, hn::LoadU(d, x + i)), d, y + i);
   }
 }
 
 template <class D, typename T = hn::TFromD<D>>
-void TanhFrom(D d, const T* HWY_RESTRICT x, T* HWY_RESTRICT y, size_t& i, size_t n) {
+void TanhFrom(D d, const T* x, T* y, size_t& i, size_t n) {
   for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
     hn::StoreU(Tanh(d, hn::LoadU(d, x + i)), d, y + i);
   }
@@ -192,39 +192,37 @@ struct ForwardRow {
   size_t H;
 };
 
-// One pass over the row: each pre-activation is loaded once and its activation stored
-// once, next to the cell's results.
+// The cell's part of the row, after the gates' activations: c, tanh c and h.
 template <class D, typename T = hn::TFromD<D>>
-void GatesForwardFrom(D d, const ForwardRow<T>& row, size_t& j) {
+void CellFrom(D d, const ForwardRow<T>& row, size_t& j) {
   const size_t H = row.H;
   for (const size_t lanes = hn::Lanes(d); j + lanes <= H; j += lanes) {
-    T* const pi = row.gi + j;
-    const auto i = Sigmoid(d, hn::LoadU(d, pi));
-    const auto f = Sigmoid(d, hn::LoadU(d, pi + H));
-    const auto g = Tanh(d, hn::LoadU(d, pi + 2 * H));
-    const auto o = Sigmoid(d, hn::LoadU(d, pi + 3 * H));
-    hn::StoreU(i, d, pi);
-    hn::StoreU(f, d, pi + H);
-    hn::StoreU(g, d, pi + 2 * H);
-    hn::StoreU(o, d, pi + 3 * H);
-    auto c = hn::Mul(i, g);
-    if (row.c_prev) c = hn::MulAdd(f, hn::LoadU(d, row.c_prev + j), c);
+    const T* const pi = row.gi + j;
+    auto c = hn::Mul(hn::LoadU(d, pi), hn::LoadU(d, pi + 2 * H));
+    if (row.c_prev) c = hn::MulAdd(hn::LoadU(d, pi + H), hn::LoadU(d, row.c_prev + j), c);
     const auto t = Tanh(d, c);
     hn::StoreU(c, d, row.c + j);
     hn::StoreU(t, d, row.tanh_c + j);
-    hn::StoreU(hn::Mul(o, t), d, row.h + j);
+    hn::StoreU(hn::Mul(hn::LoadU(d, pi + 3 * H), t), d, row.h + j);
   }
 }
 
+// Two passes over each row (2 KiB at H = 128, so the second reads L1): first the
+// gates' activations, then the cell. In one pass, tanh(c) waited on three other
+// exp chains and an iteration's dependency chain was ~120 cycles long, more than
+// the out-of-order window could overlap; now each pass has short independent chains.
 template <typename T>
 void GatesForwardRows(T* gates, const T* c_prev, T* c, T* tanh_c, T* h, int batch, int hidden) {
   const size_t H = static_cast<size_t>(hidden);
   for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
-    const ForwardRow<T> row{
-        gates + b * 4 * H, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H, h + b * H, H};
+    T* const gi = gates + b * 4 * H;
+    SigmoidAll(gi, gi, 2 * H);  // i and f
+    TanhAll(gi + 2 * H, gi + 2 * H, H);
+    SigmoidAll(gi + 3 * H, gi + 3 * H, H);
+    const ForwardRow<T> row{gi, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H, h + b * H, H};
     size_t j = 0;
-    GatesForwardFrom(hn::ScalableTag<T>(), row, j);
-    GatesForwardFrom(hn::CappedTag<T, 1>(), row, j);
+    CellFrom(hn::ScalableTag<T>(), row, j);
+    CellFrom(hn::CappedTag<T, 1>(), row, j);
   }
 }
 
