@@ -228,12 +228,14 @@ void GatesForwardRows(T* gates, const T* c_prev, T* c, T* tanh_c, T* h, int batc
 
 template <typename T>
 struct BackwardRow {
-  const T* HWY_RESTRICT gi;      // i, f, g, o after their nonlinearities at +0, +H, +2H, +3H
+  // gi and di may be the same memory: an iteration loads its lanes of the four gates before
+  // it stores theirs, and iterations touch disjoint lanes.
+  const T* gi;                   // i, f, g, o after their nonlinearities at +0, +H, +2H, +3H
   const T* HWY_RESTRICT c_prev;  // null at the first step
   const T* HWY_RESTRICT tanh_c;
   const T* HWY_RESTRICT dh;
   T* HWY_RESTRICT dc;
-  T* HWY_RESTRICT di;  // dgates of the row, same layout as gi
+  T* di;  // dgates of the row, same layout as gi
   size_t H;
 };
 

@@ -326,6 +326,37 @@ TEST(LstmKernels, FloatMatchesDoubleReferenceOnEveryTarget) {
   });
 }
 
+// dgates over gates (in place) gives the same bits as a separate buffer.
+template <typename T>
+void ExpectBackwardInPlaceSameBits() {
+  for (const int H : {1, 37, 128}) {
+    const int B = 3;
+    const size_t n = static_cast<size_t>(B) * H;
+    Rng rng(static_cast<uint64_t>(H) + 5);
+    std::vector<T> gates(4 * n), c_prev(n), tanh_c(n), dh(n), dc(n);
+    for (auto& v : gates) v = static_cast<T>(rng.Uniform(0, 1));
+    for (auto& v : c_prev) v = static_cast<T>(rng.Uniform(-3, 3));
+    for (auto& v : tanh_c) v = static_cast<T>(rng.Uniform(-1, 1));
+    for (auto& v : dh) v = static_cast<T>(rng.Uniform(-1, 1));
+    for (auto& v : dc) v = static_cast<T>(rng.Uniform(-1, 1));
+    std::vector<T> dgates(4 * n), dc_apart = dc;
+    LstmGatesBackward(gates.data(), c_prev.data(), tanh_c.data(), dh.data(), dc_apart.data(), dgates.data(), B,
+                      H);
+    std::vector<T> in_place = gates, dc_in_place = dc;
+    LstmGatesBackward(in_place.data(), c_prev.data(), tanh_c.data(), dh.data(), dc_in_place.data(),
+                      in_place.data(), B, H);
+    ASSERT_EQ(in_place, dgates) << "hidden " << H;
+    ASSERT_EQ(dc_in_place, dc_apart) << "hidden " << H;
+  }
+}
+
+TEST(LstmKernels, BackwardInPlaceGivesTheSameBitsOnEveryTarget) {
+  ForEachSimdTarget([&](const simd::Target&) {
+    ExpectBackwardInPlaceSameBits<float>();
+    ExpectBackwardInPlaceSameBits<double>();
+  });
+}
+
 // Targets differ by float rounding only: a few units in the last place.
 TEST(LstmKernels, TargetsAgreeToRounding) {
   const int B = 4, H = 53;
