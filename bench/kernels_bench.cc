@@ -136,7 +136,9 @@ int main(int argc, char** argv) {
         double ignored = 0;
         buffers.Step(impl.forward, impl.backward, impl.in_place, ignored, ignored);  // warm: caches, dispatch
         forward = backward = 0;
-        for (int c = 0; c < calls; ++c) buffers.Step(impl.forward, impl.backward, impl.in_place, forward, backward);
+        for (int c = 0; c < calls; ++c) {
+          buffers.Step(impl.forward, impl.backward, impl.in_place, forward, backward);
+        }
         Samples& out = samples[k][which];
         out.forward.push_back(1e6 * forward / calls);
         out.backward.push_back(1e6 * backward / calls);

@@ -90,30 +90,32 @@ HWY_INLINE V Reduce(D d, V x, V& scale) {
   return hn::NegMulAdd(n, hn::Set(d, C::kLn2Lo / kScale), r);
 }
 
-// exp(kScale * r) for r = Reduce's result: the polynomial
-// 1 + y P(y) in y = kScale * r, kScale folded into the coefficients (exact: powers of 2).
-template <int kScale, class D, class V = hn::Vec<D>>
-HWY_INLINE V ExpOfReduced(D d, V r) {
+// sum over k >= kFirst of kPoly[k] kScale^(k + kShift) r^(k - kFirst), by Horner. The
+// constants are constexpr, so they are folded at compile time on every target.
+template <int kScale, int kShift, int kFirst, class D, class V = hn::Vec<D>>
+HWY_INLINE V ScaledHorner(D d, V r) {
   using T = hn::TFromD<D>;
   using C = ExpConstants<T>;
-  V p = hn::Set(d, static_cast<T>(C::kPoly[C::kTerms - 1] * Power(kScale, C::kTerms)));
-  for (int k = C::kTerms - 2; k >= 0; --k) {
-    p = hn::MulAdd(p, r, hn::Set(d, static_cast<T>(C::kPoly[k] * Power(kScale, k + 1))));
+  constexpr T c = static_cast<T>(C::kPoly[kFirst] * Power(kScale, kFirst + kShift));
+  if constexpr (kFirst == C::kTerms - 1) {
+    return hn::Set(d, c);
+  } else {
+    return hn::MulAdd(ScaledHorner<kScale, kShift, kFirst + 1>(d, r), r, hn::Set(d, c));
   }
-  return hn::MulAdd(p, r, hn::Set(d, T(1)));
+}
+
+// exp(kScale * r) for r = Reduce's result: the polynomial 1 + y P(y) in y = kScale * r,
+// kScale folded into the coefficients (exact: powers of 2).
+template <int kScale, class D, class V = hn::Vec<D>>
+HWY_INLINE V ExpOfReduced(D d, V r) {
+  return hn::MulAdd(ScaledHorner<kScale, 1, 0>(d, r), r, hn::Set(d, hn::TFromD<D>(1)));
 }
 
 // expm1(kScale * r) / kScale = r + r * (r * sum_k c_k kScale^k r^(k-1)), k >= 1: the
 // leading r enters the last FMA exactly, so near 0 the result is rounded once.
 template <int kScale, class D, class V = hn::Vec<D>>
 HWY_INLINE V Expm1OfReducedOverScale(D d, V r) {
-  using T = hn::TFromD<D>;
-  using C = ExpConstants<T>;
-  V p = hn::Set(d, static_cast<T>(C::kPoly[C::kTerms - 1] * Power(kScale, C::kTerms - 1)));
-  for (int k = C::kTerms - 2; k >= 1; --k) {
-    p = hn::MulAdd(p, r, hn::Set(d, static_cast<T>(C::kPoly[k] * Power(kScale, k))));
-  }
-  return hn::MulAdd(r, hn::Mul(p, r), r);
+  return hn::MulAdd(r, hn::Mul(ScaledHorner<kScale, 0, 1>(d, r), r), r);
 }
 
 // 1 / (1 + exp(-x)). For x < 0 that is a quotient of two accurate terms, so the
@@ -325,7 +327,9 @@ void FastSigmoid(const double* x, double* y, int n) {
   HWY_DYNAMIC_DISPATCH(SigmoidF64)(x, y, static_cast<size_t>(n));
 }
 
-void FastTanh(const float* x, float* y, int n) { HWY_DYNAMIC_DISPATCH(TanhF32)(x, y, static_cast<size_t>(n)); }
+void FastTanh(const float* x, float* y, int n) {
+  HWY_DYNAMIC_DISPATCH(TanhF32)(x, y, static_cast<size_t>(n));
+}
 void FastTanh(const double* x, double* y, int n) {
   HWY_DYNAMIC_DISPATCH(TanhF64)(x, y, static_cast<size_t>(n));
 }

@@ -80,7 +80,8 @@ std::vector<T> TestPoints() {
     }
   }
   for (T v : {T(0), T(-0.0), T(1e-30), T(-1e-30), T(1e-8), T(-1e-8), T(87), T(-87), T(88.7), T(-88.7), T(700),
-              T(-700), T(710), T(-710), Limits::max(), -Limits::max(), Limits::infinity(), -Limits::infinity()}) {
+              T(-700), T(710), T(-710), Limits::max(), -Limits::max(), Limits::infinity(),
+              -Limits::infinity()}) {
     x.push_back(v);
   }
   return x;
@@ -340,8 +341,8 @@ void ExpectBackwardInPlaceSameBits() {
     for (auto& v : dh) v = static_cast<T>(rng.Uniform(-1, 1));
     for (auto& v : dc) v = static_cast<T>(rng.Uniform(-1, 1));
     std::vector<T> dgates(4 * n), dc_apart = dc;
-    LstmGatesBackward(gates.data(), c_prev.data(), tanh_c.data(), dh.data(), dc_apart.data(), dgates.data(), B,
-                      H);
+    LstmGatesBackward(gates.data(), c_prev.data(), tanh_c.data(), dh.data(), dc_apart.data(),
+                      dgates.data(), B, H);
     std::vector<T> in_place = gates, dc_in_place = dc;
     LstmGatesBackward(in_place.data(), c_prev.data(), tanh_c.data(), dh.data(), dc_in_place.data(),
                       in_place.data(), B, H);
