@@ -1,6 +1,5 @@
 #include "nn/lstm_kernels.h"
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -9,160 +8,246 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
+// One implementation for float and double: every function below is a template on
+// the Highway tag, so the gradient check (double) runs the float kernel's logic.
+// Only the constants differ by type (ExpConstants).
+
 HWY_BEFORE_NAMESPACE();
 namespace seqtrain::nn {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// exp(x) for x <= 0 (all the gates need) as 2^n * (1 + q(r)), with r = x - n ln2
-// in [-ln2/2, ln2/2] and q(r) = p(r) - 1, p the degree-7 Taylor polynomial
-// (relative error < 8e-9 before rounding). Returns scale = 2^n and q, so that
-// callers get exp(x) = scale * (1 + q) and expm1(x) = scale * q + (scale - 1)
-// without cancellation near 0.
-template <class D, class V = hn::Vec<D>>
-HWY_INLINE void ExpNonPositiveParts(D d, V x, V& scale, V& q) {
-  const hn::RebindToUnsigned<D> du;
-  // Clamp so 2^n stays a normal float; a NaN compares false and stays NaN.
-  const V lowest = hn::Set(d, -87.0f);
-  x = hn::IfThenElse(hn::Lt(x, lowest), lowest, x);
-  // Adding 1.5 * 2^23 rounds to an integer n and leaves it in the low mantissa bits.
-  const V magic = hn::Set(d, 12582912.0f);
-  const V shifted = hn::MulAdd(x, hn::Set(d, 1.44269504f), magic);
-  const V n = hn::Sub(shifted, magic);
-  // ln2 = hi - lo with hi exact in 9 bits, so n * hi is exact for every n here.
-  const V r = hn::MulAdd(n, hn::Set(d, 2.12194440e-4f), hn::NegMulAdd(n, hn::Set(d, 0.693359375f), x));
-  V p = hn::Set(d, 1.0f / 5040.0f);
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 720.0f));
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 120.0f));
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 24.0f));
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 6.0f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
-  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
-  q = hn::Mul(p, r);
-  // 2^n from the bits of `shifted` (unsigned arithmetic wraps, so NaN input is defined too).
-  const auto bits = hn::Sub(hn::BitCast(du, shifted), hn::Set(du, 0x4B400000u - 127u));
-  scale = hn::BitCast(d, hn::ShiftLeft<23>(bits));
+template <typename T>
+struct ExpConstants;
+
+// exp(x) = 2^n * exp(r), x = n ln2 + r, |r| <= ln2/2; expm1(r) = r * P(r).
+template <>
+struct ExpConstants<float> {
+  static constexpr int kMantissaBits = 23;
+  // 1.5 * 2^23 + 127: x log2e + kShifter rounds to an integer n and leaves n + 127,
+  // the biased exponent of 2^n, in the low mantissa bits.
+  static constexpr float kShifter = 12583039.0f;
+  static constexpr float kMaxArg = 87.0f;  // 2^n stays a normal float
+  static constexpr float kLog2e = 1.44269504088896341f;
+  // ln2 = kLn2Hi + kLn2Lo with kLn2Hi exact in 9 bits: n * kLn2Hi is exact for every n here.
+  static constexpr float kLn2Hi = 0.693359375f;
+  static constexpr float kLn2Lo = -2.12194440e-4f;
+  // P of degree 5 fitted for relative error on |r| <= ln2/2: 1.7e-8 with these float
+  // coefficients (the degree-6 Taylor P it replaces: 8e-9, one FMA more).
+  static constexpr int kTerms = 6;
+  static constexpr float kPoly[kTerms] = {1.0f,          0.49999997f,    0.166665435f,
+                                          0.0416672006f, 0.00836651493f, 0.00138824689f};
+};
+
+template <>
+struct ExpConstants<double> {
+  static constexpr int kMantissaBits = 52;
+  static constexpr double kShifter = 6755399441056767.0;  // 1.5 * 2^52 + 1023
+  static constexpr double kMaxArg = 708.0;
+  static constexpr double kLog2e = 1.4426950408889634074;
+  // Cephes' split: kLn2Hi has 14 bits, n at most 11.
+  static constexpr double kLn2Hi = 6.93145751953125e-1;
+  static constexpr double kLn2Lo = 1.42860682030941723212e-6;
+  // Taylor P of degree 12: relative error 1.2e-17 on |r| <= ln2/2, below double rounding
+  // (the finite differences of the gradient check need a smooth, double-exact function).
+  static constexpr int kTerms = 13;
+  static constexpr double kPoly[kTerms] = {
+      1.0,           1.0 / 2,         1.0 / 6,          1.0 / 24,          1.0 / 120,
+      1.0 / 720,     1.0 / 5040,      1.0 / 40320,      1.0 / 362880,      1.0 / 3628800,
+      1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
+};
+
+constexpr double Power(double base, int exponent) {
+  return exponent == 0 ? 1.0 : base * Power(base, exponent - 1);
 }
 
-// Relative error below 2e-7 for every x: for x < 0 the result is e / (1 + e)
-// rather than 1 - 1 / (1 + e), which would lose the small values to cancellation.
+// x clamped to [-limit, limit], NaN kept. x86 min/max return their second operand when
+// either is NaN, and NEON/SVE return NaN; Highway's emulated targets return the other one.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V ClampKeepingNaN(D d, V x, hn::TFromD<D> limit) {
+#if HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128
+  const V hi = hn::Set(d, limit), lo = hn::Neg(hi);
+  x = hn::IfThenElse(hn::Gt(x, hi), hi, x);
+  return hn::IfThenElse(hn::Lt(x, lo), lo, x);
+#else
+  return hn::Min(hn::Set(d, limit), hn::Max(hn::Set(d, -limit), x));
+#endif
+}
+
+// For y = kScale * x with |y| <= kMaxArg: y = n ln2 + r, |r| <= ln2/2. Returns r / kScale
+// and sets scale = 2^n, read off the rounding's bits (no float-to-int conversion).
+template <int kScale, class D, class V = hn::Vec<D>>
+HWY_INLINE V Reduce(D d, V x, V& scale) {
+  using T = hn::TFromD<D>;
+  using C = ExpConstants<T>;
+  const V shifter = hn::Set(d, C::kShifter);
+  const V shifted = hn::MulAdd(x, hn::Set(d, static_cast<T>(kScale * C::kLog2e)), shifter);
+  const V n = hn::Sub(shifted, shifter);
+  const hn::RebindToUnsigned<D> du;
+  scale = hn::BitCast(d, hn::ShiftLeft<C::kMantissaBits>(hn::BitCast(du, shifted)));
+  // Dividing the split constants by kScale (a power of two, or -1) is exact.
+  const V r = hn::NegMulAdd(n, hn::Set(d, C::kLn2Hi / kScale), x);
+  return hn::NegMulAdd(n, hn::Set(d, C::kLn2Lo / kScale), r);
+}
+
+// sum over k >= kFirst of kPoly[k] kScale^(k + kShift) r^(k - kFirst), by Horner. The
+// constants are constexpr, so they are folded at compile time on every target.
+template <int kScale, int kShift, int kFirst, class D, class V = hn::Vec<D>>
+HWY_INLINE V ScaledHorner(D d, V r) {
+  using T = hn::TFromD<D>;
+  using C = ExpConstants<T>;
+  constexpr T c = static_cast<T>(C::kPoly[kFirst] * Power(kScale, kFirst + kShift));
+  if constexpr (kFirst == C::kTerms - 1) {
+    return hn::Set(d, c);
+  } else {
+    return hn::MulAdd(ScaledHorner<kScale, kShift, kFirst + 1>(d, r), r, hn::Set(d, c));
+  }
+}
+
+// exp(kScale * r) for r = Reduce's result: the polynomial 1 + y P(y) in y = kScale * r,
+// kScale folded into the coefficients (exact: powers of 2).
+template <int kScale, class D, class V = hn::Vec<D>>
+HWY_INLINE V ExpOfReduced(D d, V r) {
+  return hn::MulAdd(ScaledHorner<kScale, 1, 0>(d, r), r, hn::Set(d, hn::TFromD<D>(1)));
+}
+
+// expm1(kScale * r) / kScale = r + r * (r * sum_k c_k kScale^k r^(k-1)), k >= 1: the
+// leading r enters the last FMA exactly, so near 0 the result is rounded once.
+template <int kScale, class D, class V = hn::Vec<D>>
+HWY_INLINE V Expm1OfReducedOverScale(D d, V r) {
+  return hn::MulAdd(r, hn::Mul(ScaledHorner<kScale, 0, 1>(d, r), r), r);
+}
+
+// 1 / (1 + exp(-x)). For x < 0 that is a quotient of two accurate terms, so the
+// relative error stays below 2e-7 where the result is small; exp(-x) never overflows
+// after the clamp, and past it the result is 1 or below 2e-38 (absolute error).
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Sigmoid(D d, V x) {
-  V scale, q;
-  ExpNonPositiveParts(d, hn::Neg(hn::Abs(x)), scale, q);
-  const V e = hn::MulAdd(scale, q, scale);  // exp(-|x|) <= 1: never overflows
-  const V s = hn::Div(hn::Set(d, 1.0f), hn::Add(hn::Set(d, 1.0f), e));
-  return hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Mul(e, s), s);
+  using T = hn::TFromD<D>;
+  V scale;
+  const V r = Reduce<-1>(d, ClampKeepingNaN(d, x, ExpConstants<T>::kMaxArg), scale);
+  const V e_over_scale = ExpOfReduced<-1>(d, r);
+  return hn::Div(hn::Set(d, T(1)), hn::MulAdd(scale, e_over_scale, hn::Set(d, T(1))));
 }
 
-// tanh|x| = -expm1(-2|x|) / (2 + expm1(-2|x|)), with the sign of x; relative
-// error below 2e-7 even near 0, where (1 - e) / (1 + e) would cancel.
+// tanh x = u / (u + 1) with u = expm1(2x) / 2: the relative error stays below 2e-7
+// near 0, where (e - 1) / (e + 1) would cancel, and nothing cancels for either sign.
+// Past the clamp the result is +-1. -0 keeps its sign bit from x.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V Tanh(D d, V x) {
-  V scale, q;
-  ExpNonPositiveParts(d, hn::Mul(hn::Set(d, -2.0f), hn::Abs(x)), scale, q);
-  // scale is a power of two, so scale * q is exact and the FMA rounds once on every target.
-  const V em1 = hn::MulAdd(scale, q, hn::Sub(scale, hn::Set(d, 1.0f)));
-  const V t = hn::Div(hn::Neg(em1), hn::Add(hn::Set(d, 2.0f), em1));
-  return hn::CopySign(t, x);
+  using T = hn::TFromD<D>;
+  V scale;
+  const V r = Reduce<2>(d, ClampKeepingNaN(d, x, ExpConstants<T>::kMaxArg / 2), scale);
+  // u = scale * expm1(r') / 2 + (scale - 1) / 2: scale is a power of two, so the
+  // product is exact and the FMA rounds once on every target.
+  const V half = hn::Set(d, T(0.5));
+  const V u = hn::MulAdd(scale, Expm1OfReducedOverScale<2>(d, r), hn::MulSub(scale, half, half));
+  const V t = hn::Div(u, hn::Add(u, hn::Set(d, T(1))));
+  return hn::OrAnd(t, x, hn::SignBit(d));
 }
 
 // 1 - a^2 as (1 - a)(1 + a): one of the factors is exact for |a| >= 0.5, so the
 // result keeps its relative accuracy as |a| -> 1, with or without FMA.
 template <class D, class V = hn::Vec<D>>
 HWY_INLINE V OneMinusSquare(D d, V a) {
-  const V one = hn::Set(d, 1.0f);
+  const V one = hn::Set(d, hn::TFromD<D>(1));
   return hn::Mul(hn::Sub(one, a), hn::Add(one, a));
 }
 
-template <class D>
-void SigmoidFrom(D d, const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t& i, size_t n) {
+// Each loop runs over whole vectors, then over the rest one lane at a time with
+// the same operations, so an element's result does not depend on the length.
+template <class D, typename T = hn::TFromD<D>>
+void SigmoidFrom(D d, const T* x, T* y, size_t& i, size_t n) {
   for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
     hn::StoreU(Sigmoid(d, hn::LoadU(d, x + i)), d, y + i);
   }
 }
 
-template <class D>
-void TanhFrom(D d, const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t& i, size_t n) {
+template <class D, typename T = hn::TFromD<D>>
+void TanhFrom(D d, const T* x, T* y, size_t& i, size_t n) {
   for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
     hn::StoreU(Tanh(d, hn::LoadU(d, x + i)), d, y + i);
   }
 }
 
-// Each row loop runs over whole vectors, then over the rest one lane at a time
-// with the same operations, so an element's result does not depend on H.
-void SigmoidImpl(const float* x, float* y, size_t n) {
+template <typename T>
+void SigmoidAll(const T* x, T* y, size_t n) {
   size_t i = 0;
-  SigmoidFrom(hn::ScalableTag<float>(), x, y, i, n);
-  SigmoidFrom(hn::CappedTag<float, 1>(), x, y, i, n);
+  SigmoidFrom(hn::ScalableTag<T>(), x, y, i, n);
+  SigmoidFrom(hn::CappedTag<T, 1>(), x, y, i, n);
 }
 
-void TanhImpl(const float* x, float* y, size_t n) {
+template <typename T>
+void TanhAll(const T* x, T* y, size_t n) {
   size_t i = 0;
-  TanhFrom(hn::ScalableTag<float>(), x, y, i, n);
-  TanhFrom(hn::CappedTag<float, 1>(), x, y, i, n);
+  TanhFrom(hn::ScalableTag<T>(), x, y, i, n);
+  TanhFrom(hn::CappedTag<T, 1>(), x, y, i, n);
 }
 
+template <typename T>
 struct ForwardRow {
-  float* HWY_RESTRICT gi;            // the row's i gates; f, g, o follow at +H, +2H, +3H
-  const float* HWY_RESTRICT c_prev;  // null at the first step
-  float* HWY_RESTRICT c;
-  float* HWY_RESTRICT tanh_c;
-  float* HWY_RESTRICT h;
+  T* HWY_RESTRICT gi;            // the row's i gates; f, g, o follow at +H, +2H, +3H
+  const T* HWY_RESTRICT c_prev;  // null at the first step
+  T* HWY_RESTRICT c;
+  T* HWY_RESTRICT tanh_c;
+  T* HWY_RESTRICT h;
   size_t H;
 };
 
-template <class D>
-void GatesForwardFrom(D d, const ForwardRow& row, size_t& j) {
+// The cell's part of the row, after the gates' activations: c, tanh c and h.
+template <class D, typename T = hn::TFromD<D>>
+void CellFrom(D d, const ForwardRow<T>& row, size_t& j) {
   const size_t H = row.H;
   for (const size_t lanes = hn::Lanes(d); j + lanes <= H; j += lanes) {
-    float* const pi = row.gi + j;
-    const auto i = Sigmoid(d, hn::LoadU(d, pi));
-    const auto f = Sigmoid(d, hn::LoadU(d, pi + H));
-    const auto g = Tanh(d, hn::LoadU(d, pi + 2 * H));
-    const auto o = Sigmoid(d, hn::LoadU(d, pi + 3 * H));
-    hn::StoreU(i, d, pi);
-    hn::StoreU(f, d, pi + H);
-    hn::StoreU(g, d, pi + 2 * H);
-    hn::StoreU(o, d, pi + 3 * H);
-    auto c = hn::Mul(i, g);
-    if (row.c_prev) c = hn::MulAdd(f, hn::LoadU(d, row.c_prev + j), c);
+    const T* const pi = row.gi + j;
+    auto c = hn::Mul(hn::LoadU(d, pi), hn::LoadU(d, pi + 2 * H));
+    if (row.c_prev) c = hn::MulAdd(hn::LoadU(d, pi + H), hn::LoadU(d, row.c_prev + j), c);
     const auto t = Tanh(d, c);
     hn::StoreU(c, d, row.c + j);
     hn::StoreU(t, d, row.tanh_c + j);
-    hn::StoreU(hn::Mul(o, t), d, row.h + j);
+    hn::StoreU(hn::Mul(hn::LoadU(d, pi + 3 * H), t), d, row.h + j);
   }
 }
 
-void GatesForwardImpl(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
-                      int hidden) {
+// Two passes over each row (2 KiB at H = 128, so the second reads L1): first the
+// gates' activations, then the cell. In one pass, tanh(c) waited on three other
+// exp chains and an iteration's dependency chain was ~120 cycles long, more than
+// the out-of-order window could overlap; now each pass has short independent chains.
+template <typename T>
+void GatesForwardRows(T* gates, const T* c_prev, T* c, T* tanh_c, T* h, int batch, int hidden) {
   const size_t H = static_cast<size_t>(hidden);
   for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
-    const ForwardRow row{
-        gates + b * 4 * H, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H, h + b * H, H};
+    T* const gi = gates + b * 4 * H;
+    SigmoidAll(gi, gi, 2 * H);  // i and f
+    TanhAll(gi + 2 * H, gi + 2 * H, H);
+    SigmoidAll(gi + 3 * H, gi + 3 * H, H);
+    const ForwardRow<T> row{gi, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H, h + b * H, H};
     size_t j = 0;
-    GatesForwardFrom(hn::ScalableTag<float>(), row, j);
-    GatesForwardFrom(hn::CappedTag<float, 1>(), row, j);
+    CellFrom(hn::ScalableTag<T>(), row, j);
+    CellFrom(hn::CappedTag<T, 1>(), row, j);
   }
 }
 
+template <typename T>
 struct BackwardRow {
-  const float* HWY_RESTRICT gi;      // i, f, g, o after their nonlinearities at +0, +H, +2H, +3H
-  const float* HWY_RESTRICT c_prev;  // null at the first step
-  const float* HWY_RESTRICT tanh_c;
-  const float* HWY_RESTRICT dh;
-  float* HWY_RESTRICT dc;
-  float* HWY_RESTRICT di;  // dgates of the row, same layout as gi
+  // gi and di may be the same memory: an iteration loads its lanes of the four gates before
+  // it stores theirs, and iterations touch disjoint lanes.
+  const T* gi;                   // i, f, g, o after their nonlinearities at +0, +H, +2H, +3H
+  const T* HWY_RESTRICT c_prev;  // null at the first step
+  const T* HWY_RESTRICT tanh_c;
+  const T* HWY_RESTRICT dh;
+  T* HWY_RESTRICT dc;
+  T* di;  // dgates of the row, same layout as gi
   size_t H;
 };
 
-template <class D>
-void GatesBackwardFrom(D d, const BackwardRow& row, size_t& j) {
+template <class D, typename T = hn::TFromD<D>>
+void GatesBackwardFrom(D d, const BackwardRow<T>& row, size_t& j) {
   const size_t H = row.H;
-  const auto one = hn::Set(d, 1.0f);
+  const auto one = hn::Set(d, T(1));
   for (const size_t lanes = hn::Lanes(d); j + lanes <= H; j += lanes) {
-    const float* const pi = row.gi + j;
-    float* const pd = row.di + j;
+    const T* const pi = row.gi + j;
+    T* const pd = row.di + j;
     const auto i = hn::LoadU(d, pi), f = hn::LoadU(d, pi + H), g = hn::LoadU(d, pi + 2 * H);
     const auto o = hn::LoadU(d, pi + 3 * H), t = hn::LoadU(d, row.tanh_c + j), dh = hn::LoadU(d, row.dh + j);
     const auto dcell = hn::MulAdd(hn::Mul(dh, o), OneMinusSquare(d, t), hn::LoadU(d, row.dc + j));
@@ -177,21 +262,46 @@ void GatesBackwardFrom(D d, const BackwardRow& row, size_t& j) {
   }
 }
 
-void GatesBackwardImpl(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
-                       float* dc, float* dgates, int batch, int hidden) {
+template <typename T>
+void GatesBackwardRows(const T* gates, const T* c_prev, const T* tanh_c, const T* dh, T* dc, T* dgates,
+                       int batch, int hidden) {
   const size_t H = static_cast<size_t>(hidden);
   for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
-    const BackwardRow row{gates + b * 4 * H,
-                          c_prev ? c_prev + b * H : nullptr,
-                          tanh_c + b * H,
-                          dh + b * H,
-                          dc + b * H,
-                          dgates + b * 4 * H,
-                          H};
+    const BackwardRow<T> row{gates + b * 4 * H,
+                             c_prev ? c_prev + b * H : nullptr,
+                             tanh_c + b * H,
+                             dh + b * H,
+                             dc + b * H,
+                             dgates + b * 4 * H,
+                             H};
     size_t j = 0;
-    GatesBackwardFrom(hn::ScalableTag<float>(), row, j);
-    GatesBackwardFrom(hn::CappedTag<float, 1>(), row, j);
+    GatesBackwardFrom(hn::ScalableTag<T>(), row, j);
+    GatesBackwardFrom(hn::CappedTag<T, 1>(), row, j);
   }
+}
+
+// HWY_EXPORT takes plain functions: one per lane type.
+void SigmoidF32(const float* x, float* y, size_t n) { SigmoidAll(x, y, n); }
+void SigmoidF64(const double* x, double* y, size_t n) { SigmoidAll(x, y, n); }
+void TanhF32(const float* x, float* y, size_t n) { TanhAll(x, y, n); }
+void TanhF64(const double* x, double* y, size_t n) { TanhAll(x, y, n); }
+
+void GatesForwardF32(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
+                     int hidden) {
+  GatesForwardRows(gates, c_prev, c, tanh_c, h, batch, hidden);
+}
+void GatesForwardF64(double* gates, const double* c_prev, double* c, double* tanh_c, double* h, int batch,
+                     int hidden) {
+  GatesForwardRows(gates, c_prev, c, tanh_c, h, batch, hidden);
+}
+
+void GatesBackwardF32(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
+                      float* dc, float* dgates, int batch, int hidden) {
+  GatesBackwardRows(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
+}
+void GatesBackwardF64(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
+                      double* dc, double* dgates, int batch, int hidden) {
+  GatesBackwardRows(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
 }
 
 }  // namespace HWY_NAMESPACE
@@ -201,72 +311,45 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace seqtrain::nn {
 
-HWY_EXPORT(SigmoidImpl);
-HWY_EXPORT(TanhImpl);
-HWY_EXPORT(GatesForwardImpl);
-HWY_EXPORT(GatesBackwardImpl);
+HWY_EXPORT(SigmoidF32);
+HWY_EXPORT(SigmoidF64);
+HWY_EXPORT(TanhF32);
+HWY_EXPORT(TanhF64);
+HWY_EXPORT(GatesForwardF32);
+HWY_EXPORT(GatesForwardF64);
+HWY_EXPORT(GatesBackwardF32);
+HWY_EXPORT(GatesBackwardF64);
 
 void FastSigmoid(const float* x, float* y, int n) {
-  HWY_DYNAMIC_DISPATCH(SigmoidImpl)(x, y, static_cast<size_t>(n));
+  HWY_DYNAMIC_DISPATCH(SigmoidF32)(x, y, static_cast<size_t>(n));
+}
+void FastSigmoid(const double* x, double* y, int n) {
+  HWY_DYNAMIC_DISPATCH(SigmoidF64)(x, y, static_cast<size_t>(n));
 }
 
 void FastTanh(const float* x, float* y, int n) {
-  HWY_DYNAMIC_DISPATCH(TanhImpl)(x, y, static_cast<size_t>(n));
+  HWY_DYNAMIC_DISPATCH(TanhF32)(x, y, static_cast<size_t>(n));
+}
+void FastTanh(const double* x, double* y, int n) {
+  HWY_DYNAMIC_DISPATCH(TanhF64)(x, y, static_cast<size_t>(n));
 }
 
 void LstmGatesForward(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
                       int hidden) {
-  HWY_DYNAMIC_DISPATCH(GatesForwardImpl)(gates, c_prev, c, tanh_c, h, batch, hidden);
+  HWY_DYNAMIC_DISPATCH(GatesForwardF32)(gates, c_prev, c, tanh_c, h, batch, hidden);
+}
+void LstmGatesForward(double* gates, const double* c_prev, double* c, double* tanh_c, double* h, int batch,
+                      int hidden) {
+  HWY_DYNAMIC_DISPATCH(GatesForwardF64)(gates, c_prev, c, tanh_c, h, batch, hidden);
 }
 
 void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
                        float* dc, float* dgates, int batch, int hidden) {
-  HWY_DYNAMIC_DISPATCH(GatesBackwardImpl)(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
+  HWY_DYNAMIC_DISPATCH(GatesBackwardF32)(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
 }
-
-// The double versions: std:: functions and the textbook formulas, the reference
-// for the float kernels and what the gradient check runs on.
-void LstmGatesForward(double* gates, const double* c_prev, double* c, double* tanh_c, double* h, int batch,
-                      int hidden) {
-  const int H = hidden;
-  for (int b = 0; b < batch; ++b) {
-    double* gi = gates + static_cast<size_t>(b) * 4 * H;
-    const size_t row = static_cast<size_t>(b) * H;
-    for (int j = 0; j < H; ++j) {
-      const double i = 1 / (1 + std::exp(-gi[j]));
-      const double f = 1 / (1 + std::exp(-gi[H + j]));
-      const double g = std::tanh(gi[2 * H + j]);
-      const double o = 1 / (1 + std::exp(-gi[3 * H + j]));
-      gi[j] = i;
-      gi[H + j] = f;
-      gi[2 * H + j] = g;
-      gi[3 * H + j] = o;
-      const double cell = (c_prev ? f * c_prev[row + j] : 0.0) + i * g;
-      c[row + j] = cell;
-      tanh_c[row + j] = std::tanh(cell);
-      h[row + j] = o * tanh_c[row + j];
-    }
-  }
-}
-
 void LstmGatesBackward(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
                        double* dc, double* dgates, int batch, int hidden) {
-  const int H = hidden;
-  for (int b = 0; b < batch; ++b) {
-    const double* gi = gates + static_cast<size_t>(b) * 4 * H;
-    double* di = dgates + static_cast<size_t>(b) * 4 * H;
-    const size_t row = static_cast<size_t>(b) * H;
-    for (int j = 0; j < H; ++j) {
-      const double i = gi[j], f = gi[H + j], g = gi[2 * H + j], o = gi[3 * H + j];
-      const double t = tanh_c[row + j], d = dh[row + j];
-      const double dcell = dc[row + j] + d * o * (1 - t * t);
-      di[j] = dcell * g * i * (1 - i);
-      di[H + j] = c_prev ? dcell * (c_prev[row + j] * f * (1 - f)) : 0.0;
-      di[2 * H + j] = dcell * i * (1 - g * g);
-      di[3 * H + j] = d * t * o * (1 - o);
-      dc[row + j] = dcell * f;
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(GatesBackwardF64)(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
 }
 
 }  // namespace seqtrain::nn
