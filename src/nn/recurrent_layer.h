@@ -52,7 +52,8 @@ class RecurrentLayer {
 
   // dy_seq (steps, B, output_size()) and dy_last (B, output_size()) are gradients flowing into
   // the outputs (either may be null). Overwrites grads with this batch's gradient and, when dx
-  // is not null, writes dx (steps, B, input_size()).
+  // is not null, writes dx (steps, B, input_size()). At most once per Forward: a layer may reuse
+  // the forward's activations as scratch.
   virtual void Backward(const T* params, const T* dy_seq, const T* dy_last, T* grads, T* dx) = 0;
 };
 
