@@ -1,6 +1,7 @@
 #include "train/run_config.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "util/error.h"
@@ -56,7 +57,10 @@ void Validate(const RunConfig& c, int world_size) {
     Invalid("schedule.batch_size", s.batch_size,
             "smaller than the number of ranks (" + std::to_string(world_size) + ")");
   }
-  if (s.batch_size > (int64_t{1} << 24)) Invalid("schedule.batch_size", s.batch_size, "larger than 16777216");
+  // The model takes a rank's share of the batch as an int.
+  if (s.batch_size > std::numeric_limits<int32_t>::max()) {
+    Invalid("schedule.batch_size", s.batch_size, "larger than 2147483647");
+  }
   if (s.max_steps < 0) Invalid("schedule.max_steps", s.max_steps, "must not be negative");
   if (s.max_steps == 0) RequirePositive("schedule.epochs", s.epochs);
   RequirePositive("schedule.display_step", s.display_step);

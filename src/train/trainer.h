@@ -2,9 +2,10 @@
 // model. Each step takes the next global batch of the epoch's permutation
 // (drawn from the run seed and the epoch, identical on every rank); rank r
 // takes its ShardRange of that batch, computes the gradient sum of its slice,
-// and one allreduce of [gradients..., control slots] gives every rank the
-// global-batch mean and the same decisions, so every rank makes the Adam step
-// one rank would make on the whole batch.
+// and the allreduce of the gradients and of the step's control (StepControl)
+// gives every rank the global-batch mean and the same decisions, so every rank
+// makes the Adam step one rank would make on the whole batch. Run is the loop
+// of that step plus the periodic actions between steps.
 #pragma once
 
 #include <cstdint>
@@ -16,10 +17,13 @@
 #include "dist/communicator.h"
 #include "nn/lstm_classifier.h"
 #include "optim/adam.h"
+#include "tensor/gemm_profile.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
 #include "train/run_config.h"
+#include "train/step_control.h"
 #include "util/fault_injection.h"
+#include "util/phase_timer.h"
 
 namespace seqtrain::train {
 
@@ -71,19 +75,38 @@ class Trainer {
   const std::vector<StepRecord>& history() const { return history_; }
 
  private:
-  // Slots after the gradient in the reduced buffer.
-  enum TailSlot {
-    kSampleCount,
-    kLossSum,
-    kCorrectCount,
-    kSaveRequest,     // > 0: save after this step (rank 0's timer)
-    kStopSignal,      // ranks that received a stop signal; > 0: save and stop after this step
-    kNonFiniteRanks,  // > 0: some rank's loss or gradient is NaN/Inf; skip this update
-    kTailSlots
+  // The loop's bookkeeping across steps of one Run.
+  struct RunProgress {
+    int64_t first_step = 0, last_step = 0;
+    double display_start = 0, last_save = 0;
+    int64_t display_samples = 0, total_samples = 0, saved_step = -1, skipped_steps = 0;
+    double first_step_seconds = 0;
+    // Step time only: evaluations and saves between steps are not part of it.
+    PhaseTotals step_phases;
+    tensor::GemmProfile step_gemms;
   };
 
-  // Returns false when the step's update was skipped (non-finite gradient).
-  bool TrainStep(bool request_save, StepRecord* record);
+  // One step, its phase times added to progress; the control summed over the ranks.
+  StepControl TimedStep(RunProgress& progress, StepRecord* record);
+  StepControl TrainStep(bool request_save, StepRecord* record);
+  // Fills this rank's share of the step's global batch into batch_x_ / batch_labels_.
+  int64_t FillBatch();
+  void AdvanceEpochPosition(int64_t global_batch);
+  // The periodic actions after a step, in this order.
+  void CountSkip(const StepControl& control, const StepRecord& record, RunProgress& progress,
+                 MetricsLog& log);
+  void Display(const StepControl& control, StepRecord& record, RunProgress& progress,
+               MetricsLog& log);
+  void Remember(const StepRecord& record, MetricsLog& log);
+  void CheckReplicasIfDue();
+  // Saves when asked or due; returns whether the step ends the loop (a stop signal).
+  bool SaveAndStop(const StepControl& control, bool eval_now, RunProgress& progress,
+                   MetricsLog& log);
+  TrainResult FinishStopped(const StepControl& control, const RunProgress& progress,
+                            MetricsLog& log);
+  TrainResult Finish(const RunProgress& progress, MetricsLog& log);
+  void LogFinalRecord(const TrainResult& result, const RunProgress& progress, MetricsLog& log);
+
   const std::vector<int64_t>& EpochOrder(int64_t epoch);
   void ClipGradient(double count);
   void Save(MetricsLog& log);
@@ -94,7 +117,7 @@ class Trainer {
   void CheckReplicas();
 
   RunConfig config_;
-  FaultPlan faults_;
+  StepFaults faults_;
   dist::Communicator& comm_;
   const data::LabeledImages& train_;
   const data::LabeledImages& test_;
