@@ -24,11 +24,10 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   config.schedule.eval_batch_size = std::max<int64_t>(1, config.schedule.eval_batch_size);
 
   const LoadedData data = LoadOnEveryRank(comm, TestDataOf(config));
-  const data::LabeledImages& test_set = data.test;
+  const data::DataSource& test_set = *data.test;
   std::unique_ptr<nn::LstmClassifier<float>> model;
   dist::RunAgreed(comm, [&] {
-    data::CheckFitsSequences(test_set, config.model.time_steps, config.model.input_size,
-                             config.data.PathOf(config.data.test_images));
+    train::CheckFitsModel(test_set, config.model, "test set");
     model = std::make_unique<nn::LstmClassifier<float>>(config.model);
     checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(), loaded.path,
                               "params");

@@ -22,6 +22,7 @@ train::RunConfig ToRunConfig(const TrainConfig& p) {
   c.data.test_labels = d.test_labels();
   c.data.shuffle = d.shuffle();
   c.data.cache = d.cache();
+  c.data.format = d.format();
   const OptimizerConfig& o = p.optimizer();
   c.optimizer.learning_rate = o.learning_rate();
   c.optimizer.beta1 = o.beta1();
@@ -71,6 +72,7 @@ TrainConfig ToProto(const train::RunConfig& c) {
   d->set_test_labels(c.data.test_labels);
   d->set_shuffle(c.data.shuffle);
   d->set_cache(c.data.cache);
+  d->set_format(c.data.format);
   OptimizerConfig* o = p.mutable_optimizer();
   o->set_learning_rate(c.optimizer.learning_rate);
   o->set_beta1(c.optimizer.beta1);

@@ -1,10 +1,12 @@
-// Accuracy and mean loss of a model over a whole labeled set, sharded over the
+// Accuracy and mean loss of a model over a whole data set, sharded over the
 // ranks without padding or duplicates and combined with one allreduce.
 #pragma once
 
 #include <cstdint>
 
-#include "data/labeled_images.h"
+#include <string>
+
+#include "data/data_source.h"
 #include "dist/communicator.h"
 #include "nn/lstm_classifier.h"
 
@@ -16,8 +18,13 @@ struct EvalResult {
   int64_t count = 0;
 };
 
-// batch_size: images per forward pass on each rank (memory, not results).
-EvalResult EvaluateModel(nn::LstmClassifier<float>& model, const data::LabeledImages& set,
+// Throws seqtrain::Error "ROLE: ..." unless the set's samples are what the model reads:
+// model.time_steps steps of model.input_size, targets below model.num_classes, every
+// sample of full length (the model has no masking).
+void CheckFitsModel(const data::DataSource& set, const nn::ModelShape& model, const std::string& role);
+
+// batch_size: samples per forward pass on each rank (memory, not results).
+EvalResult EvaluateModel(nn::LstmClassifier<float>& model, const data::DataSource& set,
                          dist::Communicator& comm, int64_t batch_size);
 
 }  // namespace seqtrain::train

@@ -4,6 +4,7 @@
 #include <limits>
 #include <sstream>
 
+#include "data/data_source.h"
 #include "util/error.h"
 
 namespace seqtrain::train {
@@ -23,11 +24,7 @@ void RequirePositive(const char* field, V value) {
 
 }  // namespace
 
-std::string DataConfig::PathOf(const std::string& file) const {
-  if (!file.empty() && file.front() == '/') return file;
-  if (dir.empty()) return file;
-  return dir.back() == '/' ? dir + file : dir + "/" + file;
-}
+std::string DataConfig::PathOf(const std::string& file) const { return data::PathUnder(dir, file); }
 
 void ValidateModel(const nn::ModelShape& m, double forget_bias) {
   // Upper bounds keep a hostile config or checkpoint from sizing buffers without bound.

@@ -19,6 +19,7 @@ struct DataConfig {
   std::string test_labels = "t10k-labels-idx1-ubyte.gz";
   bool shuffle = true;
   bool cache = true;  // data/packed_cache.h
+  std::string format = "idx";  // data/data_source.h
 
   // A file name that is absolute stays as is; otherwise it is under dir.
   std::string PathOf(const std::string& file) const;

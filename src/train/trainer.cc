@@ -39,7 +39,7 @@ double Now() {
 }  // namespace
 
 Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
-                 const data::LabeledImages& train, const data::LabeledImages& test)
+                 const data::DataSource& train, const data::DataSource& test)
     : config_(config),
       faults_(FaultPlan::FromEnvironment(), comm.rank()),
       comm_(comm),
@@ -49,27 +49,27 @@ Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
       adam_(model_.num_params(), config.optimizer) {
   Validate(config_, comm_.size());
   const auto& m = config_.model;
-  data::CheckFitsSequences(train_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.train_images));
-  data::CheckFitsSequences(test_, m.time_steps, m.input_size, config_.data.PathOf(config_.data.test_images));
+  CheckFitsModel(train_, m, "training set");
+  CheckFitsModel(test_, m, "test set");
   model_.Initialize(DeriveSeed(config_.seed, kInitStream, 0), config_.forget_bias);
   final_step();  // throws when the schedule's step count overflows
 }
 
 int64_t Trainer::steps_per_epoch() const {
-  return (train_.count + config_.schedule.batch_size - 1) / config_.schedule.batch_size;
+  return (train_.count() + config_.schedule.batch_size - 1) / config_.schedule.batch_size;
 }
 
 int64_t Trainer::final_step() const {
   if (config_.schedule.max_steps > 0) return config_.schedule.max_steps;
   if (epoch_ >= config_.schedule.epochs) return step_;
   const int64_t batch = config_.schedule.batch_size;
-  const int64_t rest_of_epoch = (train_.count - epoch_position_ + batch - 1) / batch;
+  const int64_t rest_of_epoch = (train_.count() - epoch_position_ + batch - 1) / batch;
   int64_t later_epochs = 0, last = 0;
   if (__builtin_mul_overflow(config_.schedule.epochs - epoch_ - 1, steps_per_epoch(), &later_epochs) ||
       __builtin_add_overflow(step_ + rest_of_epoch, later_epochs, &last)) {
     throw Error("schedule.epochs = " + std::to_string(config_.schedule.epochs) + " x " +
                 std::to_string(steps_per_epoch()) + " steps per epoch (schedule.batch_size = " +
-                std::to_string(batch) + ", " + std::to_string(train_.count) + " training images)" +
+                std::to_string(batch) + ", " + std::to_string(train_.count()) + " training " + train_.Facts().noun + ")" +
                 (step_ > 0 ? " from step " + std::to_string(step_) : std::string()) +
                 " is beyond the step counter (2^63 - 1); use fewer epochs or schedule.max_steps");
   }
@@ -79,10 +79,10 @@ int64_t Trainer::final_step() const {
 const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
   if (epoch != order_epoch_) {
     if (config_.data.shuffle) {
-      order_ = RandomPermutation(train_.count, DeriveSeed(config_.seed, kEpochOrderStream,
+      order_ = RandomPermutation(train_.count(), DeriveSeed(config_.seed, kEpochOrderStream,
                                                           static_cast<uint64_t>(epoch)));
     } else {
-      order_.resize(static_cast<size_t>(train_.count));
+      order_.resize(static_cast<size_t>(train_.count()));
       std::iota(order_.begin(), order_.end(), int64_t{0});
     }
     order_epoch_ = epoch;
@@ -102,21 +102,22 @@ void Trainer::ClipGradient(double count) {
 int64_t Trainer::FillBatch() {
   const auto& m = config_.model;
   const int64_t begin = epoch_position_;
-  const int64_t global_batch = std::min(config_.schedule.batch_size, train_.count - begin);
+  const int64_t global_batch = std::min(config_.schedule.batch_size, train_.count() - begin);
   const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());
   const auto& order = EpochOrder(epoch_);
   const int batch = static_cast<int>(mine.size);
   batch_x_.resize(static_cast<size_t>(m.time_steps) * batch * m.input_size);
+  batch_lengths_.resize(static_cast<size_t>(batch));
   batch_labels_.resize(static_cast<size_t>(batch));
   ScopedPhase timer(Phase::kData);
-  data::FillTimeMajor(train_, order.data() + begin + mine.begin, batch, m.time_steps, m.input_size,
-                      batch_x_.data(), batch_labels_.data());
+  train_.Fill(order.data() + begin + mine.begin, batch, batch_x_.data(), batch_lengths_.data(),
+              batch_labels_.data());
   return global_batch;
 }
 
 void Trainer::AdvanceEpochPosition(int64_t global_batch) {
   epoch_position_ += global_batch;
-  if (epoch_position_ >= train_.count) {
+  if (epoch_position_ >= train_.count()) {
     ++epoch_;
     epoch_position_ = 0;
   }
@@ -166,7 +167,7 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
   return all;
 }
 
-EvalResult Trainer::Evaluate(const data::LabeledImages& set) {
+EvalResult Trainer::Evaluate(const data::DataSource& set) {
   return EvaluateModel(model_, set, comm_, config_.schedule.eval_batch_size);
 }
 
@@ -195,9 +196,9 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   if (c.global_step() < 0 || c.epoch() < 0 || c.epoch_position() < 0 || c.adam_step() < 0) {
     throw Error(path + ": negative step, epoch or position");
   }
-  if (c.epoch_position() >= train_.count) {
+  if (c.epoch_position() >= train_.count()) {
     throw Error(path + ": epoch_position = " + std::to_string(c.epoch_position()) +
-                " is beyond the training set's " + std::to_string(train_.count) + " images");
+                " is beyond the training set's " + std::to_string(train_.count()) + " " + train_.Facts().noun);
   }
   checkpoint::CheckTensors(c, config_.model, true, path);  // before sizing anything by it
   const nn::ParamLayout& layout = model_.layout();

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "checkpoint.pb.h"
-#include "data/labeled_images.h"
+#include "data/data_source.h"
 #include "dist/communicator.h"
 #include "nn/lstm_classifier.h"
 #include "optim/adam.h"
@@ -43,9 +43,10 @@ constexpr int kExitDiverged = 4;
 class Trainer {
  public:
   // Makes no collective calls, so it can run inside dist::RunAgreed. Throws
-  // seqtrain::Error when the config is invalid or the data does not fit the model.
-  Trainer(const RunConfig& config, dist::Communicator& comm, const data::LabeledImages& train,
-          const data::LabeledImages& test);
+  // seqtrain::Error when the config is invalid or the data does not fit the model. The sets
+  // must outlive the trainer.
+  Trainer(const RunConfig& config, dist::Communicator& comm, const data::DataSource& train,
+          const data::DataSource& test);
 
   // Continues from a checkpoint. Every rank must pass the same checkpoint.
   // Throws seqtrain::Error "path: ..." when it does not fit this model.
@@ -56,7 +57,7 @@ class Trainer {
   TrainResult Run(MetricsLog& log);
 
   // Accuracy and loss over the whole set, sharded over the ranks.
-  EvalResult Evaluate(const data::LabeledImages& set);
+  EvalResult Evaluate(const data::DataSource& set);
 
   // The full training state, with the effective config.
   Checkpoint MakeCheckpoint() const;
@@ -89,7 +90,8 @@ class Trainer {
   // One step, its phase times added to progress; the control summed over the ranks.
   StepControl TimedStep(RunProgress& progress, StepRecord* record);
   StepControl TrainStep(bool request_save, StepRecord* record);
-  // Fills this rank's share of the step's global batch into batch_x_ / batch_labels_.
+  // Fills this rank's share of the step's global batch into batch_x_, batch_lengths_ and
+  // batch_labels_; returns the global batch's size.
   int64_t FillBatch();
   void AdvanceEpochPosition(int64_t global_batch);
   // The periodic actions after a step, in this order.
@@ -119,8 +121,8 @@ class Trainer {
   RunConfig config_;
   StepFaults faults_;
   dist::Communicator& comm_;
-  const data::LabeledImages& train_;
-  const data::LabeledImages& test_;
+  const data::DataSource& train_;
+  const data::DataSource& test_;
   nn::LstmClassifier<float> model_;
   optim::Adam adam_;
   int64_t step_ = 0;
@@ -132,6 +134,7 @@ class Trainer {
   int64_t order_epoch_ = -1;
   std::vector<int64_t> order_;  // permutation of the training set for order_epoch_
   std::vector<float> batch_x_;  // (T, B, I)
+  std::vector<int32_t> batch_lengths_;
   std::vector<int32_t> batch_labels_;
   std::vector<StepRecord> history_;
   std::string lineage_;

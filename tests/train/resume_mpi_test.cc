@@ -5,9 +5,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "checkpoint/checkpoint_file.h"
-#include "data/labeled_images.h"
+#include "data/idx_source.h"
 #include "dist/communicator.h"
 #include "train/trainer.h"
 
@@ -17,7 +18,7 @@ namespace {
 // The first 1000 training images: an epoch is 8 steps of 128 (the last has 104),
 // so a short run crosses epochs and resumes mid-epoch.
 struct Data {
-  data::LabeledImages train, test;
+  std::unique_ptr<data::DataSource> train, test;
   RunConfig config;
 };
 
@@ -37,8 +38,8 @@ const Data& LoadData() {
     out.config.optimizer.clip_grad_norm = 1.0;
     const auto& c = out.config.data;
     const data::LabeledImages full = data::LoadLabeledImages(c.PathOf(c.train_images), c.PathOf(c.train_labels), 10);
-    out.train = full.Prefix(1000);
-    out.test = full.Prefix(500);  // evaluation is not under test here: 500 training images will do
+    out.train = std::make_unique<data::IdxDataSource>(full.Prefix(1000), 28, 28, 10);
+    out.test = std::make_unique<data::IdxDataSource>(full.Prefix(500), 28, 28, 10);  // evaluation is not under test here: 500 training images will do
     return out;
   }();
   return d;
@@ -55,7 +56,7 @@ Outcome Train(int64_t steps, const Checkpoint* resume_from) {
   RunConfig config = d.config;
   config.schedule.max_steps = steps;
   dist::Communicator comm(MPI_COMM_WORLD);
-  Trainer trainer(config, comm, d.train, d.test);
+  Trainer trainer(config, comm, *d.train, *d.test);
   if (resume_from) {
     // Through the file format, as a real resume goes.
     trainer.Restore(checkpoint::Decode(checkpoint::Encode(*resume_from), "mem"), "mem");
@@ -101,7 +102,7 @@ TEST(ResumeMpi, CheckpointOfAnotherModelIsRejected) {
   RunConfig other = d.config;
   other.model.hidden_size = 16;
   dist::Communicator comm(MPI_COMM_WORLD);
-  Trainer trainer(other, comm, d.train, d.test);
+  Trainer trainer(other, comm, *d.train, *d.test);
   try {
     trainer.Restore(run.checkpoint, "x.ckpt");
     ADD_FAILURE() << "no error";

@@ -7,8 +7,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
-#include "data/labeled_images.h"
+#include "data/idx_source.h"
 #include "dist/communicator.h"
 #include "train/trainer.h"
 
@@ -16,7 +17,7 @@ namespace seqtrain::train {
 namespace {
 
 struct Mnist {
-  data::LabeledImages train, test;
+  std::unique_ptr<data::DataSource> train, test;
   RunConfig config;
 };
 
@@ -33,8 +34,10 @@ const Mnist& LoadMnist() {
     m.config.schedule.max_steps = 20;
     m.config.schedule.display_step = 1000;
     const auto& d = m.config.data;
-    m.train = data::LoadLabeledImages(d.PathOf(d.train_images), d.PathOf(d.train_labels), 10);
-    m.test = data::LoadLabeledImages(d.PathOf(d.test_images), d.PathOf(d.test_labels), 10);
+    m.train = std::make_unique<data::IdxDataSource>(
+        data::LoadLabeledImages(d.PathOf(d.train_images), d.PathOf(d.train_labels), 10), 28, 28, 10);
+    m.test = std::make_unique<data::IdxDataSource>(
+        data::LoadLabeledImages(d.PathOf(d.test_images), d.PathOf(d.test_labels), 10), 28, 28, 10);
     return m;
   }();
   return mnist;
@@ -49,7 +52,7 @@ struct Outcome {
 Outcome Train(MPI_Comm comm, const RunConfig& config) {
   const Mnist& m = LoadMnist();
   dist::Communicator c(comm);
-  Trainer trainer(config, c, m.train, m.test);
+  Trainer trainer(config, c, *m.train, *m.test);
   MetricsLog quiet(false, "");
   Outcome out;
   out.result = trainer.Run(quiet);
@@ -123,14 +126,14 @@ TEST(TrainerMpi, ShardedEvaluationCountsEveryImageOnce) {
   RunConfig config = m.config;
   config.schedule.eval_batch_size = 97;  // does not divide any shard
   dist::Communicator world(MPI_COMM_WORLD);
-  Trainer sharded(config, world, m.train, m.test);
-  const EvalResult all = sharded.Evaluate(m.test);
+  Trainer sharded(config, world, *m.train, *m.test);
+  const EvalResult all = sharded.Evaluate(*m.test);
   EXPECT_EQ(all.count, 10000);
   if (WorldRank() != 0) return;
   dist::Communicator self(MPI_COMM_SELF);
   config.schedule.eval_batch_size = 1000;
-  Trainer whole(config, self, m.train, m.test);
-  const EvalResult one = whole.Evaluate(m.test);
+  Trainer whole(config, self, *m.train, *m.test);
+  const EvalResult one = whole.Evaluate(*m.test);
   EXPECT_EQ(one.count, 10000);
   EXPECT_NEAR(all.accuracy, one.accuracy, 1e-4);
   EXPECT_NEAR(all.loss, one.loss, 1e-5 * one.loss);
