@@ -68,8 +68,9 @@ struct LoadResult {
   std::exception_ptr unexpected;  // not a seqtrain::Error: rethrown on the main thread
 };
 
-std::unique_ptr<data::DataSource> LoadSet(const char* role, data::Split split, const DataRequest& request,
-                                          StopCheck& stop, LoadResult* result) {
+std::unique_ptr<data::DataSource> LoadSet(const char* role, data::Split split,
+                                          const DataRequest& request, StopCheck& stop,
+                                          LoadResult* result) {
   data::OpenRequest open;
   open.config = request.config;
   open.split = split;
@@ -88,7 +89,8 @@ std::unique_ptr<data::DataSource> LoadSet(const char* role, data::Split split, c
 LoadResult Load(const DataRequest& request, StopCheck& stop) {
   LoadResult result;
   try {
-    if (request.with_train) result.data.train = LoadSet("training set", data::Split::kTrain, request, stop, &result);
+    if (request.with_train)
+      result.data.train = LoadSet("training set", data::Split::kTrain, request, stop, &result);
     result.data.test = LoadSet("test set", data::Split::kTest, request, stop, &result);
   } catch (const data::LoadStopped&) {
     result.outcome.status = data::LoadOutcome::Status::kStopped;

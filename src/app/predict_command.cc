@@ -1,6 +1,6 @@
 #include <algorithm>
-#include <memory>
 #include <cstdio>
+#include <memory>
 #include <numeric>
 
 #include "app/commands.h"
@@ -23,8 +23,8 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   });
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
-    const std::unique_ptr<data::DataSource> set =
-        data::OpenIdxImages(request.images, request.limit, shape.time_steps, shape.input_size, shape.num_classes);
+    const std::unique_ptr<data::DataSource> set = data::OpenIdxImages(
+        request.images, request.limit, shape.time_steps, shape.input_size, shape.num_classes);
     nn::LstmClassifier<float> model(shape);
     checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(), loaded.path,
                               "params");

@@ -48,7 +48,8 @@ WireRecord Encode(const LoadOutcome& outcome) {
     w.shape[0] = f.shape[0];
     w.shape[1] = f.shape[1];
     w.num_files = static_cast<int32_t>(f.files.size());
-    for (size_t k = 0; k < f.files.size(); ++k) w.files[k] = {f.files[k].checksum.size, f.files[k].checksum.crc32c, 0};
+    for (size_t k = 0; k < f.files.size(); ++k)
+      w.files[k] = {f.files[k].checksum.size, f.files[k].checksum.crc32c, 0};
   }
   return r;
 }
@@ -96,7 +97,8 @@ std::string Difference(const WireRecord& root, const WireRecord& r, const std::v
       detail = "reads " + std::to_string(a.num_files) + " files vs " + std::to_string(b.num_files) +
                " (rank 0)";
     } else {
-      for (int k = 0; k < a.num_files && detail.empty() && k < static_cast<int>(facts.files.size()); ++k) {
+      for (int k = 0; k < a.num_files && detail.empty() && k < static_cast<int>(facts.files.size());
+           ++k) {
         detail = FileDifference(BaseName(facts.files[static_cast<size_t>(k)].path), a.files[k].size,
                                 a.files[k].crc, b.files[k].size, b.files[k].crc);
       }

@@ -39,8 +39,8 @@ struct SetFacts {
   std::string role;              // "training set", "test set"
   std::string noun = "samples";  // what messages call the samples, e.g. "images"
   int64_t count = 0;
-  int shape[2] = {0, 0};         // a sample as the files store it, e.g. rows x cols
-  std::vector<AgreedFile> files; // at most kMaxAgreedFiles; the first names the set in messages
+  int shape[2] = {0, 0};          // a sample as the files store it, e.g. rows x cols
+  std::vector<AgreedFile> files;  // at most kMaxAgreedFiles; the first names the set in messages
 };
 constexpr size_t kMaxAgreedFiles = 3;
 

@@ -40,7 +40,8 @@ SetFacts IdxDataSource::Facts() const {
   f.count = images_.count;
   f.shape[0] = images_.rows;
   f.shape[1] = images_.cols;
-  f.files = {{files_.images_path, files_.report.images}, {files_.labels_path, files_.report.labels}};
+  f.files = {{files_.images_path, files_.report.images},
+             {files_.labels_path, files_.report.labels}};
   return f;
 }
 
@@ -53,11 +54,12 @@ std::unique_ptr<DataSource> OpenIdxDataSource(const OpenRequest& request) {
   LoadOptions options;
   options.use_cache = c.cache();
   options.stop_requested = request.stop_requested;
-  LabeledImages images = LoadLabeledImages(files.images_path, files.labels_path, request.num_classes,
-                                           options, &files.report);
+  LabeledImages images = LoadLabeledImages(files.images_path, files.labels_path,
+                                           request.num_classes, options, &files.report);
   if (!files.report.cache_problem.empty() && request.notes) {
-    request.notes->push_back("seqtrain: note: no cache of the decoded images (" + files.report.cache_problem +
-                             "): every start decompresses " + files.images_path);
+    request.notes->push_back("seqtrain: note: no cache of the decoded images (" +
+                             files.report.cache_problem + "): every start decompresses " +
+                             files.images_path);
   }
   return std::make_unique<IdxDataSource>(std::move(images), request.steps, request.inputs,
                                          request.num_classes, std::move(files));

@@ -12,7 +12,8 @@ namespace seqtrain::train {
 void CheckFitsModel(const data::DataSource& set, const nn::ModelShape& m, const std::string& role) {
   if (set.steps() != m.time_steps || set.inputs() != m.input_size) {
     throw Error(role + ": samples are " + std::to_string(set.steps()) + " steps of " +
-                std::to_string(set.inputs()) + " inputs but model.time_steps = " + std::to_string(m.time_steps) +
+                std::to_string(set.inputs()) +
+                " inputs but model.time_steps = " + std::to_string(m.time_steps) +
                 " and model.input_size = " + std::to_string(m.input_size));
   }
   if (set.num_classes() > m.num_classes) {
@@ -20,7 +21,8 @@ void CheckFitsModel(const data::DataSource& set, const nn::ModelShape& m, const 
                 " but model.num_classes = " + std::to_string(m.num_classes));
   }
   if (set.variable_length()) {
-    throw Error(role + ": samples of varying length need masking, which the model does not have yet");
+    throw Error(role +
+                ": samples of varying length need masking, which the model does not have yet");
   }
 }
 

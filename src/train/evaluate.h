@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-
 #include <string>
 
 #include "data/data_source.h"
@@ -21,7 +20,8 @@ struct EvalResult {
 // Throws seqtrain::Error "ROLE: ..." unless the set's samples are what the model reads:
 // model.time_steps steps of model.input_size, targets below model.num_classes, every
 // sample of full length (the model has no masking).
-void CheckFitsModel(const data::DataSource& set, const nn::ModelShape& model, const std::string& role);
+void CheckFitsModel(const data::DataSource& set, const nn::ModelShape& model,
+                    const std::string& role);
 
 // batch_size: samples per forward pass on each rank (memory, not results).
 EvalResult EvaluateModel(nn::LstmClassifier<float>& model, const data::DataSource& set,

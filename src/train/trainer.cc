@@ -1,8 +1,5 @@
 #include "train/trainer.h"
 
-#include "train/stop_signal.h"
-
-
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -14,10 +11,11 @@
 #include "config/config_convert.h"
 #include "data/shard.h"
 #include "dist/agreement.h"
-#include "tensor/gemm_profile.h"
+#include "dist/watchdog.h"
 #include "simd/array_kernels.h"
 #include "simd/simd_target.h"
-#include "dist/watchdog.h"
+#include "tensor/gemm_profile.h"
+#include "train/stop_signal.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
@@ -38,8 +36,8 @@ double Now() {
 
 }  // namespace
 
-Trainer::Trainer(const RunConfig& config, dist::Communicator& comm,
-                 const data::DataSource& train, const data::DataSource& test)
+Trainer::Trainer(const RunConfig& config, dist::Communicator& comm, const data::DataSource& train,
+                 const data::DataSource& test)
     : config_(config),
       faults_(FaultPlan::FromEnvironment(), comm.rank()),
       comm_(comm),
@@ -68,8 +66,9 @@ int64_t Trainer::final_step() const {
   if (__builtin_mul_overflow(config_.schedule.epochs - epoch_ - 1, steps_per_epoch(), &later_epochs) ||
       __builtin_add_overflow(step_ + rest_of_epoch, later_epochs, &last)) {
     throw Error("schedule.epochs = " + std::to_string(config_.schedule.epochs) + " x " +
-                std::to_string(steps_per_epoch()) + " steps per epoch (schedule.batch_size = " +
-                std::to_string(batch) + ", " + std::to_string(train_.count()) + " training " + train_.Facts().noun + ")" +
+                std::to_string(steps_per_epoch()) +
+                " steps per epoch (schedule.batch_size = " + std::to_string(batch) + ", " +
+                std::to_string(train_.count()) + " training " + train_.Facts().noun + ")" +
                 (step_ > 0 ? " from step " + std::to_string(step_) : std::string()) +
                 " is beyond the step counter (2^63 - 1); use fewer epochs or schedule.max_steps");
   }
@@ -80,7 +79,7 @@ const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
   if (epoch != order_epoch_) {
     if (config_.data.shuffle) {
       order_ = RandomPermutation(train_.count(), DeriveSeed(config_.seed, kEpochOrderStream,
-                                                          static_cast<uint64_t>(epoch)));
+                                                            static_cast<uint64_t>(epoch)));
     } else {
       order_.resize(static_cast<size_t>(train_.count()));
       std::iota(order_.begin(), order_.end(), int64_t{0});
@@ -198,7 +197,8 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   }
   if (c.epoch_position() >= train_.count()) {
     throw Error(path + ": epoch_position = " + std::to_string(c.epoch_position()) +
-                " is beyond the training set's " + std::to_string(train_.count()) + " " + train_.Facts().noun);
+                " is beyond the training set's " + std::to_string(train_.count()) + " " +
+                train_.Facts().noun);
   }
   checkpoint::CheckTensors(c, config_.model, true, path);  // before sizing anything by it
   const nn::ParamLayout& layout = model_.layout();
@@ -240,8 +240,8 @@ void Trainer::Save(MetricsLog& log) {
   dist::RunAgreed(comm_, [&] {
     if (!comm_.is_root()) return;
     try {
-      path = checkpoint::SaveCheckpoint(config_.checkpoint.dir, MakeCheckpoint(), config_.checkpoint.keep,
-                                        faults_.SaveHook(step_));
+      path = checkpoint::SaveCheckpoint(config_.checkpoint.dir, MakeCheckpoint(),
+                                        config_.checkpoint.keep, faults_.SaveHook(step_));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; step " + std::to_string(step_) +
                   " not saved, the earlier checkpoints are intact: once fixed, rerun with --resume auto");
@@ -267,7 +267,8 @@ TrainResult Trainer::Run(MetricsLog& log) {
     CheckReplicasIfDue();
     const double pause_start = Now();  // saving and evaluating are not training time
     const auto& s = config_.schedule;
-    const bool eval_now = s.eval_every > 0 && step_ % s.eval_every == 0 && step_ != progress.last_step;
+    const bool eval_now =
+        s.eval_every > 0 && step_ % s.eval_every == 0 && step_ != progress.last_step;
     if (SaveAndStop(control, eval_now, progress, log)) return FinishStopped(control, progress, log);
     if (eval_now) {
       const EvalResult e = Evaluate(test_);
@@ -285,7 +286,8 @@ StepControl Trainer::TimedStep(RunProgress& progress, StepRecord* record) {
                             Now() - progress.last_save >= k.every_seconds;
   const PhaseTotals phases_before = GlobalPhaseTotals();
   const bool profile = tensor::GemmProfileEnabled();
-  const tensor::GemmProfile gemms_before = profile ? tensor::GlobalGemmProfile() : tensor::GemmProfile();
+  const tensor::GemmProfile gemms_before =
+      profile ? tensor::GlobalGemmProfile() : tensor::GemmProfile();
   const StepControl control = TrainStep(time_to_save, record);
   for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {
     progress.step_phases.seconds[p] += GlobalPhaseTotals().seconds[p] - phases_before.seconds[p];
@@ -305,14 +307,14 @@ void Trainer::CountSkip(const StepControl& control, const StepRecord& record, Ru
   ++progress.skipped_steps;
   ++consecutive_skips_;
   log.Warn("step " + std::to_string(record.step) + ": loss or gradient is NaN/Inf on " +
-           std::to_string(static_cast<int64_t>(control.nonfinite_ranks)) + " rank(s); update skipped (" +
-           std::to_string(consecutive_skips_) + " in a row)");
+           std::to_string(static_cast<int64_t>(control.nonfinite_ranks)) +
+           " rank(s); update skipped (" + std::to_string(consecutive_skips_) + " in a row)");
   const int64_t most = config_.failure.max_consecutive_nonfinite;
   if (consecutive_skips_ < most) return;
   throw AgreedError("training diverged: " + std::to_string(consecutive_skips_) +
                         " steps in a row had a NaN/Inf loss or gradient (last: step " +
-                        std::to_string(record.step) + "; failure.max_consecutive_nonfinite = " +
-                        std::to_string(most) + ")",
+                        std::to_string(record.step) +
+                        "; failure.max_consecutive_nonfinite = " + std::to_string(most) + ")",
                     kExitDiverged);
 }
 
@@ -332,7 +334,8 @@ void Trainer::Display(const StepControl& control, StepRecord& record, RunProgres
 
 void Trainer::Remember(const StepRecord& record, MetricsLog& log) {
   // Bounded: a run of 10^12 steps must not grow with its step count.
-  if (history_.size() >= 2 * kHistoryKept) history_.erase(history_.begin(), history_.end() - kHistoryKept);
+  if (history_.size() >= 2 * kHistoryKept)
+    history_.erase(history_.begin(), history_.end() - kHistoryKept);
   history_.push_back(record);
   log.Progress(record);
 }
@@ -346,8 +349,8 @@ bool Trainer::SaveAndStop(const StepControl& control, bool eval_now, RunProgress
                           MetricsLog& log) {
   const auto& k = config_.checkpoint;
   const bool checkpoints = !k.dir.empty();
-  const bool save_now =
-      checkpoints && (control.save_requested() || (k.every_steps > 0 && step_ % k.every_steps == 0));
+  const bool save_now = checkpoints && (control.save_requested() ||
+                                        (k.every_steps > 0 && step_ % k.every_steps == 0));
   // Rank 0's save and the evaluation take unforeseeable time: no rank times that step.
   if (save_now || eval_now || step_ == progress.last_step) PauseWatchdogTiming();
   if (save_now) {
@@ -391,7 +394,8 @@ TrainResult Trainer::Finish(const RunProgress& progress, MetricsLog& log) {
   return result;
 }
 
-void Trainer::LogFinalRecord(const TrainResult& result, const RunProgress& progress, MetricsLog& log) {
+void Trainer::LogFinalRecord(const TrainResult& result, const RunProgress& progress,
+                             MetricsLog& log) {
   FinalRecord final_record;
   final_record.step = step_;
   final_record.test_accuracy = result.test.accuracy;

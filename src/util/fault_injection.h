@@ -60,7 +60,8 @@ class FaultPlan {
 // With no fault planned each call is a single untaken branch.
 class StepFaults {
  public:
-  StepFaults(FaultPlan plan, int rank) : plan_(std::move(plan)), rank_(rank), none_(plan_.empty()) {}
+  StepFaults(FaultPlan plan, int rank)
+      : plan_(std::move(plan)), rank_(rank), none_(plan_.empty()) {}
 
   // Before the batch is read: kill, hang, slow, oom.
   void BeforeStep(int64_t step) const {

@@ -85,7 +85,8 @@ TEST_F(DataAgreementTest, AnyFileOfASourceIsCompared) {
   set.count = 100;
   set.shape[0] = 50;
   set.shape[1] = 3;
-  set.files = {{"/d/train_x.npy", {600, 1}}, {"/d/train_y.npy", {400, 2}}, {"/d/train_len.npy", {400, 3}}};
+  set.files = {
+      {"/d/train_x.npy", {600, 1}}, {"/d/train_y.npy", {400, 2}}, {"/d/train_len.npy", {400, 3}}};
   mine.sets = {set};
   EXPECT_EQ(AgreedMessage(mine), "");
   if (comm_.rank() == last()) mine.sets[0].files[2].checksum.crc32c = 4;

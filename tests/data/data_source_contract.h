@@ -20,7 +20,8 @@ struct ReadSample {
 
 inline ReadSample ReadOne(const data::DataSource& source, int64_t index) {
   ReadSample r;
-  r.x.assign(static_cast<size_t>(source.steps()) * source.inputs(), -7.0f);  // every value overwritten
+  r.x.assign(static_cast<size_t>(source.steps()) * source.inputs(),
+             -7.0f);  // every value overwritten
   r.sample = source.Read(index, r.x.data());
   return r;
 }
@@ -51,7 +52,8 @@ inline void ExpectDataSourceContract(const data::DataSource& source) {
     const ReadSample again = ReadOne(source, i);
     ASSERT_EQ(again.sample.length, r.sample.length);
     ASSERT_EQ(again.sample.target, r.sample.target);
-    ASSERT_EQ(std::memcmp(again.x.data(), r.x.data(), r.x.size() * sizeof(float)), 0) << "sample " << i;
+    ASSERT_EQ(std::memcmp(again.x.data(), r.x.data(), r.x.size() * sizeof(float)), 0)
+        << "sample " << i;
     read.push_back(std::move(r));
   }
   // (A source may say true and still have every sample read here at full length.)
@@ -61,7 +63,8 @@ inline void ExpectDataSourceContract(const data::DataSource& source) {
   std::vector<int64_t> batch_indices(indices.rbegin(), indices.rend());
   batch_indices.push_back(indices[0]);
   const int B = static_cast<int>(batch_indices.size());
-  auto fill = [&](std::vector<float>* x, std::vector<int32_t>* lengths, std::vector<int32_t>* targets) {
+  auto fill = [&](std::vector<float>* x, std::vector<int32_t>* lengths,
+                  std::vector<int32_t>* targets) {
     x->assign(static_cast<size_t>(T) * B * I, -7.0f);
     lengths->assign(static_cast<size_t>(B), -1);
     targets->assign(static_cast<size_t>(B), -1);
@@ -76,8 +79,8 @@ inline void ExpectDataSourceContract(const data::DataSource& source) {
   EXPECT_EQ(lengths, lengths2);
   EXPECT_EQ(targets, targets2);
   for (int b = 0; b < B; ++b) {
-    const size_t k = static_cast<size_t>(std::find(indices.begin(), indices.end(), batch_indices[b]) -
-                                         indices.begin());
+    const size_t k = static_cast<size_t>(
+        std::find(indices.begin(), indices.end(), batch_indices[b]) - indices.begin());
     const ReadSample& r = read[k];
     ASSERT_EQ(lengths[b], r.sample.length) << "batch row " << b;
     ASSERT_EQ(targets[b], r.sample.target) << "batch row " << b;

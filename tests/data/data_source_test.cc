@@ -3,8 +3,8 @@
 // and the registry opens formats by name.
 #include "data/data_source.h"
 
-#include <gtest/gtest.h>
 #include <gtest/gtest-spi.h>
+#include <gtest/gtest.h>
 
 #include <memory>
 #include <random>
@@ -30,7 +30,8 @@ std::vector<uint8_t> Pixels() {
 data::LabeledImages Images() {
   data::LabeledImages set = data::MakeEmptySet(kRows, kCols);
   const std::vector<uint8_t> p = Pixels();
-  for (int i = 0; i < kCount; ++i) set.Add(p.data() + i * kRows * kCols, static_cast<uint8_t>(i % 3));
+  for (int i = 0; i < kCount; ++i)
+    set.Add(p.data() + i * kRows * kCols, static_cast<uint8_t>(i % 3));
   return set;
 }
 
@@ -44,7 +45,8 @@ TEST(IdxDataSource, HoldsTheContractReadAsRowsAndAsPixels) {
     const ReadSample r = ReadOne(source, 7);
     EXPECT_EQ(r.sample.target, 7 % 3);
     EXPECT_EQ(r.sample.length, steps);
-    for (int k = 0; k < kRows * kCols; ++k) EXPECT_FLOAT_EQ(r.x[k], p[7 * kRows * kCols + k] / 255.0f);
+    for (int k = 0; k < kRows * kCols; ++k)
+      EXPECT_FLOAT_EQ(r.x[k], p[7 * kRows * kCols + k] / 255.0f);
   }
 }
 
@@ -53,7 +55,8 @@ TEST(IdxDataSource, ImagesThatDoNotFitTheModelAreRefused) {
     data::IdxDataSource source(Images(), 5, 5, 3, {"img.idx", "lab.idx", {}});
     ADD_FAILURE() << "accepted";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "img.idx: images are 4x6 but model.time_steps * model.input_size = 5 * 5 = 25");
+    EXPECT_STREQ(e.what(),
+                 "img.idx: images are 4x6 but model.time_steps * model.input_size = 5 * 5 = 25");
   }
 }
 
@@ -74,8 +77,11 @@ class OffByOneFill final : public data::DataSource {
   int inputs() const override { return inner_.inputs(); }
   int num_classes() const override { return inner_.num_classes(); }
   bool variable_length() const override { return false; }
-  data::Sample Read(int64_t index, float* sequence) const override { return inner_.Read(index, sequence); }
-  void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths, int32_t* targets) const override {
+  data::Sample Read(int64_t index, float* sequence) const override {
+    return inner_.Read(index, sequence);
+  }
+  void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
+            int32_t* targets) const override {
     inner_.Fill(indices, batch, x, lengths, targets);
     x[1] += 1.0f;
   }
@@ -93,7 +99,9 @@ class LyingAboutLengths final : public data::DataSource {
   int inputs() const override { return inner_.inputs(); }
   int num_classes() const override { return inner_.num_classes(); }
   bool variable_length() const override { return false; }
-  data::Sample Read(int64_t index, float* sequence) const override { return inner_.Read(index, sequence); }
+  data::Sample Read(int64_t index, float* sequence) const override {
+    return inner_.Read(index, sequence);
+  }
   data::SetFacts Facts() const override { return inner_.Facts(); }
 
  private:
@@ -125,7 +133,8 @@ TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
     data::OpenDataSource(request);
     ADD_FAILURE() << "opened";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "data.format = \"npy\": no such data source (known: idx, toy_sequences)");
+    EXPECT_STREQ(e.what(),
+                 "data.format = \"npy\": no such data source (known: idx, toy_sequences)");
   }
 }
 
@@ -164,7 +173,9 @@ TEST(DataSourceRegistry, IdxIsTheDefaultFormatAndNamesItsFilesForAgreement) {
     data::OpenDataSource(request);
     ADD_FAILURE() << "opened";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), (dir + "/t10k-labels-idx1-ubyte.gz: label 2 at index 2 is out of range [0, 2)").c_str());
+    EXPECT_STREQ(
+        e.what(),
+        (dir + "/t10k-labels-idx1-ubyte.gz: label 2 at index 2 is out of range [0, 2)").c_str());
   }
 }
 

@@ -24,7 +24,8 @@ data::Sample ToySequences::Read(int64_t index, float* sequence) const {
   Rng rng(DeriveSeed(seed_, 1, static_cast<uint64_t>(index)));
   data::Sample s;
   s.target = static_cast<int32_t>(rng.Below(static_cast<uint64_t>(num_classes_)));
-  s.length = vary_lengths_ ? 1 + static_cast<int>(rng.Below(static_cast<uint64_t>(steps_))) : steps_;
+  s.length =
+      vary_lengths_ ? 1 + static_cast<int>(rng.Below(static_cast<uint64_t>(steps_))) : steps_;
   std::fill_n(sequence, static_cast<size_t>(steps_) * inputs_, 0.0f);
   for (int t = 0; t < s.length; ++t) {
     float* step = sequence + static_cast<size_t>(t) * inputs_;
@@ -48,7 +49,8 @@ namespace {
 std::unique_ptr<data::DataSource> OpenToy(const data::OpenRequest& r) {
   const bool train = r.split == data::Split::kTrain;
   const uint64_t seed = r.config.dir().size() + (train ? 0 : 1000);
-  return std::make_unique<ToySequences>(train ? 512 : 128, r.steps, r.inputs, r.num_classes, false, seed);
+  return std::make_unique<ToySequences>(train ? 512 : 128, r.steps, r.inputs, r.num_classes, false,
+                                        seed);
 }
 
 }  // namespace

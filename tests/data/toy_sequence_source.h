@@ -13,7 +13,8 @@ namespace seqtrain::testing {
 class ToySequences final : public data::DataSource {
  public:
   // vary_lengths: lengths from 1 to steps, else every sample has steps.
-  ToySequences(int64_t count, int steps, int inputs, int num_classes, bool vary_lengths, uint64_t seed);
+  ToySequences(int64_t count, int steps, int inputs, int num_classes, bool vary_lengths,
+               uint64_t seed);
 
   int64_t count() const override { return count_; }
   int steps() const override { return steps_; }

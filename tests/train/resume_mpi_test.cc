@@ -39,7 +39,9 @@ const Data& LoadData() {
     const auto& c = out.config.data;
     const data::LabeledImages full = data::LoadLabeledImages(c.PathOf(c.train_images), c.PathOf(c.train_labels), 10);
     out.train = std::make_unique<data::IdxDataSource>(full.Prefix(1000), 28, 28, 10);
-    out.test = std::make_unique<data::IdxDataSource>(full.Prefix(500), 28, 28, 10);  // evaluation is not under test here: 500 training images will do
+    out.test = std::make_unique<data::IdxDataSource>(
+        full.Prefix(500), 28, 28,
+        10);  // evaluation is not under test here: 500 training images will do
     return out;
   }();
   return d;

@@ -45,7 +45,8 @@ Outcome Train(MPI_Comm comm) {
   MetricsLog quiet(false, "");
   Outcome out;
   out.result = trainer.Run(quiet);
-  out.params.assign(trainer.model().params(), trainer.model().params() + trainer.model().num_params());
+  out.params.assign(trainer.model().params(),
+                    trainer.model().params() + trainer.model().num_params());
   out.history = trainer.history();
   return out;
 }
@@ -84,8 +85,9 @@ TEST(ToySource, VaryingLengthsAreRefusedUntilTheModelMasks) {
     Trainer trainer(config, comm, varying, fixed);
     ADD_FAILURE() << "accepted";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "training set: samples of varying length need masking, which the model does not have yet");
+    EXPECT_STREQ(
+        e.what(),
+        "training set: samples of varying length need masking, which the model does not have yet");
   }
 }
 

@@ -35,7 +35,8 @@ const Mnist& LoadMnist() {
     m.config.schedule.display_step = 1000;
     const auto& d = m.config.data;
     m.train = std::make_unique<data::IdxDataSource>(
-        data::LoadLabeledImages(d.PathOf(d.train_images), d.PathOf(d.train_labels), 10), 28, 28, 10);
+        data::LoadLabeledImages(d.PathOf(d.train_images), d.PathOf(d.train_labels), 10), 28, 28,
+        10);
     m.test = std::make_unique<data::IdxDataSource>(
         data::LoadLabeledImages(d.PathOf(d.test_images), d.PathOf(d.test_labels), 10), 28, 28, 10);
     return m;
