@@ -47,8 +47,8 @@ void Communicator::AllreduceSum(float* data, size_t count) {
   }
 }
 
-void Communicator::AllreduceSum(double* data, size_t count) {
-  Timed timed(*this, "MPI_Allreduce (statistics)");
+void Communicator::AllreduceSum(double* data, size_t count, const char* purpose) {
+  Timed timed(*this, purpose);
   for (size_t done = 0; done < count; done += kMaxChunk) {
     const int n = static_cast<int>(std::min(kMaxChunk, count - done));
     Check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_DOUBLE, MPI_SUM, comm_), "MPI_Allreduce");

@@ -19,7 +19,7 @@ StepControl StepControl::Unpack(const Slots& s) {
 
 StepControl StepControl::SumOverRanks(dist::Communicator& comm) const {
   Slots slots = Pack();
-  comm.AllreduceSum(slots.data(), slots.size());
+  comm.AllreduceSum(slots.data(), slots.size(), "MPI_Allreduce (step control)");
   return Unpack(slots);
 }
 

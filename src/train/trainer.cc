@@ -266,14 +266,9 @@ TrainResult Trainer::Run(MetricsLog& log) {
     Remember(record, log);
     CheckReplicasIfDue();
     const double pause_start = Now();  // saving and evaluating are not training time
-    const auto& s = config_.schedule;
-    const bool eval_now =
-        s.eval_every > 0 && step_ % s.eval_every == 0 && step_ != progress.last_step;
+    const bool eval_now = EvalDue(progress);
     if (SaveAndStop(control, eval_now, progress, log)) return FinishStopped(control, progress, log);
-    if (eval_now) {
-      const EvalResult e = Evaluate(test_);
-      log.Eval({step_, e.accuracy, e.loss, e.count});
-    }
+    if (eval_now) EvaluateAndLog(log);
     progress.display_start += Now() - pause_start;
   }
   return Finish(progress, log);
@@ -343,6 +338,16 @@ void Trainer::Remember(const StepRecord& record, MetricsLog& log) {
 void Trainer::CheckReplicasIfDue() {
   const int64_t every = config_.failure.replica_check_every;
   if (every > 0 && step_ % every == 0) CheckReplicas();
+}
+
+bool Trainer::EvalDue(const RunProgress& progress) const {
+  const int64_t every = config_.schedule.eval_every;
+  return every > 0 && step_ % every == 0 && step_ != progress.last_step;  // the last: Finish
+}
+
+void Trainer::EvaluateAndLog(MetricsLog& log) {
+  const EvalResult e = Evaluate(test_);
+  log.Eval({step_, e.accuracy, e.loss, e.count});
 }
 
 bool Trainer::SaveAndStop(const StepControl& control, bool eval_now, RunProgress& progress,

@@ -101,6 +101,9 @@ class Trainer {
                MetricsLog& log);
   void Remember(const StepRecord& record, MetricsLog& log);
   void CheckReplicasIfDue();
+  // Every eval_every steps, but not at the last step, which Finish evaluates.
+  bool EvalDue(const RunProgress& progress) const;
+  void EvaluateAndLog(MetricsLog& log);
   // Saves when asked or due; returns whether the step ends the loop (a stop signal).
   bool SaveAndStop(const StepControl& control, bool eval_now, RunProgress& progress,
                    MetricsLog& log);
