@@ -68,30 +68,30 @@ struct LoadResult {
   std::exception_ptr unexpected;  // not a seqtrain::Error: rethrown on the main thread
 };
 
-void LoadSet(const char* role, const std::string& images, const std::string& labels,
-             const DataRequest& request, const data::LoadOptions& options, data::LabeledImages* set,
-             LoadResult* result) {
-  data::LoadReport report;
-  *set = data::LoadLabeledImages(images, labels, request.num_classes, options, &report);
-  result->outcome.sets.push_back(data::FactsOf(role, images, labels, *set, report));
-  if (!report.cache_problem.empty()) {
-    result->data.notes.push_back("seqtrain: note: no cache of the decoded images (" + report.cache_problem +
-                                 "): every start decompresses " + images);
-  }
+std::unique_ptr<data::DataSource> LoadSet(const char* role, data::Split split,
+                                          const DataRequest& request, StopCheck& stop,
+                                          LoadResult* result) {
+  data::OpenRequest open;
+  open.config = request.config;
+  open.split = split;
+  open.steps = request.steps;
+  open.inputs = request.inputs;
+  open.num_classes = request.num_classes;
+  open.stop_requested = [&stop] { return stop(); };
+  open.notes = &result->data.notes;
+  std::unique_ptr<data::DataSource> set = data::OpenDataSource(open);
+  data::SetFacts facts = set->Facts();
+  facts.role = role;
+  result->outcome.sets.push_back(std::move(facts));
+  return set;
 }
 
 LoadResult Load(const DataRequest& request, StopCheck& stop) {
   LoadResult result;
-  data::LoadOptions options;
-  options.use_cache = request.use_cache;
-  options.stop_requested = [&stop] { return stop(); };
   try {
-    if (!request.train_images.empty()) {
-      LoadSet("training set", request.train_images, request.train_labels, request, options,
-              &result.data.train, &result);
-    }
-    LoadSet("test set", request.test_images, request.test_labels, request, options, &result.data.test,
-            &result);
+    if (request.with_train)
+      result.data.train = LoadSet("training set", data::Split::kTrain, request, stop, &result);
+    result.data.test = LoadSet("test set", data::Split::kTest, request, stop, &result);
   } catch (const data::LoadStopped&) {
     result.outcome.status = data::LoadOutcome::Status::kStopped;
     result.outcome.signal = train::StopSignalReceived();
@@ -129,25 +129,22 @@ std::unique_ptr<Prefetch> TakePrefetch() {
 }  // namespace
 
 bool DataRequest::operator==(const DataRequest& o) const {
-  return train_images == o.train_images && train_labels == o.train_labels && test_images == o.test_images &&
-         test_labels == o.test_labels && num_classes == o.num_classes && use_cache == o.use_cache;
+  return config.SerializeAsString() == o.config.SerializeAsString() && with_train == o.with_train &&
+         steps == o.steps && inputs == o.inputs && num_classes == o.num_classes;
 }
 
 DataRequest TrainingDataOf(const TrainConfig& config) {
   DataRequest r = TestDataOf(config);
-  const DataConfig& d = config.data();
-  r.train_images = config::PathOf(d, d.train_images());
-  r.train_labels = config::PathOf(d, d.train_labels());
+  r.with_train = true;
   return r;
 }
 
 DataRequest TestDataOf(const TrainConfig& config) {
   DataRequest r;
-  const DataConfig& d = config.data();
-  r.test_images = config::PathOf(d, d.test_images());
-  r.test_labels = config::PathOf(d, d.test_labels());
+  r.config = config.data();
+  r.steps = config.model().time_steps();
+  r.inputs = config.model().input_size();
   r.num_classes = config.model().num_classes();
-  r.use_cache = d.cache();
   return r;
 }
 

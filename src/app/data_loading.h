@@ -6,27 +6,27 @@
 // its next piece; SEQTRAIN_FAULT=hang_in_loading@0[:RANK] pauses it for tests.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "data/data_agreement.h"
-#include "data/labeled_images.h"
+#include "data/data_source.h"
 #include "dist/communicator.h"
 #include "config.pb.h"
 
 namespace seqtrain::app {
 
 struct DataRequest {
-  std::string train_images, train_labels;  // empty: no training set
-  std::string test_images, test_labels;
-  int num_classes = 0;
-  bool use_cache = false;
+  seqtrain::DataConfig config;                 // data.format opens the sets (data/data_source.h)
+  bool with_train = false;                     // the training set too; the test set always
+  int steps = 0, inputs = 0, num_classes = 0;  // the model's
 
   bool operator==(const DataRequest& other) const;
 };
 
 struct LoadedData {
-  data::LabeledImages train, test;
+  std::unique_ptr<data::DataSource> train, test;  // train: null unless requested
   std::vector<std::string> notes;  // for rank 0's log, e.g. why the cache could not be written
 };
 

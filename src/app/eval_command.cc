@@ -25,11 +25,10 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   const int64_t eval_batch_size = std::max<int64_t>(1, config.schedule().eval_batch_size());
 
   const LoadedData data = LoadOnEveryRank(comm, TestDataOf(config));
-  const data::LabeledImages& test_set = data.test;
+  const data::DataSource& test_set = *data.test;
   std::unique_ptr<nn::SequenceClassifier<float>> model;
   dist::RunAgreed(comm, [&] {
-    data::CheckFitsSequences(test_set, config.model().time_steps(), config.model().input_size(),
-                             config::PathOf(config.data(), config.data().test_images()));
+    train::CheckFitsModel(test_set, config.model(), "test set");
     model = std::make_unique<nn::SequenceClassifier<float>>(config.model());
     checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(), loaded.path,
                               "params");

@@ -1,11 +1,12 @@
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <numeric>
 
 #include "app/commands.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/shared_load.h"
-#include "data/labeled_images.h"
+#include "data/idx_source.h"
 #include "dist/agreement.h"
 #include "nn/sequence_classifier.h"
 
@@ -22,27 +23,27 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   });
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
-    const data::LabeledImages set = data::LoadImages(request.images, request.limit);
-    data::CheckFitsSequences(set, shape.time_steps(), shape.input_size(), request.images);
+    const std::unique_ptr<data::DataSource> set = data::OpenIdxImages(
+        request.images, request.limit, shape.time_steps(), shape.input_size(), shape.num_classes());
     nn::SequenceClassifier<float> model(shape);
     checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(), loaded.path,
                               "params");
-    const int64_t total = set.count;
+    const int64_t total = set->count();
     const int64_t chunk = 256;
     const int K = shape.num_classes();
     std::vector<int64_t> indices;
     std::vector<float> x, probs;
-    std::vector<int32_t> unused_labels;
+    std::vector<int32_t> lengths, unused_targets;
     std::printf("index\tlabel\tprobability\n");
     for (int64_t done = 0; done < total; done += chunk) {
       const int batch = static_cast<int>(std::min(chunk, total - done));
       indices.resize(static_cast<size_t>(batch));
       std::iota(indices.begin(), indices.end(), done);
       x.resize(static_cast<size_t>(shape.time_steps()) * batch * shape.input_size());
-      unused_labels.resize(static_cast<size_t>(batch));
+      lengths.resize(static_cast<size_t>(batch));
+      unused_targets.resize(static_cast<size_t>(batch));
       probs.resize(static_cast<size_t>(batch) * K);
-      data::FillTimeMajor(set, indices.data(), batch, shape.time_steps(), shape.input_size(), x.data(),
-                          unused_labels.data());
+      set->Fill(indices.data(), batch, x.data(), lengths.data(), unused_targets.data());
       model.Forward(x.data(), nullptr, batch, probs.data());
       for (int b = 0; b < batch; ++b) {
         const float* p = probs.data() + static_cast<size_t>(b) * K;

@@ -64,14 +64,14 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   const checkpoint::Start start = checkpoint::PrepareStart(comm, start_request);
 
   const LoadedData data = LoadOnEveryRank(comm, TrainingDataOf(config));
-  const data::LabeledImages &train_set = data.train, &test_set = data.test;
+  const data::DataSource &train_set = *data.train, &test_set = *data.test;
 
   // Before the model exists: a run that cannot fit is refused now, with the sizes, rather
   // than ending in std::bad_alloc partway through.
   const int ranks_on_node = comm.RanksOnThisNode();
   train::MemoryEstimate memory;
   dist::RunAgreed(comm, [&] {
-    memory = train::EstimateTrainingMemory(config, comm.size(), train_set.count, test_set.count,
+    memory = train::EstimateTrainingMemory(config, comm.size(), train_set.count(), test_set.count(),
                                            static_cast<double>(CurrentRssBytes()));
     const MemoryRoom room = AvailableMemory();
     train::CheckMemoryFits(memory, config, comm.size(), ranks_on_node, room.shared_bytes, room.shared_source,

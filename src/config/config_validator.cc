@@ -1,5 +1,6 @@
 #include "config/config_validator.h"
 
+#include <limits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -114,9 +115,9 @@ void CheckField(const pb::Message& message, const Field& f, const std::string& p
 // Rules that join fields, or limits of the code rather than of the value.
 void CheckAcrossFields(const TrainConfig& c) {
   const ScheduleConfig& s = c.schedule();
-  // The trainer counts a step's samples in float: exact up to 2^24.
-  if (s.batch_size() > (int64_t{1} << 24)) {
-    Invalid("schedule.batch_size", s.batch_size(), "larger than 16777216");
+  // A limit of the code: the model takes a rank's share of the batch as an int.
+  if (s.batch_size() > std::numeric_limits<int32_t>::max()) {
+    Invalid("schedule.batch_size", s.batch_size(), "larger than 2147483647");
   }
   // epochs counts only without max_steps.
   if (s.max_steps() == 0 && s.epochs() <= 0) Invalid("schedule.epochs", s.epochs(), "must be positive");

@@ -11,11 +11,18 @@ namespace {
 
 // The fixed record each rank contributes. Zero-filled first, so padding is
 // the same on every rank; ranks of one job share a byte order.
+struct WireFile {
+  uint64_t size;
+  uint32_t crc;
+  uint32_t unused;
+};
+
 struct WireSet {
   int64_t count;
-  int32_t rows, cols;
-  uint64_t images_size, labels_size;
-  uint32_t images_crc, labels_crc;
+  int32_t shape[2];
+  int32_t num_files;
+  int32_t unused;
+  WireFile files[kMaxAgreedFiles];
 };
 
 struct WireRecord {
@@ -36,13 +43,14 @@ WireRecord Encode(const LoadOutcome& outcome) {
   r.num_sets = static_cast<int32_t>(outcome.sets.size());
   for (size_t i = 0; i < outcome.sets.size(); ++i) {
     const SetFacts& f = outcome.sets[i];
-    r.sets[i] = {f.count,
-                 f.rows,
-                 f.cols,
-                 f.report.images.size,
-                 f.report.labels.size,
-                 f.report.images.crc32c,
-                 f.report.labels.crc32c};
+    SEQ_CHECK(f.files.size() <= kMaxAgreedFiles);
+    WireSet& w = r.sets[i];
+    w.count = f.count;
+    w.shape[0] = f.shape[0];
+    w.shape[1] = f.shape[1];
+    w.num_files = static_cast<int32_t>(f.files.size());
+    for (size_t k = 0; k < f.files.size(); ++k)
+      w.files[k] = {f.files[k].checksum.size, f.files[k].checksum.crc32c, 0};
   }
   return r;
 }
@@ -75,20 +83,27 @@ std::string Difference(const WireRecord& root, const WireRecord& r, const std::v
   }
   for (int i = 0; i < root.num_sets; ++i) {
     const WireSet &a = r.sets[i], &b = root.sets[i];
-    const std::string images = BaseName(names[i].images_path), labels = BaseName(names[i].labels_path);
+    const SetFacts& facts = names[static_cast<size_t>(i)];
+    const std::string first = facts.files.empty() ? facts.role : BaseName(facts.files[0].path);
     std::string detail;
     if (a.count != b.count) {
-      detail = images + " holds " + std::to_string(a.count) + " images vs " + std::to_string(b.count) +
+      detail = first + " holds " + std::to_string(a.count) + " " + facts.noun + " vs " +
+               std::to_string(b.count) + " (rank 0)";
+    } else if (a.shape[0] != b.shape[0] || a.shape[1] != b.shape[1]) {
+      detail = first + " " + facts.noun + " are " + std::to_string(a.shape[0]) + "x" +
+               std::to_string(a.shape[1]) + " vs " + std::to_string(b.shape[0]) + "x" +
+               std::to_string(b.shape[1]) + " (rank 0)";
+    } else if (a.num_files != b.num_files) {
+      detail = "reads " + std::to_string(a.num_files) + " files vs " + std::to_string(b.num_files) +
                " (rank 0)";
-    } else if (a.rows != b.rows || a.cols != b.cols) {
-      detail = images + " images are " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " vs " +
-               std::to_string(b.rows) + "x" + std::to_string(b.cols) + " (rank 0)";
     } else {
-      detail = FileDifference(images, a.images_size, a.images_crc, b.images_size, b.images_crc);
-      if (detail.empty())
-        detail = FileDifference(labels, a.labels_size, a.labels_crc, b.labels_size, b.labels_crc);
+      for (int k = 0; k < a.num_files && detail.empty() && k < static_cast<int>(facts.files.size());
+           ++k) {
+        detail = FileDifference(BaseName(facts.files[static_cast<size_t>(k)].path), a.files[k].size,
+                                a.files[k].crc, b.files[k].size, b.files[k].crc);
+      }
     }
-    if (!detail.empty()) return names[i].role + " differs from rank 0's: " + detail;
+    if (!detail.empty()) return facts.role + " differs from rank 0's: " + detail;
   }
   return "";
 }
@@ -100,19 +115,6 @@ std::string RankList(const std::vector<int>& ranks) {
 }
 
 }  // namespace
-
-SetFacts FactsOf(const std::string& role, const std::string& images_path, const std::string& labels_path,
-                 const LabeledImages& set, const LoadReport& report) {
-  SetFacts f;
-  f.role = role;
-  f.images_path = images_path;
-  f.labels_path = labels_path;
-  f.count = set.count;
-  f.rows = set.rows;
-  f.cols = set.cols;
-  f.report = report;
-  return f;
-}
 
 void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exit_code) {
   const WireRecord record = Encode(mine);

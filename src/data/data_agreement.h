@@ -10,19 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "data/labeled_images.h"
+#include "data/data_source.h"
 #include "dist/communicator.h"
 
 namespace seqtrain::data {
-
-// One image set as this rank loaded it.
-struct SetFacts {
-  std::string role;  // "training set", "test set"
-  std::string images_path, labels_path;
-  int64_t count = 0;
-  int rows = 0, cols = 0;
-  LoadReport report;
-};
 
 struct LoadOutcome {
   enum class Status { kLoaded, kFailed, kStopped };
@@ -33,9 +24,6 @@ struct LoadOutcome {
 };
 
 constexpr size_t kMaxAgreedSets = 2;
-
-SetFacts FactsOf(const std::string& role, const std::string& images_path, const std::string& labels_path,
-                 const LabeledImages& set, const LoadReport& report);
 
 // Returns when every rank loaded the same data. Otherwise every rank throws:
 // a load error is printed by the lowest failing rank ("[rank r] ..."), then

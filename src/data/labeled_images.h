@@ -7,10 +7,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "data/data_source.h"
 #include "data/idx_file.h"
 
 namespace seqtrain::data {
@@ -41,17 +41,12 @@ struct LabeledImages {
 // An empty set of images of rows x cols.
 LabeledImages MakeEmptySet(int rows, int cols);
 
-// Thrown when LoadOptions::stop_requested answers true.
-class LoadStopped : public std::runtime_error {
- public:
-  LoadStopped() : std::runtime_error("data loading stopped") {}
-};
-
 struct LoadOptions {
   // Use and refresh the cache of the packed images beside the images file
   // (data/packed_cache.h).
   bool use_cache = false;
-  // Polled between pieces of at most a few MiB; true ends the load with LoadStopped.
+  // Polled between pieces of at most a few MiB; true ends the load with LoadStopped
+  // (data_source.h).
   std::function<bool()> stop_requested;
 };
 

@@ -54,8 +54,8 @@ void Communicator::AllreduceSum(float* data, size_t count) {
   });
 }
 
-void Communicator::AllreduceSum(double* data, size_t count) {
-  Timed timed(*this, "MPI_Allreduce (statistics)");
+void Communicator::AllreduceSum(double* data, size_t count, const char* purpose) {
+  Timed timed(*this, purpose);
   InChunks(data, count, "MPI_Allreduce", [&](double* piece, int n) {
     return MPI_Allreduce(MPI_IN_PLACE, piece, n, MPI_DOUBLE, MPI_SUM, comm_);
   });

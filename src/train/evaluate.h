@@ -1,10 +1,11 @@
-// Accuracy and mean loss of a model over a whole labeled set, sharded over the
+// Accuracy and mean loss of a model over a whole data set, sharded over the
 // ranks without padding or duplicates and combined with one allreduce.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
-#include "data/labeled_images.h"
+#include "data/data_source.h"
 #include "dist/communicator.h"
 #include "nn/sequence_classifier.h"
 
@@ -16,8 +17,13 @@ struct EvalResult {
   int64_t count = 0;
 };
 
-// batch_size: images per forward pass on each rank (memory, not results).
-EvalResult EvaluateModel(nn::SequenceClassifier<float>& model, const data::LabeledImages& set,
+// Throws seqtrain::Error "ROLE: ..." unless the set's samples are what the model reads:
+// model.time_steps steps (padded past each sample's length) of model.input_size, targets
+// below model.num_classes.
+void CheckFitsModel(const data::DataSource& set, const ModelConfig& model, const std::string& role);
+
+// batch_size: samples per forward pass on each rank (memory, not results).
+EvalResult EvaluateModel(nn::SequenceClassifier<float>& model, const data::DataSource& set,
                          dist::Communicator& comm, int64_t batch_size);
 
 }  // namespace seqtrain::train

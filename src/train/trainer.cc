@@ -1,16 +1,10 @@
 #include "train/trainer.h"
 
 #include "train/build_info.h"
-#include "train/stop_signal.h"
-
-#include <unistd.h>
-
 #include <chrono>
-#include <csignal>
 #include <cmath>
 #include <cstring>
 #include <ctime>
-#include <new>
 #include <numeric>
 
 #include "checkpoint/checkpoint_file.h"
@@ -19,11 +13,13 @@
 #include "config/data_path.h"
 #include "data/shard.h"
 #include "dist/agreement.h"
-#include "tensor/gemm_profile.h"
+#include "dist/watchdog.h"
 #include "simd/array_kernels.h"
 #include "simd/simd_target.h"
 #include "dist/watchdog.h"
 #include "optim/registry.h"
+#include "tensor/gemm_profile.h"
+#include "train/stop_signal.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/exit_codes.h"
@@ -45,38 +41,38 @@ double Now() {
 
 }  // namespace
 
-Trainer::Trainer(const TrainConfig& config, dist::Communicator& comm,
-                 const data::LabeledImages& train, const data::LabeledImages& test)
+Trainer::Trainer(const TrainConfig& config, dist::Communicator& comm, const data::DataSource& train,
+                 const data::DataSource& test)
     : config_(config),
-      faults_(FaultPlan::FromEnvironment()),
+      faults_(FaultPlan::FromEnvironment(), comm.rank()),
       comm_(comm),
       train_(train),
       test_(test),
       model_(config.model()),
       optimizer_(optim::CreateOptimizer(config.optimizer(), model_.num_params())) {
   const auto& m = config_.model();
-  const DataConfig& d = config_.data();
-  data::CheckFitsSequences(train_, m.time_steps(), m.input_size(), config::PathOf(d, d.train_images()));
-  data::CheckFitsSequences(test_, m.time_steps(), m.input_size(), config::PathOf(d, d.test_images()));
+  CheckFitsModel(train_, m, "training set");
+  CheckFitsModel(test_, m, "test set");
   model_.Initialize(DeriveSeed(config_.seed(), kInitStream, 0));
   final_step();  // throws when the schedule's step count overflows
 }
 
 int64_t Trainer::steps_per_epoch() const {
-  return (train_.count + config_.schedule().batch_size() - 1) / config_.schedule().batch_size();
+  return (train_.count() + config_.schedule().batch_size() - 1) / config_.schedule().batch_size();
 }
 
 int64_t Trainer::final_step() const {
   if (config_.schedule().max_steps() > 0) return config_.schedule().max_steps();
   if (epoch_ >= config_.schedule().epochs()) return step_;
   const int64_t batch = config_.schedule().batch_size();
-  const int64_t rest_of_epoch = (train_.count - epoch_position_ + batch - 1) / batch;
+  const int64_t rest_of_epoch = (train_.count() - epoch_position_ + batch - 1) / batch;
   int64_t later_epochs = 0, last = 0;
   if (__builtin_mul_overflow(config_.schedule().epochs() - epoch_ - 1, steps_per_epoch(), &later_epochs) ||
       __builtin_add_overflow(step_ + rest_of_epoch, later_epochs, &last)) {
     throw Error("schedule.epochs = " + std::to_string(config_.schedule().epochs()) + " x " +
-                std::to_string(steps_per_epoch()) + " steps per epoch (schedule.batch_size = " +
-                std::to_string(batch) + ", " + std::to_string(train_.count) + " training images)" +
+                std::to_string(steps_per_epoch()) +
+                " steps per epoch (schedule.batch_size = " + std::to_string(batch) + ", " +
+                std::to_string(train_.count()) + " training " + train_.Facts().noun + ")" +
                 (step_ > 0 ? " from step " + std::to_string(step_) : std::string()) +
                 " is beyond the step counter (2^63 - 1); use fewer epochs or schedule.max_steps");
   }
@@ -86,10 +82,10 @@ int64_t Trainer::final_step() const {
 const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
   if (epoch != order_epoch_) {
     if (config_.data().shuffle()) {
-      order_ = RandomPermutation(train_.count, DeriveSeed(config_.seed(), kEpochOrderStream,
-                                                          static_cast<uint64_t>(epoch)));
+      order_ = RandomPermutation(train_.count(), DeriveSeed(config_.seed(), kEpochOrderStream,
+                                                            static_cast<uint64_t>(epoch)));
     } else {
-      order_.resize(static_cast<size_t>(train_.count));
+      order_.resize(static_cast<size_t>(train_.count()));
       std::iota(order_.begin(), order_.end(), int64_t{0});
     }
     order_epoch_ = epoch;
@@ -106,69 +102,78 @@ void Trainer::ClipGradient(double count) {
   }
 }
 
-bool Trainer::TrainStep(bool request_save, StepRecord* record) {
+int64_t Trainer::FillBatch() {
   const auto& m = config_.model();
-  const int64_t this_step = step_ + 1;
-  comm_.set_step(this_step);
-  if (faults_.Has(FaultPlan::Kind::kKill, this_step, comm_.rank())) std::raise(SIGKILL);
-  while (faults_.Has(FaultPlan::Kind::kHang, this_step, comm_.rank())) ::pause();
-  if (faults_.Has(FaultPlan::Kind::kSlow, this_step, comm_.rank())) SleepThroughSignals(kSlowStepSeconds);
-  if (faults_.Has(FaultPlan::Kind::kOutOfMemory, this_step, comm_.rank())) throw std::bad_alloc();
   const int64_t begin = epoch_position_;
-  const int64_t global_batch = std::min(config_.schedule().batch_size(), train_.count - begin);
+  const int64_t global_batch = std::min(config_.schedule().batch_size(), train_.count() - begin);
   const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());
   const auto& order = EpochOrder(epoch_);
   const int batch = static_cast<int>(mine.size);
   batch_x_.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
+  batch_lengths_.resize(static_cast<size_t>(batch));
   batch_labels_.resize(static_cast<size_t>(batch));
-  {
-    ScopedPhase timer(Phase::kData);
-    data::FillTimeMajor(train_, order.data() + begin + mine.begin, batch, m.time_steps(),
-                        m.input_size(), batch_x_.data(), batch_labels_.data());
-  }
+  ScopedPhase timer(Phase::kData);
+  train_.Fill(order.data() + begin + mine.begin, batch, batch_x_.data(), batch_lengths_.data(),
+              batch_labels_.data());
+  return global_batch;
+}
 
-  const nn::BatchStats local = model_.ForwardBackward(batch_x_.data(), batch_labels_.data(), batch);
-  if (faults_.Has(FaultPlan::Kind::kNan, this_step, comm_.rank())) model_.grads()[0] = std::nanf("");
-  float* tail = tail_.data();
-  tail[kSampleCount] = static_cast<float>(local.count);
-  tail[kLossSum] = static_cast<float>(local.loss_sum);
-  tail[kCorrectCount] = static_cast<float>(local.correct);
-  tail[kSaveRequest] = request_save ? 1.0f : 0.0f;
-  tail[kStopSignal] = StopSignalReceived() != 0 ? 1.0f : 0.0f;  // summed: how many ranks were signalled
+void Trainer::AdvanceEpochPosition(int64_t global_batch) {
+  epoch_position_ += global_batch;
+  if (epoch_position_ >= train_.count()) {
+    ++epoch_;
+    epoch_position_ = 0;
+  }
+}
+
+StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
+  const int64_t this_step = step_ + 1;
+  comm_.set_step(this_step);
+  faults_.BeforeStep(this_step);
+  const int64_t global_batch = FillBatch();
+  const int batch = static_cast<int>(batch_labels_.size());
+  // Without varying lengths the model runs its unmasked path, as before lengths existed.
+  const int32_t* lengths = train_.variable_length() ? batch_lengths_.data() : nullptr;
+  const nn::BatchStats local =
+      model_.ForwardBackward(batch_x_.data(), batch_labels_.data(), batch, nullptr, lengths);
+  faults_.AfterGradient(this_step, model_.grads());
+
+  StepControl mine;
+  mine.sample_count = static_cast<double>(local.count);
+  mine.loss_sum = local.loss_sum;
+  mine.correct_count = static_cast<double>(local.correct);
+  mine.save_requests = request_save ? 1 : 0;
+  mine.stop_signals = StopSignalReceived() != 0 ? 1 : 0;  // summed: how many ranks were signalled
   {
     ScopedPhase timer(Phase::kOptimizer);
     const bool finite = simd::AllFinite(model_.grads(), model_.num_params()) && std::isfinite(local.loss_sum);
-    tail[kNonFiniteRanks] = finite ? 0.0f : 1.0f;
+    mine.nonfinite_ranks = finite ? 0 : 1;
   }
+  StepControl all;
   {
     ScopedPhase timer(Phase::kAllreduce);
     comm_.AllreduceSum(model_.grads(), model_.num_params());
-    comm_.AllreduceSum(tail, kTailSlots);
+    all = mine.SumOverRanks(comm_);
   }
-  const double count = tail[kSampleCount];
+  const double count = all.sample_count;
   SEQ_CHECK(count == static_cast<double>(global_batch));
 
   // The decision is taken on reduced values, so every rank takes the same one.
-  const bool finite = tail[kNonFiniteRanks] == 0;
-  if (finite) {
+  if (all.apply_update()) {
     ScopedPhase timer(Phase::kOptimizer);
     if (config_.optimizer().clip_grad_norm() > 0) ClipGradient(count);
     optimizer_->Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
   }
-  if (faults_.Has(FaultPlan::Kind::kDesync, this_step, comm_.rank())) model_.params()[0] += 1.0f;
+  faults_.AfterUpdate(this_step, model_.params());
   record->step = ++step_;
   record->epoch = epoch_;
-  record->loss = tail[kLossSum] / count;
-  record->train_accuracy = tail[kCorrectCount] / count;
-  epoch_position_ += global_batch;
-  if (epoch_position_ >= train_.count) {
-    ++epoch_;
-    epoch_position_ = 0;
-  }
-  return finite;
+  record->loss = all.mean_loss();
+  record->train_accuracy = all.accuracy();
+  AdvanceEpochPosition(global_batch);
+  return all;
 }
 
-EvalResult Trainer::Evaluate(const data::LabeledImages& set) {
+EvalResult Trainer::Evaluate(const data::DataSource& set) {
   return EvaluateModel(model_, set, comm_, config_.schedule().eval_batch_size());
 }
 
@@ -196,9 +201,10 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   if (c.global_step() < 0 || c.epoch() < 0 || c.epoch_position() < 0) {
     throw Error(path + ": negative step, epoch or position");
   }
-  if (c.epoch_position() >= train_.count) {
+  if (c.epoch_position() >= train_.count()) {
     throw Error(path + ": epoch_position = " + std::to_string(c.epoch_position()) +
-                " is beyond the training set's " + std::to_string(train_.count) + " images");
+                " is beyond the training set's " + std::to_string(train_.count()) + " " +
+                train_.Facts().noun);
   }
   checkpoint::CheckTensors(c, config_.model(), true, path);  // before sizing anything by it
   const nn::ParamLayout& layout = model_.layout();
@@ -237,9 +243,8 @@ void Trainer::Save(MetricsLog& log) {
   dist::RunAgreed(comm_, [&] {
     if (!comm_.is_root()) return;
     try {
-      const CheckpointConfig& k = config_.checkpoint();
-      path = checkpoint::SaveCheckpoint(k.dir(), MakeCheckpoint(), k.keep(),
-                                        faults_.SaveHook(step_, comm_.rank()));
+      path = checkpoint::SaveCheckpoint(config_.checkpoint().dir(), MakeCheckpoint(),
+                                        config_.checkpoint().keep(), faults_.SaveHook(step_));
     } catch (const Error& e) {
       throw Error(std::string(e.what()) + "; step " + std::to_string(step_) +
                   " not saved, the earlier checkpoints are intact: once fixed, rerun with --resume auto");
@@ -249,132 +254,180 @@ void Trainer::Save(MetricsLog& log) {
 }
 
 TrainResult Trainer::Run(MetricsLog& log) {
-  const auto& s = config_.schedule();
-  const auto& k = config_.checkpoint();
-  const bool checkpoints = !k.dir().empty();
   // Every rank derived (or restored) the same weights; the broadcast makes that a fact.
   comm_.Broadcast(model_.params(), model_.num_params(), 0);
-  const int64_t last = final_step();
+  RunProgress progress;
+  progress.first_step = step_;
+  progress.last_step = final_step();
   run_start_ = Now();
-  double display_start = run_start_, last_save = run_start_;
-  int64_t display_samples = 0, total_samples = 0, saved_step = -1, skipped_steps = 0;
-  int stop_ranks = 0;
-  double first_step_seconds = 0;
-  // Step time only: evaluations and saves between steps are not part of it.
-  PhaseTotals step_phases;
-  tensor::GemmProfile step_gemms;
-  const int64_t first_step = step_;
-  while (step_ < last) {
-    // Only rank 0's clock decides, through the allreduce, so all ranks save together.
-    const bool time_to_save = checkpoints && k.every_seconds() > 0 && comm_.is_root() &&
-                              Now() - last_save >= k.every_seconds();
+  progress.display_start = progress.last_save = run_start_;
+  while (step_ < progress.last_step) {
     StepRecord record;
-    const PhaseTotals phases_before = GlobalPhaseTotals();
-    const tensor::GemmProfile gemms_before = tensor::GemmProfileEnabled() ? tensor::GlobalGemmProfile()
-                                                                          : tensor::GemmProfile();
-    const bool applied = TrainStep(time_to_save, &record);
-    for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {
-      step_phases.seconds[p] += GlobalPhaseTotals().seconds[p] - phases_before.seconds[p];
-    }
-    if (tensor::GemmProfileEnabled()) step_gemms.Add(tensor::GlobalGemmProfile().Since(gemms_before));
-    if (dist::Watchdog* watchdog = comm_.watchdog()) watchdog->StepDone();
-    if (step_ == first_step + 1) first_step_seconds = SecondsSinceProcessStart();
-    if (applied) {
-      consecutive_skips_ = 0;
-    } else {
-      ++skipped_steps;
-      ++consecutive_skips_;
-      log.Warn("step " + std::to_string(record.step) + ": loss or gradient is NaN/Inf on " +
-               std::to_string(static_cast<int>(tail_[kNonFiniteRanks])) +
-               " rank(s); update skipped (" + std::to_string(consecutive_skips_) + " in a row)");
-      if (consecutive_skips_ >= config_.failure().max_consecutive_nonfinite()) {
-        throw AgreedError("training diverged: " + std::to_string(consecutive_skips_) +
-                              " steps in a row had a NaN/Inf loss or gradient (last: step " +
-                              std::to_string(record.step) + "; failure.max_consecutive_nonfinite = " +
-                              std::to_string(config_.failure().max_consecutive_nonfinite()) + ")",
-                          kExitDiverged);
-      }
-    }
-    const auto batch_samples = static_cast<int64_t>(tail_[kSampleCount]);
-    display_samples += batch_samples;
-    total_samples += batch_samples;
-    if (record.step == 1 || record.step % s.display_step() == 0 || record.step == last) {
-      const double now = Now();
-      record.samples_per_sec = display_samples / std::max(now - display_start, 1e-9);
-      display_start = now;
-      display_samples = 0;
-      log.Step(record);
-    }
-    // Bounded: a run of 10^12 steps must not grow with its step count.
-    if (history_.size() >= 2 * kHistoryKept) history_.erase(history_.begin(), history_.end() - kHistoryKept);
-    history_.push_back(record);
-    log.Progress(record);
-    const int64_t check_every = config_.failure().replica_check_every();
-    if (check_every > 0 && step_ % check_every == 0) CheckReplicas();
-    const bool save_requested = tail_[kSaveRequest] > 0;
+    const StepControl control = TimedStep(progress, &record);
+    CountSkip(control, record, progress, log);
+    Display(control, record, progress, log);
+    Remember(record, log);
+    CheckReplicasIfDue();
     const double pause_start = Now();  // saving and evaluating are not training time
-    const bool save_now =
-        checkpoints && (save_requested || (k.every_steps() > 0 && step_ % k.every_steps() == 0));
-    const bool eval_now = s.eval_every() > 0 && record.step % s.eval_every() == 0 && record.step != last;
-    // Rank 0's save and the evaluation take unforeseeable time: no rank times that step.
-    if (save_now || eval_now || step_ == last) PauseWatchdogTiming();
-    if (save_now) {
-      Save(log);
-      saved_step = step_;
-      last_save = Now();
-    }
-    stop_ranks = static_cast<int>(tail_[kStopSignal]);
-    if (stop_ranks > 0) break;
-    if (eval_now) {
-      const EvalResult e = Evaluate(test_);
-      log.Eval({record.step, e.accuracy, e.loss, e.count});
-    }
-    display_start += Now() - pause_start;
+    const bool eval_now = EvalDue(progress);
+    if (SaveAndStop(control, eval_now, progress, log)) return FinishStopped(control, progress, log);
+    if (eval_now) EvaluateAndLog(log);
+    progress.display_start += Now() - pause_start;
   }
-  const double train_seconds = Now() - run_start_;
+  return Finish(progress, log);
+}
+
+StepControl Trainer::TimedStep(RunProgress& progress, StepRecord* record) {
+  // Only rank 0's clock decides, through the reduced control, so all ranks save together.
+  const auto& k = config_.checkpoint();
+  const bool time_to_save = !k.dir().empty() && k.every_seconds() > 0 && comm_.is_root() &&
+                            Now() - progress.last_save >= k.every_seconds();
+  const PhaseTotals phases_before = GlobalPhaseTotals();
+  const bool profile = tensor::GemmProfileEnabled();
+  const tensor::GemmProfile gemms_before =
+      profile ? tensor::GlobalGemmProfile() : tensor::GemmProfile();
+  const StepControl control = TrainStep(time_to_save, record);
+  for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {
+    progress.step_phases.seconds[p] += GlobalPhaseTotals().seconds[p] - phases_before.seconds[p];
+  }
+  if (profile) progress.step_gemms.Add(tensor::GlobalGemmProfile().Since(gemms_before));
+  if (dist::Watchdog* watchdog = comm_.watchdog()) watchdog->StepDone();
+  if (step_ == progress.first_step + 1) progress.first_step_seconds = SecondsSinceProcessStart();
+  return control;
+}
+
+void Trainer::CountSkip(const StepControl& control, const StepRecord& record, RunProgress& progress,
+                        MetricsLog& log) {
+  if (control.apply_update()) {
+    consecutive_skips_ = 0;
+    return;
+  }
+  ++progress.skipped_steps;
+  ++consecutive_skips_;
+  log.Warn("step " + std::to_string(record.step) + ": loss or gradient is NaN/Inf on " +
+           std::to_string(static_cast<int64_t>(control.nonfinite_ranks)) +
+           " rank(s); update skipped (" + std::to_string(consecutive_skips_) + " in a row)");
+  const int64_t most = config_.failure().max_consecutive_nonfinite();
+  if (consecutive_skips_ < most) return;
+  throw AgreedError("training diverged: " + std::to_string(consecutive_skips_) +
+                        " steps in a row had a NaN/Inf loss or gradient (last: step " +
+                        std::to_string(record.step) +
+                        "; failure.max_consecutive_nonfinite = " + std::to_string(most) + ")",
+                    kExitDiverged);
+}
+
+void Trainer::Display(const StepControl& control, StepRecord& record, RunProgress& progress,
+                      MetricsLog& log) {
+  const auto batch_samples = static_cast<int64_t>(control.sample_count);
+  progress.display_samples += batch_samples;
+  progress.total_samples += batch_samples;
+  const int64_t step = record.step;
+  if (step != 1 && step % config_.schedule().display_step() != 0 && step != progress.last_step) return;
+  const double now = Now();
+  record.samples_per_sec = progress.display_samples / std::max(now - progress.display_start, 1e-9);
+  progress.display_start = now;
+  progress.display_samples = 0;
+  log.Step(record);
+}
+
+void Trainer::Remember(const StepRecord& record, MetricsLog& log) {
+  // Bounded: a run of 10^12 steps must not grow with its step count.
+  if (history_.size() >= 2 * kHistoryKept)
+    history_.erase(history_.begin(), history_.end() - kHistoryKept);
+  history_.push_back(record);
+  log.Progress(record);
+}
+
+void Trainer::CheckReplicasIfDue() {
+  const int64_t every = config_.failure().replica_check_every();
+  if (every > 0 && step_ % every == 0) CheckReplicas();
+}
+
+bool Trainer::EvalDue(const RunProgress& progress) const {
+  const int64_t every = config_.schedule().eval_every();
+  return every > 0 && step_ % every == 0 && step_ != progress.last_step;  // the last: Finish
+}
+
+void Trainer::EvaluateAndLog(MetricsLog& log) {
+  const EvalResult e = Evaluate(test_);
+  log.Eval({step_, e.accuracy, e.loss, e.count});
+}
+
+bool Trainer::SaveAndStop(const StepControl& control, bool eval_now, RunProgress& progress,
+                          MetricsLog& log) {
+  const auto& k = config_.checkpoint();
+  const bool checkpoints = !k.dir().empty();
+  const bool save_now = checkpoints && (control.save_requested() ||
+                                        (k.every_steps() > 0 && step_ % k.every_steps() == 0));
+  // Rank 0's save and the evaluation take unforeseeable time: no rank times that step.
+  if (save_now || eval_now || step_ == progress.last_step) PauseWatchdogTiming();
+  if (save_now) {
+    Save(log);
+    progress.saved_step = step_;
+    progress.last_save = Now();
+  }
+  return control.stop_requested();
+}
+
+TrainResult Trainer::FinishStopped(const StepControl& control, const RunProgress& progress,
+                                   MetricsLog& log) {
+  // Preemption: save at once and leave the evaluation to the resumed run.
+  const bool checkpoints = !config_.checkpoint().dir().empty();
+  if (checkpoints && progress.saved_step != step_) Save(log);
   TrainResult result;
   result.steps = step_;
-  result.skipped_steps = skipped_steps;
-  if (stop_ranks > 0) {
-    // Preemption: save at once and leave the evaluation to the resumed run.
-    if (checkpoints && saved_step != step_) Save(log);
-    result.stopped_by_signal = true;
-    result.wall_seconds = Now() - run_start_;
-    const int here = StopSignalReceived();
-    log.Info("Stopped at step " + std::to_string(step_) + ": stop signal on " + std::to_string(stop_ranks) + " rank(s)" +
-             (here ? " (signal " + std::to_string(here) + " on rank 0)" : std::string()) +
-             (checkpoints ? "; resume with --resume auto" : "; no checkpoint.dir, nothing saved"));
-    return result;
-  }
-  if (checkpoints && k.save_final() && saved_step != step_) Save(log);
+  result.skipped_steps = progress.skipped_steps;
+  result.stopped_by_signal = true;
+  result.wall_seconds = Now() - run_start_;
+  const int here = StopSignalReceived();
+  log.Info("Stopped at step " + std::to_string(step_) + ": stop signal on " +
+           std::to_string(static_cast<int64_t>(control.stop_signals)) + " rank(s)" +
+           (here ? " (signal " + std::to_string(here) + " on rank 0)" : std::string()) +
+           (checkpoints ? "; resume with --resume auto" : "; no checkpoint.dir, nothing saved"));
+  return result;
+}
+
+TrainResult Trainer::Finish(const RunProgress& progress, MetricsLog& log) {
+  const double train_seconds = Now() - run_start_;
+  const auto& k = config_.checkpoint();
+  if (!k.dir().empty() && k.save_final() && progress.saved_step != step_) Save(log);
+  TrainResult result;
+  result.steps = step_;
+  result.skipped_steps = progress.skipped_steps;
   result.test = Evaluate(test_);
   result.wall_seconds = Now() - run_start_;
-  result.samples_per_sec = total_samples / std::max(train_seconds, 1e-9);
+  result.samples_per_sec = progress.total_samples / std::max(train_seconds, 1e-9);
   log.Eval({step_, result.test.accuracy, result.test.loss, result.test.count});
+  LogFinalRecord(result, progress, log);
+  return result;
+}
+
+void Trainer::LogFinalRecord(const TrainResult& result, const RunProgress& progress,
+                             MetricsLog& log) {
   FinalRecord final_record;
   final_record.step = step_;
   final_record.test_accuracy = result.test.accuracy;
   final_record.wall_seconds = result.wall_seconds;
   final_record.world_size = comm_.size();
   final_record.samples_per_sec = result.samples_per_sec;
-  final_record.first_step_seconds = first_step_seconds;
-  final_record.skipped_steps = skipped_steps;
+  final_record.first_step_seconds = progress.first_step_seconds;
+  final_record.skipped_steps = progress.skipped_steps;
   final_record.simd_target = simd::ActiveTargetName();
   // Each rank fills its own slot; a sum then gathers every rank's value.
-  std::vector<double> stats(static_cast<size_t>(comm_.size()) + static_cast<size_t>(Phase::kCount), 0.0);
+  const auto ranks = static_cast<size_t>(comm_.size());
+  std::vector<double> stats(ranks + static_cast<size_t>(Phase::kCount), 0.0);
   stats[static_cast<size_t>(comm_.rank())] = PeakRssMiB();
-  const int64_t steps_done = std::max<int64_t>(1, step_ - first_step);
+  const int64_t steps_done = std::max<int64_t>(1, step_ - progress.first_step);
   for (int p = 0; p < static_cast<int>(Phase::kCount); ++p) {
-    const double seconds = step_phases.seconds[p];
-    stats[static_cast<size_t>(comm_.size() + p)] = 1000.0 * seconds / steps_done / comm_.size();
+    const double seconds = progress.step_phases.seconds[p];
+    stats[ranks + static_cast<size_t>(p)] = 1000.0 * seconds / steps_done / comm_.size();
   }
   comm_.AllreduceSum(stats.data(), stats.size());
   final_record.peak_rss_mib.assign(stats.begin(), stats.begin() + comm_.size());
   final_record.phase_ms_per_step.assign(stats.begin() + comm_.size(), stats.end());
-  if (tensor::GemmProfileEnabled()) final_record.gemm_profile_json = step_gemms.ToJson();
+  if (tensor::GemmProfileEnabled()) final_record.gemm_profile_json = progress.step_gemms.ToJson();
   final_record.build_json = BuildInfoJson(CurrentBuildInfo());
   log.Final(final_record);
-  return result;
 }
 
 }  // namespace seqtrain::train

@@ -2,9 +2,10 @@
 // model. Each step takes the next global batch of the epoch's permutation
 // (drawn from the run seed and the epoch, identical on every rank); rank r
 // takes its ShardRange of that batch, computes the gradient sum of its slice,
-// and an allreduce of the gradients and one of the control slots give every rank the
-// global-batch mean and the same decisions, so every rank makes the optimizer step
-// one rank would make on the whole batch.
+// and the allreduce of the gradients and of the step's control (StepControl)
+// gives every rank the global-batch mean and the same decisions, so every rank
+// makes the optimizer step one rank would make on the whole batch. Run is the loop
+// of that step plus the periodic actions between steps.
 #pragma once
 
 #include <array>
@@ -15,14 +16,17 @@
 
 #include "checkpoint.pb.h"
 #include "config.pb.h"
-#include "data/labeled_images.h"
+#include "data/data_source.h"
 #include "dist/communicator.h"
 #include "nn/sequence_classifier.h"
 #include "optim/optimizer.h"
+#include "tensor/gemm_profile.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
+#include "train/step_control.h"
 #include "util/error.h"
 #include "util/fault_injection.h"
+#include "util/phase_timer.h"
 
 namespace seqtrain::train {
 
@@ -39,9 +43,9 @@ class Trainer {
  public:
   // Makes no collective calls, so it can run inside dist::RunAgreed. Throws
   // seqtrain::Error when the data does not fit the model. The config is validated (for this
-  // world size) where it is loaded (config/config_loader.h).
-  Trainer(const TrainConfig& config, dist::Communicator& comm, const data::LabeledImages& train,
-          const data::LabeledImages& test);
+  // world size) where it is loaded (config/config_loader.h). The sets must outlive the trainer.
+  Trainer(const TrainConfig& config, dist::Communicator& comm, const data::DataSource& train,
+          const data::DataSource& test);
 
   // Continues from a checkpoint. Every rank must pass the same checkpoint.
   // Throws seqtrain::Error "path: ..." when it does not fit this model.
@@ -52,7 +56,7 @@ class Trainer {
   TrainResult Run(MetricsLog& log);
 
   // Accuracy and loss over the whole set, sharded over the ranks.
-  EvalResult Evaluate(const data::LabeledImages& set);
+  EvalResult Evaluate(const data::DataSource& set);
 
   // The full training state, with the effective config.
   Checkpoint MakeCheckpoint() const;
@@ -71,19 +75,42 @@ class Trainer {
   const std::vector<StepRecord>& history() const { return history_; }
 
  private:
-  // Slots reduced after the gradient.
-  enum TailSlot {
-    kSampleCount,
-    kLossSum,
-    kCorrectCount,
-    kSaveRequest,     // > 0: save after this step (rank 0's timer)
-    kStopSignal,      // ranks that received a stop signal; > 0: save and stop after this step
-    kNonFiniteRanks,  // > 0: some rank's loss or gradient is NaN/Inf; skip this update
-    kTailSlots
+  // The loop's bookkeeping across steps of one Run.
+  struct RunProgress {
+    int64_t first_step = 0, last_step = 0;
+    double display_start = 0, last_save = 0;
+    int64_t display_samples = 0, total_samples = 0, saved_step = -1, skipped_steps = 0;
+    double first_step_seconds = 0;
+    // Step time only: evaluations and saves between steps are not part of it.
+    PhaseTotals step_phases;
+    tensor::GemmProfile step_gemms;
   };
 
-  // Returns false when the step's update was skipped (non-finite gradient).
-  bool TrainStep(bool request_save, StepRecord* record);
+  // One step, its phase times added to progress; the control summed over the ranks.
+  StepControl TimedStep(RunProgress& progress, StepRecord* record);
+  StepControl TrainStep(bool request_save, StepRecord* record);
+  // Fills this rank's share of the step's global batch into batch_x_, batch_lengths_ and
+  // batch_labels_; returns the global batch's size.
+  int64_t FillBatch();
+  void AdvanceEpochPosition(int64_t global_batch);
+  // The periodic actions after a step, in this order.
+  void CountSkip(const StepControl& control, const StepRecord& record, RunProgress& progress,
+                 MetricsLog& log);
+  void Display(const StepControl& control, StepRecord& record, RunProgress& progress,
+               MetricsLog& log);
+  void Remember(const StepRecord& record, MetricsLog& log);
+  void CheckReplicasIfDue();
+  // Every eval_every steps, but not at the last step, which Finish evaluates.
+  bool EvalDue(const RunProgress& progress) const;
+  void EvaluateAndLog(MetricsLog& log);
+  // Saves when asked or due; returns whether the step ends the loop (a stop signal).
+  bool SaveAndStop(const StepControl& control, bool eval_now, RunProgress& progress,
+                   MetricsLog& log);
+  TrainResult FinishStopped(const StepControl& control, const RunProgress& progress,
+                            MetricsLog& log);
+  TrainResult Finish(const RunProgress& progress, MetricsLog& log);
+  void LogFinalRecord(const TrainResult& result, const RunProgress& progress, MetricsLog& log);
+
   const std::vector<int64_t>& EpochOrder(int64_t epoch);
   void ClipGradient(double count);
   void Save(MetricsLog& log);
@@ -94,12 +121,11 @@ class Trainer {
   void CheckReplicas();
 
   TrainConfig config_;
-  FaultPlan faults_;
+  StepFaults faults_;
   dist::Communicator& comm_;
-  const data::LabeledImages& train_;
-  const data::LabeledImages& test_;
+  const data::DataSource& train_;
+  const data::DataSource& test_;
   nn::SequenceClassifier<float> model_;
-  std::array<float, kTailSlots> tail_{};
   std::unique_ptr<optim::Optimizer> optimizer_;
   int64_t step_ = 0;
   int64_t epoch_ = 0;           // epoch of the next batch
@@ -110,6 +136,7 @@ class Trainer {
   int64_t order_epoch_ = -1;
   std::vector<int64_t> order_;  // permutation of the training set for order_epoch_
   std::vector<float> batch_x_;  // (T, B, I)
+  std::vector<int32_t> batch_lengths_;
   std::vector<int32_t> batch_labels_;
   std::vector<StepRecord> history_;
   std::string lineage_;

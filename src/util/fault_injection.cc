@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
+#include <new>
 #include <optional>
 #include <sstream>
 
@@ -113,6 +115,21 @@ WriteHook FaultPlan::SaveHook(int64_t step, int rank) const {
     std::fflush(stderr);
     for (;;) ::pause();
   };
+}
+
+void StepFaults::InjectBeforeStep(int64_t step) const {
+  if (plan_.Has(FaultPlan::Kind::kKill, step, rank_)) std::raise(SIGKILL);
+  while (plan_.Has(FaultPlan::Kind::kHang, step, rank_)) ::pause();
+  if (plan_.Has(FaultPlan::Kind::kSlow, step, rank_)) SleepThroughSignals(kSlowStepSeconds);
+  if (plan_.Has(FaultPlan::Kind::kOutOfMemory, step, rank_)) throw std::bad_alloc();
+}
+
+void StepFaults::InjectAfterGradient(int64_t step, float* grads) const {
+  if (plan_.Has(FaultPlan::Kind::kNan, step, rank_)) grads[0] = std::nanf("");
+}
+
+void StepFaults::InjectAfterUpdate(int64_t step, float* params) const {
+  if (plan_.Has(FaultPlan::Kind::kDesync, step, rank_)) params[0] += 1.0f;
 }
 
 void SleepThroughSignals(double seconds) {

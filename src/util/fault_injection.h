@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/atomic_file.h"
@@ -51,6 +52,38 @@ class FaultPlan {
     int rank;  // -1: every rank
   };
   std::vector<Fault> faults_;
+};
+
+// The fault points of one rank's training steps, one call per phase of a step.
+// With no fault planned each call is a single untaken branch.
+class StepFaults {
+ public:
+  StepFaults(FaultPlan plan, int rank)
+      : plan_(std::move(plan)), rank_(rank), none_(plan_.empty()) {}
+
+  // Before the batch is read: kill, hang, slow, oom.
+  void BeforeStep(int64_t step) const {
+    if (!none_) InjectBeforeStep(step);
+  }
+  // After this rank's gradient, before it is reduced: nan.
+  void AfterGradient(int64_t step, float* grads) const {
+    if (!none_) InjectAfterGradient(step, grads);
+  }
+  // After the update: desync.
+  void AfterUpdate(int64_t step, float* params) const {
+    if (!none_) InjectAfterUpdate(step, params);
+  }
+  // The hook of the checkpoint saved after `step`: crash_in_checkpoint, stall_*.
+  WriteHook SaveHook(int64_t step) const { return none_ ? nullptr : plan_.SaveHook(step, rank_); }
+
+ private:
+  void InjectBeforeStep(int64_t step) const;
+  void InjectAfterGradient(int64_t step, float* grads) const;
+  void InjectAfterUpdate(int64_t step, float* params) const;
+
+  FaultPlan plan_;
+  int rank_;
+  bool none_;
 };
 
 // Sleeps that long even when signal handlers run meanwhile.

@@ -13,7 +13,7 @@ enum class Phase {
   kBackwardGemm,  // weight gradients, dh and dx
   kGateMath,      // elementwise LSTM gates, forward and backward
   kLoss,          // softmax cross-entropy
-  kAllreduce,     // gradient allreduce (including waiting for other ranks)
+  kAllreduce,     // gradient and step-control allreduces (including waiting for other ranks)
   kOptimizer,     // finiteness check, clipping, Adam
   kCount
 };

@@ -49,7 +49,8 @@ stopped_rank() {  # stopped_rank NAME RANK: run 2 ranks, SIGSTOP RANK after step
   local took
   took=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
   local survivor=$((1 - victim))
-  local want="seqtrain: error: \[rank $survivor\] watchdog: waited [0-9.]+ s in MPI_Allreduce \(gradients\) at step [0-9]+ \(limit 30 s: 20 x the slowest of the last 100 steps \([0-9.e-]+ s\), at least 30 s\); rank $victim has not completed it \(stalled or gone\)$"
+  # A step has two allreduces, the gradients' then the step control's: the stop may land between.
+  local want="seqtrain: error: \[rank $survivor\] watchdog: waited [0-9.]+ s in MPI_Allreduce \((gradients|step control)\) at step [0-9]+ \(limit 30 s: 20 x the slowest of the last 100 steps \([0-9.e-]+ s\), at least 30 s\); rank $victim has not completed it \(stalled or gone\)$"
   if [ $rc -ne 124 ]; then
     fail "$name: exit $rc, expected 124: $(tail -5 "$err")"
   elif [ "$(grep -c 'seqtrain: error' "$err")" -ne 1 ] || ! grep -Eq "$want" "$err"; then

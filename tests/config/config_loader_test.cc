@@ -166,5 +166,15 @@ TEST_F(ConfigLoaderTest, BadSetPathsAndValuesAreNamed) {
   EXPECT_THROW(ParseSetFlag("schedule.epochs"), Error);
 }
 
+TEST_F(ConfigLoaderTest, BatchSizeIsCappedByTheModelsIntNotByFloatCounts) {
+  // Counts travel in double (train/step_control.h): 2^24 + 1 is a valid batch.
+  const std::string big =
+      Write("big.txtpb", "data { dir: \"/d\" }\nschedule { batch_size: 16777217 }\n");
+  EXPECT_EQ(LoadError(big), "(no error)");
+  EXPECT_EQ(
+      LoadError(Write("huge.txtpb", "data { dir: \"/d\" }\nschedule { batch_size: 2147483648 }\n")),
+      dir_ + "/huge.txtpb:2:12: schedule.batch_size = 2147483648: larger than 2147483647");
+}
+
 }  // namespace
 }  // namespace seqtrain::config

@@ -143,7 +143,7 @@ const std::vector<Bound>& Bounds() {
       {"optimizer.clip_grad_norm", "0", "-1e-300", "must be >= 0 and finite"},
       {"optimizer.clip_grad_norm", "1e300", "inf", "must be >= 0 and finite"},
       {"schedule.batch_size", "1", "0", "must be positive"},
-      {"schedule.batch_size", "16777216", "16777217", "larger than 16777216"},
+      {"schedule.batch_size", "2147483647", "2147483648", "larger than 2147483647"},
       {"schedule.epochs", "1", "0", "must be positive"},
       {"schedule.max_steps", "0", "-1", "must not be negative"},
       {"schedule.display_step", "1", "0", "must be positive"},

@@ -13,19 +13,16 @@ LoadOutcome Loaded() {
   LoadOutcome o;
   SetFacts train;
   train.role = "training set";
-  train.images_path = "/data/train-images-idx3-ubyte.gz";
-  train.labels_path = "/data/train-labels-idx1-ubyte.gz";
+  train.noun = "images";
   train.count = 60000;
-  train.rows = train.cols = 28;
-  train.report.images = {9912422, 0x0510AB2Fu};
-  train.report.labels = {28881, 0x1A2B3C4Du};
+  train.shape[0] = train.shape[1] = 28;
+  train.files = {{"/data/train-images-idx3-ubyte.gz", {9912422, 0x0510AB2Fu}},
+                 {"/data/train-labels-idx1-ubyte.gz", {28881, 0x1A2B3C4Du}}};
   SetFacts test = train;
   test.role = "test set";
-  test.images_path = "/data/t10k-images-idx3-ubyte.gz";
-  test.labels_path = "/data/t10k-labels-idx1-ubyte.gz";
   test.count = 10000;
-  test.report.images = {1648877, 0x11111111u};
-  test.report.labels = {4542, 0x22222222u};
+  test.files = {{"/data/t10k-images-idx3-ubyte.gz", {1648877, 0x11111111u}},
+                {"/data/t10k-labels-idx1-ubyte.gz", {4542, 0x22222222u}}};
   o.sets = {train, test};
   return o;
 }
@@ -51,7 +48,7 @@ TEST_F(DataAgreementTest, SameDataPasses) { EXPECT_EQ(AgreedMessage(Loaded()), "
 
 TEST_F(DataAgreementTest, SameCountDifferentLabelsIsNamed) {
   LoadOutcome mine = Loaded();
-  if (comm_.rank() == last()) mine.sets[0].report.labels.crc32c = 0x5E6F7081u;
+  if (comm_.rank() == last()) mine.sets[0].files[1].checksum.crc32c = 0x5E6F7081u;
   EXPECT_EQ(AgreedMessage(mine),
             "[rank " + std::to_string(last()) +
                 "] training set differs from rank 0's: train-labels-idx1-ubyte.gz crc32c "
@@ -62,7 +59,7 @@ TEST_F(DataAgreementTest, DifferentCountIsNamedBeforeTheChecksums) {
   LoadOutcome mine = Loaded();
   if (comm_.rank() != 0) {
     mine.sets[1].count = 9999;
-    mine.sets[1].report.images.crc32c = 0x33333333u;
+    mine.sets[1].files[0].checksum.crc32c = 0x33333333u;
   }
   std::string want =
       "[rank 1] test set differs from rank 0's: t10k-images-idx3-ubyte.gz holds 9999 images vs "
@@ -73,11 +70,34 @@ TEST_F(DataAgreementTest, DifferentCountIsNamedBeforeTheChecksums) {
 
 TEST_F(DataAgreementTest, DifferentShapeIsNamed) {
   LoadOutcome mine = Loaded();
-  if (comm_.rank() == last()) mine.sets[0].rows = mine.sets[0].cols = 32;
+  if (comm_.rank() == last()) mine.sets[0].shape[0] = mine.sets[0].shape[1] = 32;
   EXPECT_EQ(AgreedMessage(mine),
             "[rank " + std::to_string(last()) +
                 "] training set differs from rank 0's: train-images-idx3-ubyte.gz images are "
                 "32x32 vs 28x28 (rank 0)");
+}
+
+TEST_F(DataAgreementTest, AnyFileOfASourceIsCompared) {
+  // A source of three files (as a sequence format's x, y and lengths), of samples.
+  LoadOutcome mine;
+  SetFacts set;
+  set.role = "training set";
+  set.count = 100;
+  set.shape[0] = 50;
+  set.shape[1] = 3;
+  set.files = {
+      {"/d/train_x.npy", {600, 1}}, {"/d/train_y.npy", {400, 2}}, {"/d/train_len.npy", {400, 3}}};
+  mine.sets = {set};
+  EXPECT_EQ(AgreedMessage(mine), "");
+  if (comm_.rank() == last()) mine.sets[0].files[2].checksum.crc32c = 4;
+  EXPECT_EQ(AgreedMessage(mine), "[rank " + std::to_string(last()) +
+                                     "] training set differs from rank 0's: train_len.npy crc32c "
+                                     "00000004 vs 00000003 (rank 0)");
+  mine.sets = {set};
+  if (comm_.rank() == last()) mine.sets[0].count = 99;
+  EXPECT_EQ(AgreedMessage(mine), "[rank " + std::to_string(last()) +
+                                     "] training set differs from rank 0's: train_x.npy holds 99 "
+                                     "samples vs 100 (rank 0)");
 }
 
 TEST_F(DataAgreementTest, ALoadErrorOnOneRankEndsEveryRank) {

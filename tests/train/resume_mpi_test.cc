@@ -6,10 +6,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "checkpoint/checkpoint_file.h"
 #include "config/data_path.h"
-#include "data/labeled_images.h"
+#include "data/idx_source.h"
 #include "dist/communicator.h"
 #include "train/trainer.h"
 
@@ -19,7 +20,7 @@ namespace {
 // The first 1000 training images: an epoch is 8 steps of 128 (the last has 104),
 // so a short run crosses epochs and resumes mid-epoch.
 struct Data {
-  data::LabeledImages train, test;
+  std::unique_ptr<data::DataSource> train, test;
   TrainConfig config;
 };
 
@@ -40,8 +41,9 @@ const Data& LoadData() {
     const DataConfig& c = out.config.data();
     const data::LabeledImages full = data::LoadLabeledImages(config::PathOf(c, c.train_images()),
                                                              config::PathOf(c, c.train_labels()), 10);
-    out.train = full.Prefix(1000);
-    out.test = full.Prefix(500);  // evaluation is not under test here: 500 training images will do
+    out.train = std::make_unique<data::IdxDataSource>(full.Prefix(1000), 28, 28, 10);
+    // Evaluation is not under test here: 500 training images will do.
+    out.test = std::make_unique<data::IdxDataSource>(full.Prefix(500), 28, 28, 10);
     return out;
   }();
   return d;
@@ -58,7 +60,7 @@ Outcome Train(int64_t steps, const Checkpoint* resume_from) {
   TrainConfig config = d.config;
   config.mutable_schedule()->set_max_steps(steps);
   dist::Communicator comm(MPI_COMM_WORLD);
-  Trainer trainer(config, comm, d.train, d.test);
+  Trainer trainer(config, comm, *d.train, *d.test);
   if (resume_from) {
     // Through the file format, as a real resume goes.
     trainer.Restore(checkpoint::Decode(checkpoint::Encode(*resume_from), "mem"), "mem");
@@ -105,7 +107,7 @@ TEST(ResumeMpi, CheckpointOfAnotherModelIsRejected) {
   TrainConfig other = d.config;
   other.mutable_model()->set_hidden_size(16);
   dist::Communicator comm(MPI_COMM_WORLD);
-  Trainer trainer(other, comm, d.train, d.test);
+  Trainer trainer(other, comm, *d.train, *d.test);
   try {
     trainer.Restore(run.checkpoint, "x.ckpt");
     ADD_FAILURE() << "no error";

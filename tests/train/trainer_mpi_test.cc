@@ -7,9 +7,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "config/data_path.h"
-#include "data/labeled_images.h"
+#include "data/idx_source.h"
 #include "dist/communicator.h"
 #include "train/trainer.h"
 
@@ -17,7 +18,7 @@ namespace seqtrain::train {
 namespace {
 
 struct Mnist {
-  data::LabeledImages train, test;
+  std::unique_ptr<data::DataSource> train, test;
   TrainConfig config;
 };
 
@@ -35,8 +36,12 @@ const Mnist& LoadMnist() {
     m.config.mutable_schedule()->set_display_step(1000);
     const DataConfig& d = m.config.data();
     using config::PathOf;
-    m.train = data::LoadLabeledImages(PathOf(d, d.train_images()), PathOf(d, d.train_labels()), 10);
-    m.test = data::LoadLabeledImages(PathOf(d, d.test_images()), PathOf(d, d.test_labels()), 10);
+    m.train = std::make_unique<data::IdxDataSource>(
+        data::LoadLabeledImages(PathOf(d, d.train_images()), PathOf(d, d.train_labels()), 10), 28,
+        28, 10);
+    m.test = std::make_unique<data::IdxDataSource>(
+        data::LoadLabeledImages(PathOf(d, d.test_images()), PathOf(d, d.test_labels()), 10), 28, 28,
+        10);
     return m;
   }();
   return mnist;
@@ -51,7 +56,7 @@ struct Outcome {
 Outcome Train(MPI_Comm comm, const TrainConfig& config) {
   const Mnist& m = LoadMnist();
   dist::Communicator c(comm);
-  Trainer trainer(config, c, m.train, m.test);
+  Trainer trainer(config, c, *m.train, *m.test);
   MetricsLog quiet(false, "");
   Outcome out;
   out.result = trainer.Run(quiet);
@@ -125,14 +130,14 @@ TEST(TrainerMpi, ShardedEvaluationCountsEveryImageOnce) {
   TrainConfig config = m.config;
   config.mutable_schedule()->set_eval_batch_size(97);  // does not divide any shard
   dist::Communicator world(MPI_COMM_WORLD);
-  Trainer sharded(config, world, m.train, m.test);
-  const EvalResult all = sharded.Evaluate(m.test);
+  Trainer sharded(config, world, *m.train, *m.test);
+  const EvalResult all = sharded.Evaluate(*m.test);
   EXPECT_EQ(all.count, 10000);
   if (WorldRank() != 0) return;
   dist::Communicator self(MPI_COMM_SELF);
   config.mutable_schedule()->set_eval_batch_size(1000);
-  Trainer whole(config, self, m.train, m.test);
-  const EvalResult one = whole.Evaluate(m.test);
+  Trainer whole(config, self, *m.train, *m.test);
+  const EvalResult one = whole.Evaluate(*m.test);
   EXPECT_EQ(one.count, 10000);
   EXPECT_NEAR(all.accuracy, one.accuracy, 1e-4);
   EXPECT_NEAR(all.loss, one.loss, 1e-5 * one.loss);

@@ -1,0 +1,76 @@
+#include "data/idx_source.h"
+
+#include <algorithm>
+
+#include "util/error.h"
+
+namespace seqtrain::data {
+
+IdxDataSource::IdxDataSource(LabeledImages images, int steps, int inputs, int num_classes,
+                             IdxFiles files)
+    : images_(std::move(images)),
+      steps_(steps),
+      inputs_(inputs),
+      num_classes_(num_classes),
+      files_(std::move(files)) {
+  CheckFitsSequences(images_, steps, inputs, files_.images_path);
+  for (size_t i = 0; i < images_.labels.size(); ++i) {
+    SEQ_CHECK(images_.labels[i] < num_classes);  // the loader checked the file's labels
+  }
+}
+
+Sample IdxDataSource::Read(int64_t index, float* sequence) const {
+  SEQ_CHECK(index >= 0 && index < images_.count);
+  int32_t target = 0;
+  int32_t length = steps_;
+  // A batch of one is time-major and step-major alike.
+  FillTimeMajor(images_, &index, 1, steps_, inputs_, sequence, &target);
+  return {length, target};
+}
+
+void IdxDataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
+                         int32_t* targets) const {
+  FillTimeMajor(images_, indices, batch, steps_, inputs_, x, targets);
+  std::fill_n(lengths, batch, steps_);
+}
+
+SetFacts IdxDataSource::Facts() const {
+  SetFacts f;
+  f.noun = "images";
+  f.count = images_.count;
+  f.shape[0] = images_.rows;
+  f.shape[1] = images_.cols;
+  f.files = {{files_.images_path, files_.report.images},
+             {files_.labels_path, files_.report.labels}};
+  return f;
+}
+
+std::unique_ptr<DataSource> OpenIdxDataSource(const OpenRequest& request) {
+  const seqtrain::DataConfig& c = request.config;
+  const bool train = request.split == Split::kTrain;
+  IdxFiles files;
+  files.images_path = PathUnder(c.dir(), train ? c.train_images() : c.test_images());
+  files.labels_path = PathUnder(c.dir(), train ? c.train_labels() : c.test_labels());
+  LoadOptions options;
+  options.use_cache = c.cache();
+  options.stop_requested = request.stop_requested;
+  LabeledImages images = LoadLabeledImages(files.images_path, files.labels_path,
+                                           request.num_classes, options, &files.report);
+  if (!files.report.cache_problem.empty() && request.notes) {
+    request.notes->push_back("seqtrain: note: no cache of the decoded images (" +
+                             files.report.cache_problem + "): every start decompresses " +
+                             files.images_path);
+  }
+  return std::make_unique<IdxDataSource>(std::move(images), request.steps, request.inputs,
+                                         request.num_classes, std::move(files));
+}
+
+std::unique_ptr<DataSource> OpenIdxImages(const std::string& images_path, int64_t limit, int steps,
+                                          int inputs, int num_classes) {
+  IdxFiles files;
+  files.images_path = images_path;
+  return std::make_unique<IdxDataSource>(LoadImages(images_path, limit), steps, inputs, num_classes,
+                                         std::move(files));
+}
+
+}  // namespace seqtrain::data

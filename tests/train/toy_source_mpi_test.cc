@@ -1,0 +1,120 @@
+// A data source added as a new format is (tests/data/toy_sequence_source.cc, one
+// registration line) trains through the normal loading and trainer: loaded and agreed
+// on every rank, N ranks make the updates 1 rank makes, and the model learns the task.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cmath>
+
+#include "app/data_loading.h"
+#include "data/toy_sequence_source.h"
+#include "dist/communicator.h"
+#include "train/trainer.h"
+#include "util/error.h"
+
+namespace seqtrain::train {
+namespace {
+
+TrainConfig ToyConfig() {
+  TrainConfig c;
+  c.mutable_data()->set_format(testing::kToyFormat);
+  c.mutable_data()->set_dir("toy");
+  c.set_seed(5);
+  ModelConfig& m = *c.mutable_model();
+  m.set_time_steps(8);
+  m.set_input_size(4);
+  m.set_hidden_size(16);
+  m.set_num_classes(4);
+  c.mutable_optimizer()->set_learning_rate(0.01);
+  ScheduleConfig& s = *c.mutable_schedule();
+  s.set_batch_size(32);
+  s.set_max_steps(40);  // 2.5 epochs of 512
+  s.set_display_step(1000);
+  return c;
+}
+
+struct Outcome {
+  std::vector<float> params;
+  std::vector<StepRecord> history;
+  TrainResult result;
+};
+
+Outcome Train(MPI_Comm comm) {
+  const TrainConfig config = ToyConfig();
+  dist::Communicator c(comm);
+  const app::LoadedData data = app::LoadOnEveryRank(c, app::TrainingDataOf(config));
+  Trainer trainer(config, c, *data.train, *data.test);
+  MetricsLog quiet(false, "");
+  Outcome out;
+  out.result = trainer.Run(quiet);
+  out.params.assign(trainer.model().params(),
+                    trainer.model().params() + trainer.model().num_params());
+  out.history = trainer.history();
+  return out;
+}
+
+TEST(ToySource, TrainsOnNRanksAsOnOneRank) {
+  const Outcome world = Train(MPI_COMM_WORLD);
+  ASSERT_EQ(world.result.steps, 40);
+  EXPECT_EQ(world.result.test.count, 128);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank != 0) return;
+  const Outcome single = Train(MPI_COMM_SELF);
+  double max_abs = 0, max_diff = 0;
+  for (size_t i = 0; i < single.params.size(); ++i) {
+    max_abs = std::max(max_abs, std::fabs(double{single.params[i]}));
+    max_diff = std::max(max_diff, std::fabs(double{single.params[i]} - world.params[i]));
+  }
+  EXPECT_LT(max_diff / max_abs, 1e-4) << "max |diff| " << max_diff << " max |param| " << max_abs;
+  ASSERT_EQ(single.history.size(), world.history.size());
+  for (size_t s = 0; s < single.history.size(); ++s) {
+    EXPECT_NEAR(world.history[s].loss, single.history[s].loss, 1e-4) << "step " << s + 1;
+  }
+  RecordProperty("test_accuracy", std::to_string(world.result.test.accuracy));
+  RecordProperty("loss_first_last", std::to_string(world.history.front().loss) + " " +
+                                        std::to_string(world.history.back().loss));
+  // Chance is 25%; the toy task is easy.
+  EXPECT_GT(world.result.test.accuracy, 0.9);
+  EXPECT_LT(world.history.back().loss, world.history.front().loss / 2);
+}
+
+// Sequences of lengths 1..8 in one batch: the trainer passes the lengths to the model, and
+// N ranks (each with its own slice of every batch) make the updates of 1 rank.
+Outcome TrainVarying(MPI_Comm comm) {
+  TrainConfig config = ToyConfig();
+  config.mutable_schedule()->set_max_steps(24);
+  dist::Communicator c(comm);
+  const testing::ToySequences train(512, 8, 4, 4, true, 1), test(128, 8, 4, 4, true, 2);
+  Trainer trainer(config, c, train, test);
+  MetricsLog quiet(false, "");
+  Outcome out;
+  out.result = trainer.Run(quiet);
+  out.params.assign(trainer.model().params(),
+                    trainer.model().params() + trainer.model().num_params());
+  out.history = trainer.history();
+  return out;
+}
+
+TEST(ToySource, VaryingLengthsTrainOnNRanksAsOnOneRank) {
+  const Outcome world = TrainVarying(MPI_COMM_WORLD);
+  ASSERT_EQ(world.result.steps, 24);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank != 0) return;
+  const Outcome single = TrainVarying(MPI_COMM_SELF);
+  double max_abs = 0, max_diff = 0;
+  for (size_t i = 0; i < single.params.size(); ++i) {
+    max_abs = std::max(max_abs, std::fabs(double{single.params[i]}));
+    max_diff = std::max(max_diff, std::fabs(double{single.params[i]} - world.params[i]));
+  }
+  EXPECT_LT(max_diff / max_abs, 1e-4) << "max |diff| " << max_diff << " max |param| " << max_abs;
+  ASSERT_EQ(single.history.size(), world.history.size());
+  for (size_t s = 0; s < single.history.size(); ++s) {
+    EXPECT_NEAR(world.history[s].loss, single.history[s].loss, 1e-4) << "step " << s + 1;
+  }
+  EXPECT_LT(world.history.back().loss, world.history.front().loss);
+}
+
+}  // namespace
+}  // namespace seqtrain::train
