@@ -39,12 +39,13 @@ double CpuSeconds() {
 
 // GFLOP/s of one shape: best of 5 timings (thread CPU time) of enough calls to last >= 50 ms.
 double Rate(const Shape& s) {
-  std::vector<float> a(static_cast<size_t>(s.m) * s.k, 0.5f), b(static_cast<size_t>(s.k) * s.n, 0.25f),
-      c(static_cast<size_t>(s.m) * s.n, 0.0f);
+  std::vector<float> a(static_cast<size_t>(s.m) * s.k, 0.5f),
+      b(static_cast<size_t>(s.k) * s.n, 0.25f), c(static_cast<size_t>(s.m) * s.n, 0.0f);
   const int lda = s.trans_a ? s.m : s.k, ldb = s.trans_b ? s.k : s.n;
   auto call = [&] {
-    cblas_sgemm(CblasRowMajor, s.trans_a ? CblasTrans : CblasNoTrans, s.trans_b ? CblasTrans : CblasNoTrans,
-                s.m, s.n, s.k, 1.0f, a.data(), lda, b.data(), ldb, 1.0f, c.data(), s.n);
+    cblas_sgemm(CblasRowMajor, s.trans_a ? CblasTrans : CblasNoTrans,
+                s.trans_b ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.0f, a.data(), lda, b.data(),
+                ldb, 1.0f, c.data(), s.n);
   };
   int reps = 1;
   for (;;) {
@@ -63,8 +64,8 @@ double Rate(const Shape& s) {
 }
 
 std::string Key(const Shape& s) {
-  return std::string(s.trans_a ? "T" : "N") + (s.trans_b ? "T" : "N") + " " + std::to_string(s.m) + "x" +
-         std::to_string(s.n) + "x" + std::to_string(s.k);
+  return std::string(s.trans_a ? "T" : "N") + (s.trans_b ? "T" : "N") + " " + std::to_string(s.m) +
+         "x" + std::to_string(s.n) + "x" + std::to_string(s.k);
 }
 
 // The GEMMs of one step of B rows per rank, as src/nn/lstm_layer.cc and
@@ -77,7 +78,8 @@ std::vector<Shape> StepShapes(int B, int hidden, int layers, int inputs, int ste
     const std::string p = layers > 1 ? "l" + std::to_string(l) + "/" : "";
     shapes.push_back({p + "fwd_input_projection", false, false, steps * B, G, in, 1});
     shapes.push_back({p + "fwd_recurrent", false, false, B, G, hidden, steps - 1});
-    shapes.push_back({p + "bwd_dh_recurrent", false, false, B, hidden, G, steps - 1});  // W_h^T kept
+    shapes.push_back(
+        {p + "bwd_dh_recurrent", false, false, B, hidden, G, steps - 1});  // W_h^T kept
     shapes.push_back({p + "bwd_dW_x", true, false, in, G, steps * B, 1});
     shapes.push_back({p + "bwd_dW_h", true, false, hidden, G, (steps - 1) * B, 1});
     if (l > 0) shapes.push_back({p + "bwd_dx", false, true, steps * B, in, G, 1});
@@ -130,8 +132,10 @@ int main(int argc, char** argv) {
                 ",\"gflops\":" + std::to_string(rate) + "}";
     }
     std::printf(
-        "{\"rows_per_rank\":%d,\"hidden\":%d,\"layers\":%d,\"corename\":\"%s\",\"mflop_per_sample\":%.4f,"
-        "\"gemm_gflops_weighted\":%.2f,\"roofline_samples_per_sec_per_core\":%.1f,\"sgemm_1024_gflops\":%.2f,"
+        "{\"rows_per_rank\":%d,\"hidden\":%d,\"layers\":%d,\"corename\":\"%s\",\"mflop_per_"
+        "sample\":%.4f,"
+        "\"gemm_gflops_weighted\":%.2f,\"roofline_samples_per_sec_per_core\":%.1f,\"sgemm_1024_"
+        "gflops\":%.2f,"
         "\"gflops_by_shape\":{%s},\"shapes\":[%s]}\n",
         B, hidden, layers, openblas_get_corename(), flops_per_step / B / 1e6,
         flops_per_step / seconds_per_step / 1e9, B / seconds_per_step, peak, per_shape.c_str(),

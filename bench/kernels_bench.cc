@@ -74,7 +74,8 @@ struct Buffers {
 };
 
 using ForwardFn = void (*)(float*, const float*, float*, float*, float*, int, int);
-using BackwardFn = void (*)(const float*, const float*, const float*, const float*, float*, float*, int, int);
+using BackwardFn = void (*)(const float*, const float*, const float*, const float*, float*, float*,
+                            int, int);
 struct Implementation {
   const char* name;
   ForwardFn forward;
@@ -83,7 +84,8 @@ struct Implementation {
 };
 // v1 first: the ratios are to it.
 const Implementation kImplementations[] = {
-    {"v1", seqtrain::bench_legacy::LstmGatesForwardV1, seqtrain::bench_legacy::LstmGatesBackwardV1, false},
+    {"v1", seqtrain::bench_legacy::LstmGatesForwardV1, seqtrain::bench_legacy::LstmGatesBackwardV1,
+     false},
     {"new", seqtrain::nn::LstmGatesForward, seqtrain::nn::LstmGatesBackward, false},
     {"new_in_place", seqtrain::nn::LstmGatesForward, seqtrain::nn::LstmGatesBackward, true}};
 constexpr size_t kNumImplementations = sizeof kImplementations / sizeof kImplementations[0];
@@ -122,19 +124,22 @@ int main(int argc, char** argv) {
   struct Samples {
     std::vector<double> total, forward, backward;  // microseconds per step
   };
-  std::vector<std::vector<Samples>> samples(targets.size(), std::vector<Samples>(kNumImplementations));
+  std::vector<std::vector<Samples>> samples(targets.size(),
+                                            std::vector<Samples>(kNumImplementations));
   // ratio[target][implementation]: its time / v1's within one repetition.
-  std::vector<std::vector<std::vector<double>>> ratio(targets.size(),
-                                                      std::vector<std::vector<double>>(kNumImplementations));
+  std::vector<std::vector<std::vector<double>>> ratio(
+      targets.size(), std::vector<std::vector<double>>(kNumImplementations));
   for (int r = 0; r < reps; ++r) {
     for (size_t k = 0; k < targets.size(); ++k) {
       seqtrain::simd::UseTarget(targets[k]);
-      // Alternate which implementation goes first, so neither always inherits the other's cache state.
+      // Alternate which implementation goes first, so neither always inherits the other's cache
+      // state.
       for (size_t m = 0; m < kNumImplementations; ++m) {
         const size_t which = (m + static_cast<size_t>(r)) % kNumImplementations;
         const Implementation& impl = kImplementations[which];
         double ignored = 0;
-        buffers.Step(impl.forward, impl.backward, impl.in_place, ignored, ignored);  // warm: caches, dispatch
+        buffers.Step(impl.forward, impl.backward, impl.in_place, ignored,
+                     ignored);  // warm: caches, dispatch
         forward = backward = 0;
         for (int c = 0; c < calls; ++c) {
           buffers.Step(impl.forward, impl.backward, impl.in_place, forward, backward);

@@ -1,7 +1,7 @@
 // oneDNN peer for bench/run.sh: the LSTM layers of seqtrain's model (T steps of I inputs, H
 // hidden, f32) through oneDNN's LSTM primitive, forward_training + backward at one batch size on
-// one thread (run with OMP_NUM_THREADS=1). Only the LSTM layers: no output layer, loss or optimizer,
-// so it bounds from above what a oneDNN-based trainer would reach.
+// one thread (run with OMP_NUM_THREADS=1). Only the LSTM layers: no output layer, loss or
+// optimizer, so it bounds from above what a oneDNN-based trainer would reach.
 //
 // Per iteration, as in a training step: the user-layout weights (ldigo, as seqtrain keeps them)
 // are reordered into the primitives' layouts (the weights change every step), the diff weights
@@ -31,7 +31,9 @@ double Seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-memory::desc Desc(const memory::dims& dims, tag format) { return memory::desc(dims, dt::f32, format); }
+memory::desc Desc(const memory::dims& dims, tag format) {
+  return memory::desc(dims, dt::f32, format);
+}
 
 void Fill(memory& m, std::mt19937& gen, float scale) {
   std::uniform_real_distribution<float> u(-scale, scale);
@@ -51,7 +53,8 @@ struct Layer {
   dnnl::reorder to_fwd_wx, to_fwd_wh, to_bwd_wx, to_bwd_wh;
 };
 
-Layer MakeLayer(const dnnl::engine& eng, int steps, int batch, int in, int hidden, std::mt19937& gen) {
+Layer MakeLayer(const dnnl::engine& eng, int steps, int batch, int in, int hidden,
+                std::mt19937& gen) {
   Layer l;
   const memory::dims src_dims = {steps, batch, in}, dst_dims = {steps, batch, hidden};
   const memory::dims wx_dims = {1, 1, in, 4, hidden}, wh_dims = {1, 1, hidden, 4, hidden},
@@ -61,12 +64,13 @@ Layer MakeLayer(const dnnl::engine& eng, int steps, int batch, int in, int hidde
   const auto wx_any = Desc(wx_dims, tag::any), wh_any = Desc(wh_dims, tag::any),
              bias = Desc(b_dims, tag::ldgo);
   dnnl::lstm_forward::desc fwd_desc(dnnl::prop_kind::forward_training,
-                                    dnnl::rnn_direction::unidirectional_left2right, src, none, none, wx_any,
-                                    wh_any, bias, dst, none, none);
+                                    dnnl::rnn_direction::unidirectional_left2right, src, none, none,
+                                    wx_any, wh_any, bias, dst, none, none);
   l.fwd_pd = dnnl::lstm_forward::primitive_desc(fwd_desc, eng);
-  dnnl::lstm_backward::desc bwd_desc(
-      dnnl::prop_kind::backward, dnnl::rnn_direction::unidirectional_left2right, src, none, none, wx_any,
-      wh_any, bias, dst, none, none, src, none, none, wx_any, wh_any, bias, dst, none, none);
+  dnnl::lstm_backward::desc bwd_desc(dnnl::prop_kind::backward,
+                                     dnnl::rnn_direction::unidirectional_left2right, src, none,
+                                     none, wx_any, wh_any, bias, dst, none, none, src, none, none,
+                                     wx_any, wh_any, bias, dst, none, none);
   l.bwd_pd = dnnl::lstm_backward::primitive_desc(bwd_desc, eng, l.fwd_pd);
   l.fwd = dnnl::lstm_forward(l.fwd_pd);
   l.bwd = dnnl::lstm_backward(l.bwd_pd);
@@ -199,11 +203,13 @@ int main(int argc, char** argv) {
     const char* isa = std::getenv("ONEDNN_MAX_CPU_ISA");
     std::printf(
         "{\"peer\":\"onednn_lstm\",\"dnnl\":\"%d.%d.%d\",\"impl_fwd\":\"%s\",\"impl_bwd\":\"%s\","
-        "\"max_cpu_isa\":\"%s\",\"batch\":%d,\"hidden\":%d,\"layers\":%d,\"steps\":%d,\"inputs\":%d,"
+        "\"max_cpu_isa\":\"%s\",\"batch\":%d,\"hidden\":%d,\"layers\":%d,\"steps\":%d,\"inputs\":%"
+        "d,"
         "\"samples_per_sec_per_core\":%.1f,\"min\":%.1f,\"max\":%.1f,\"gflops\":%.2f}\n",
-        dnnl::version()->major, dnnl::version()->minor, dnnl::version()->patch, net[0].fwd_pd.impl_info_str(),
-        net[0].bwd_pd.impl_info_str(), isa ? isa : "default", batch, hidden, layers, steps, inputs, rates[2],
-        rates[0], rates[4], rates[2] / batch * flops / 1e9);
+        dnnl::version()->major, dnnl::version()->minor, dnnl::version()->patch,
+        net[0].fwd_pd.impl_info_str(), net[0].bwd_pd.impl_info_str(), isa ? isa : "default", batch,
+        hidden, layers, steps, inputs, rates[2], rates[0], rates[4],
+        rates[2] / batch * flops / 1e9);
   } catch (const dnnl::error& e) {
     std::fprintf(stderr, "onednn_lstm: error: oneDNN: %s (status %d)\n", e.what(),
                  static_cast<int>(e.status));

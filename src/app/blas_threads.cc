@@ -18,8 +18,9 @@ int ConfigureBlasThreads(int requested, const dist::Communicator& comm) {
   if (requested > 0) {
     const int got = tensor::SetBlasThreads(requested);
     if (got < requested) {
-      throw UsageError("--blas-threads " + std::to_string(requested) + ": this OpenBLAS runs at most " +
-                       std::to_string(got) + " threads per process");
+      throw UsageError("--blas-threads " + std::to_string(requested) +
+                       ": this OpenBLAS runs at most " + std::to_string(got) +
+                       " threads per process");
     }
     return got;
   }
@@ -29,7 +30,8 @@ int ConfigureBlasThreads(int requested, const dist::Communicator& comm) {
     const int got = tensor::SetBlasThreads(wanted);
     if (got < wanted && comm.is_root()) {
       std::fprintf(stderr,
-                   "seqtrain: warning: OPENBLAS_NUM_THREADS=%s: this OpenBLAS runs at most %d threads; using %d\n",
+                   "seqtrain: warning: OPENBLAS_NUM_THREADS=%s: this OpenBLAS runs at most %d "
+                   "threads; using %d\n",
                    env, got, got);
     }
     return got;

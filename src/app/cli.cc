@@ -51,7 +51,8 @@ const Shorthand kShorthands[] = {
 };
 
 po::variables_map Parse(const std::string& command, const std::vector<std::string>& args,
-                        const po::options_description& opts, const po::positional_options_description& positional) {
+                        const po::options_description& opts,
+                        const po::positional_options_description& positional) {
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
@@ -66,7 +67,8 @@ po::variables_map Parse(const std::string& command, const std::vector<std::strin
   return vm;
 }
 
-bool WantsHelp(const po::variables_map& vm, const po::options_description& opts, CliRequest* request) {
+bool WantsHelp(const po::variables_map& vm, const po::options_description& opts,
+               CliRequest* request) {
   if (!vm.count("help")) return false;
   std::ostringstream out;
   out << opts;
@@ -86,12 +88,15 @@ CliRequest ParseTrain(const std::vector<std::string>& args) {
   std::vector<std::string> sets;
   po::options_description opts("seqtrain train [options]");
   opts.add_options()("help,h", "show this help")(
-      "config", po::value(&t.config_path), "protobuf text config (configs/*.txtpb); flags below override it")(
-      "set", po::value(&sets)->composing(), "override one field: --set schedule.batch_size=256 (repeatable)")(
+      "config", po::value(&t.config_path),
+      "protobuf text config (configs/*.txtpb); flags below override it")(
+      "set", po::value(&sets)->composing(),
+      "override one field: --set schedule.batch_size=256 (repeatable)")(
       "resume", po::value(&t.resume),
-      "'auto': newest valid checkpoint in checkpoint.dir (none: start fresh); or a checkpoint FILE")(
-      "resume-lineage", po::value(&t.resume_lineage),
-      "the lineage --resume auto continues when checkpoint.dir holds several (implies --resume auto)")(
+      "'auto': newest valid checkpoint in checkpoint.dir (none: start fresh); or a checkpoint "
+      "FILE")("resume-lineage", po::value(&t.resume_lineage),
+              "the lineage --resume auto continues when checkpoint.dir holds several (implies "
+              "--resume auto)")(
       "new-lineage", po::bool_switch(&t.new_lineage),
       "start a new lineage although checkpoint.dir holds checkpoints (theirs are left alone)")(
       "blas-threads", po::value(&t.blas_threads)->default_value(0),
@@ -104,15 +109,18 @@ CliRequest ParseTrain(const std::vector<std::string>& args) {
   if (WantsHelp(vm, opts, &request)) return request;
   if (!t.resume_lineage.empty()) {
     if (!t.resume.empty() && t.resume != "auto") {
-      throw UsageError("train: --resume-lineage picks a lineage for --resume auto, not for --resume " +
-                       t.resume);
+      throw UsageError(
+          "train: --resume-lineage picks a lineage for --resume auto, not for --resume " +
+          t.resume);
     }
     t.resume = "auto";
   }
   if (t.new_lineage && !t.resume.empty()) {
     throw UsageError("train: --new-lineage starts fresh: it excludes --resume");
   }
-  if (t.blas_threads < 0) throw UsageError("train: --blas-threads " + std::to_string(t.blas_threads) + ": must not be negative");
+  if (t.blas_threads < 0)
+    throw UsageError("train: --blas-threads " + std::to_string(t.blas_threads) +
+                     ": must not be negative");
   // Flags apply in a fixed order, then --set in the order given: --set wins.
   for (const Shorthand& s : kShorthands) {
     if (vm.count(s.flag)) {
@@ -134,14 +142,17 @@ CliRequest ParseInspect(const std::vector<std::string>& args) {
   CliRequest request;
   request.command = CliRequest::Command::kInspect;
   po::options_description opts("seqtrain inspect CHECKPOINT [options]");
-  opts.add_options()("help,h", "show this help")("checkpoint", po::value(&request.inspect.checkpoint), "checkpoint file")(
-      "tensors", po::bool_switch(&request.inspect.tensors), "list tensors with shapes and statistics")(
-      "values", po::bool_switch(&request.inspect.values), "print every tensor value (implies --tensors)");
+  opts.add_options()("help,h", "show this help")(
+      "checkpoint", po::value(&request.inspect.checkpoint), "checkpoint file")(
+      "tensors", po::bool_switch(&request.inspect.tensors),
+      "list tensors with shapes and statistics")("values", po::bool_switch(&request.inspect.values),
+                                                 "print every tensor value (implies --tensors)");
   po::positional_options_description positional;
   positional.add("checkpoint", 1);
   const po::variables_map vm = Parse("inspect", args, opts, positional);
   if (WantsHelp(vm, opts, &request)) return request;
-  if (request.inspect.checkpoint.empty()) throw UsageError("inspect: a checkpoint file is required");
+  if (request.inspect.checkpoint.empty())
+    throw UsageError("inspect: a checkpoint file is required");
   request.inspect.tensors |= request.inspect.values;
   return request;
 }
@@ -150,9 +161,12 @@ CliRequest ParseEval(const std::vector<std::string>& args) {
   CliRequest request;
   request.command = CliRequest::Command::kEval;
   po::options_description opts("seqtrain eval --checkpoint FILE [options]");
-  opts.add_options()("help,h", "show this help")("checkpoint", po::value(&request.eval.checkpoint), "checkpoint file")(
-      "data-dir", po::value(&request.eval.data_dir), "folder with the test files (default: the checkpoint's data.dir)")(
-      "blas-threads", po::value(&request.eval.blas_threads)->default_value(0), "OpenBLAS threads per rank");
+  opts.add_options()("help,h", "show this help")("checkpoint", po::value(&request.eval.checkpoint),
+                                                 "checkpoint file")(
+      "data-dir", po::value(&request.eval.data_dir),
+      "folder with the test files (default: the checkpoint's data.dir)")(
+      "blas-threads", po::value(&request.eval.blas_threads)->default_value(0),
+      "OpenBLAS threads per rank");
   const po::variables_map vm = Parse("eval", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;
   if (request.eval.checkpoint.empty()) throw UsageError("eval: --checkpoint FILE is required");
@@ -165,8 +179,9 @@ CliRequest ParsePredict(const std::vector<std::string>& args) {
   request.command = CliRequest::Command::kPredict;
   PredictRequest& p = request.predict;
   po::options_description opts("seqtrain predict --checkpoint FILE --images FILE [options]");
-  opts.add_options()("help,h", "show this help")("checkpoint", po::value(&p.checkpoint), "checkpoint file")(
-      "images", po::value(&p.images), "IDX image file (.gz or plain)")(
+  opts.add_options()("help,h", "show this help")(
+      "checkpoint", po::value(&p.checkpoint), "checkpoint file")("images", po::value(&p.images),
+                                                                 "IDX image file (.gz or plain)")(
       "limit", po::value(&p.limit)->default_value(0), "> 0: only the first N images")(
       "blas-threads", po::value(&p.blas_threads)->default_value(0), "OpenBLAS threads");
   const po::variables_map vm = Parse("predict", args, opts, {});
@@ -186,7 +201,8 @@ CliRequest ParseDiff(const std::vector<std::string>& args) {
   po::options_description opts(
       "seqtrain diff A.ckpt B.ckpt [options]\n"
       "exit 0: same parameters (or within --tolerance); 1: different (values or shapes); 2: error");
-  opts.add_options()("help,h", "show this help")("files", po::value(&files), "two checkpoint files")(
+  opts.add_options()("help,h", "show this help")("files", po::value(&files),
+                                                 "two checkpoint files")(
       "tolerance", po::value(&d.tolerance)->default_value(0),
       "exit 0 when max |a-b| / max |a| over all parameters is at most this (0: bit-identical)");
   po::positional_options_description positional;
@@ -205,8 +221,10 @@ CliRequest ParsePlot(const std::vector<std::string>& args) {
   request.command = CliRequest::Command::kPlot;
   PlotRequest& p = request.plot;
   po::options_description opts("seqtrain plot METRICS.jsonl --out FILE.svg [options]");
-  opts.add_options()("help,h", "show this help")("metrics", po::value(&p.metrics), "metrics file (train --metrics)")(
-      "out", po::value(&p.out), "SVG file to write")("title", po::value(&p.title), "title (default: seqtrain: METRICS)");
+  opts.add_options()("help,h", "show this help")("metrics", po::value(&p.metrics),
+                                                 "metrics file (train --metrics)")(
+      "out", po::value(&p.out), "SVG file to write")("title", po::value(&p.title),
+                                                     "title (default: seqtrain: METRICS)");
   po::positional_options_description positional;
   positional.add("metrics", 1);
   const po::variables_map vm = Parse("plot", args, opts, positional);
@@ -227,9 +245,9 @@ CliRequest ParseCommandLine(const std::vector<std::string>& args) {
     request.command = CliRequest::Command::kVersion;
     return request;
   }
-  const std::pair<const char*, std::function<CliRequest(const std::vector<std::string>&)>> commands[] = {
-      {"train", ParseTrain}, {"inspect", ParseInspect}, {"eval", ParseEval},
-      {"predict", ParsePredict}, {"diff", ParseDiff}, {"plot", ParsePlot}};
+  const std::pair<const char*, std::function<CliRequest(const std::vector<std::string>&)>>
+      commands[] = {{"train", ParseTrain},     {"inspect", ParseInspect}, {"eval", ParseEval},
+                    {"predict", ParsePredict}, {"diff", ParseDiff},       {"plot", ParsePlot}};
   for (const auto& [name, parse] : commands) {
     if (args[0] == name) return parse(args);
   }

@@ -21,9 +21,9 @@ struct TrainRequest {
   std::string config_path;                  // "" : defaults only
   std::vector<config::Override> overrides;  // flags and --set, in the order given
   std::string resume;                       // "", "auto" or a checkpoint file
-  std::string resume_lineage;               // with auto: the lineage to continue ("" : the only one)
-  bool new_lineage = false;                 // start fresh although checkpoint.dir holds checkpoints
-  int blas_threads = 0;                     // 0: OPENBLAS_NUM_THREADS if set, else 1 per rank
+  std::string resume_lineage;  // with auto: the lineage to continue ("" : the only one)
+  bool new_lineage = false;    // start fresh although checkpoint.dir holds checkpoints
+  int blas_threads = 0;        // 0: OPENBLAS_NUM_THREADS if set, else 1 per rank
 };
 
 struct InspectRequest {

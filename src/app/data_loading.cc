@@ -47,10 +47,10 @@ class StopCheck {
     // The main thread passes the rank on when it takes the prefetch.
     while (rank_ < 0 && !cancelled_ && train::StopSignalReceived() == 0) Sleep();
     if (rank_ < 0 || !faults_.Has(FaultPlan::Kind::kHangInLoading, 0, rank_)) return;
-    std::fprintf(
-        stderr,
-        "seqtrain: fault: rank %d (pid %d) paused in data loading until a stop signal (SEQTRAIN_FAULT)\n",
-        rank_.load(), static_cast<int>(::getpid()));
+    std::fprintf(stderr,
+                 "seqtrain: fault: rank %d (pid %d) paused in data loading until a stop signal "
+                 "(SEQTRAIN_FAULT)\n",
+                 rank_.load(), static_cast<int>(::getpid()));
     std::fflush(stderr);
     while (!cancelled_ && train::StopSignalReceived() == 0) Sleep();
   }
@@ -154,7 +154,8 @@ void StartDataPrefetch(int argc, char** argv) {
     const CliRequest cli = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
     if (cli.command != CliRequest::Command::kTrain) return;
     // World size 1: the real check, after MPI_Init, reports a batch smaller than the ranks.
-    request = TrainingDataOf(config::LoadTrainConfig(cli.train.config_path, cli.train.overrides, 1));
+    request =
+        TrainingDataOf(config::LoadTrainConfig(cli.train.config_path, cli.train.overrides, 1));
   } catch (const std::exception&) {
     return;
   }

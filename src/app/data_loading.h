@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "config.pb.h"
 #include "data/data_agreement.h"
 #include "data/data_source.h"
 #include "dist/communicator.h"
-#include "config.pb.h"
 
 namespace seqtrain::app {
 

@@ -11,22 +11,25 @@ namespace seqtrain::app {
 namespace {
 
 // Why two checkpoints' parameters cannot be compared value by value ("" : they can).
-std::string StructuralDifference(const DiffRequest& request, const Checkpoint& a, const Checkpoint& b) {
+std::string StructuralDifference(const DiffRequest& request, const Checkpoint& a,
+                                 const Checkpoint& b) {
   if (a.params_size() != b.params_size()) {
-    return request.b + " has " + std::to_string(b.params_size()) + " parameter tensors, " + request.a +
-           " has " + std::to_string(a.params_size());
+    return request.b + " has " + std::to_string(b.params_size()) + " parameter tensors, " +
+           request.a + " has " + std::to_string(a.params_size());
   }
   for (int i = 0; i < a.params_size(); ++i) {
     const Tensor& ta = a.params(i);
     const Tensor& tb = b.params(i);
     if (ta.name() != tb.name()) {
-      return "parameter tensor " + std::to_string(i) + " is '" + tb.name() + "' in " + request.b + ", '" +
-             ta.name() + "' in " + request.a;
+      return "parameter tensor " + std::to_string(i) + " is '" + tb.name() + "' in " + request.b +
+             ", '" + ta.name() + "' in " + request.a;
     }
-    if (checkpoint::ShapeOf(ta) != checkpoint::ShapeOf(tb) || ta.data().size() != tb.data().size()) {
+    if (checkpoint::ShapeOf(ta) != checkpoint::ShapeOf(tb) ||
+        ta.data().size() != tb.data().size()) {
       return "tensor '" + ta.name() + "' has shape " + checkpoint::ShapeOf(tb) + " (" +
-             std::to_string(tb.data().size()) + " bytes) in " + request.b + ", " + checkpoint::ShapeOf(ta) +
-             " (" + std::to_string(ta.data().size()) + " bytes) in " + request.a;
+             std::to_string(tb.data().size()) + " bytes) in " + request.b + ", " +
+             checkpoint::ShapeOf(ta) + " (" + std::to_string(ta.data().size()) + " bytes) in " +
+             request.a;
     }
   }
   return "";
@@ -67,8 +70,9 @@ int RunDiff(const DiffRequest& request, dist::Communicator& comm) {
       const double relative = max_abs > 0 ? max_diff / max_abs : max_diff;
       const bool same = request.tolerance == 0 ? max_diff == 0 : relative <= request.tolerance;
       std::printf("steps %lld vs %lld; max |a-b| %.9g, max |a| %.9g, relative %.3g: %s\n",
-                  static_cast<long long>(a.global_step()), static_cast<long long>(b.global_step()), max_diff,
-                  max_abs, relative, same ? (max_diff == 0 ? "identical" : "within tolerance") : "DIFFERENT");
+                  static_cast<long long>(a.global_step()), static_cast<long long>(b.global_step()),
+                  max_diff, max_abs, relative,
+                  same ? (max_diff == 0 ? "identical" : "within tolerance") : "DIFFERENT");
       rc = same ? kExitOk : kExitDiffDifferent;
     });
   } catch (const AgreedFailure&) {

@@ -30,14 +30,14 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   dist::RunAgreed(comm, [&] {
     train::CheckFitsModel(test_set, config.model(), "test set");
     model = std::make_unique<nn::SequenceClassifier<float>>(config.model());
-    checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(), loaded.path,
-                              "params");
+    checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(),
+                              loaded.path, "params");
   });
   const train::EvalResult result = train::EvaluateModel(*model, test_set, comm, eval_batch_size);
   if (comm.is_root()) {
     std::printf("%s: step %lld, test accuracy %.4f, test loss %.4f (%lld images, %d ranks)\n",
-                loaded.path.c_str(), static_cast<long long>(loaded.checkpoint.global_step()), result.accuracy,
-                result.loss, static_cast<long long>(result.count), comm.size());
+                loaded.path.c_str(), static_cast<long long>(loaded.checkpoint.global_step()),
+                result.accuracy, result.loss, static_cast<long long>(result.count), comm.size());
   }
   return kExitOk;
 }

@@ -39,7 +39,8 @@ void PrintTensors(const std::string& group,
                 t.name().c_str(), shape.c_str(), lo, hi, v.empty() ? 0.0 : sum / v.size(),
                 std::sqrt(sum_sq));
     if (values) {
-      for (size_t i = 0; i < v.size(); ++i) std::printf("%.9g%c", v[i], (i + 1) % 8 == 0 || i + 1 == v.size() ? '\n' : ' ');
+      for (size_t i = 0; i < v.size(); ++i)
+        std::printf("%.9g%c", v[i], (i + 1) % 8 == 0 || i + 1 == v.size() ? '\n' : ' ');
     }
   }
 }
@@ -72,14 +73,13 @@ int RunInspect(const InspectRequest& request, dist::Communicator& comm) {
         "global_step:     %lld\nepoch:           %lld (position %lld in its permutation)\n"
         "optimizer:       %s\nworld_size:      %d\nwall_seconds:    %.1f\n"
         "saved:           %s\nparameters:      %zu in %d tensors\n\n# config\n%s",
-        request.checkpoint.c_str(), c.format_version(), checkpoint::LineageLabel(c.lineage()).c_str(),
-        static_cast<long long>(c.global_step()), static_cast<long long>(c.epoch()),
-        static_cast<long long>(c.epoch_position()),
+        request.checkpoint.c_str(), c.format_version(),
+        checkpoint::LineageLabel(c.lineage()).c_str(), static_cast<long long>(c.global_step()),
+        static_cast<long long>(c.epoch()), static_cast<long long>(c.epoch_position()),
         DescribeOptimizer(c).c_str(), c.world_size(), c.wall_seconds(), saved, params,
-        c.params_size(),
-        config::ToText(c.config()).c_str());
+        c.params_size(), config::ToText(c.config()).c_str());
     std::printf("\n# build\n%s", c.has_build() ? train::FormatBuildInfo(c.build()).c_str()
-                                                 : "not recorded (saved by an earlier build)\n");
+                                               : "not recorded (saved by an earlier build)\n");
     if (request.tensors) {
       std::printf("\n# tensors\n");
       PrintTensors("params", c.params(), request.values);

@@ -73,11 +73,13 @@ int main(int argc, char** argv) {
     if (rank == 0) std::fprintf(stderr, "seqtrain: error: %s\n", OneLine(e.what()).c_str());
     rc = kExitUsage;
   } catch (const std::bad_alloc&) {
-    // Past the memory preflight this is memory taken by others meanwhile, or a limit it could not see.
-    std::fprintf(stderr,
-                 "seqtrain: error: [rank %d] out of memory (std::bad_alloc): the node gave this rank less "
-                 "memory than the run needs; use fewer ranks per node or a smaller model or batch\n",
-                 rank);
+    // Past the memory preflight this is memory taken by others meanwhile, or a limit it could not
+    // see.
+    std::fprintf(
+        stderr,
+        "seqtrain: error: [rank %d] out of memory (std::bad_alloc): the node gave this rank less "
+        "memory than the run needs; use fewer ranks per node or a smaller model or batch\n",
+        rank);
     std::fflush(stderr);
     dist::AbortJob(kExitFailure);
   } catch (const std::exception& e) {

@@ -135,8 +135,9 @@ std::string RenderManPage(const std::string& version) {
     const std::string& line = usage[at];
     if (line.rfind("usage: ", 0) == 0) {
       const std::string synopsis = Term(line.substr(7));
-      out << ".SH SYNOPSIS\n" << synopsis << "\n.br\n" << Bold("mpirun") << " " << Term("-np N") << " "
-          << synopsis << "\n";
+      out << ".SH SYNOPSIS\n"
+          << synopsis << "\n.br\n"
+          << Bold("mpirun") << " " << Term("-np N") << " " << synopsis << "\n";
       ++at;
     } else if (!line.empty() && line.back() == ':') {
       out << ".SH " << Upper(Escape(line.substr(0, line.size() - 1))) << "\n";
@@ -168,7 +169,8 @@ std::string RenderManPage(const std::string& version) {
     PutEntries(Entries(help, &at), out);
   }
   out << ".SH SEE ALSO\n"
-      << Bold("seqtrain-local") << ", " << Bold("seqtrain-multinode") << " and " << Bold("seqtrain-slurm")
+      << Bold("seqtrain-local") << ", " << Bold("seqtrain-multinode") << " and "
+      << Bold("seqtrain-slurm")
       << ", the launch scripts installed beside seqtrain; README.md and docs/ in the documentation "
          "folder (share/doc/seqtrain).\n";
   return out.str();

@@ -17,13 +17,14 @@ int RunPlot(const PlotRequest& request, dist::Communicator& comm) {
     const metrics::MetricsHistory history = metrics::ReadMetricsFile(request.metrics);
     std::string svg;
     try {
-      svg = metrics::RenderMetricsSvg(history, request.title.empty() ? "seqtrain: " + request.metrics : request.title);
+      svg = metrics::RenderMetricsSvg(
+          history, request.title.empty() ? "seqtrain: " + request.metrics : request.title);
     } catch (const Error& e) {
       throw Error(request.metrics + ": " + e.what());
     }
     WriteFileAtomically(request.out, svg);
-    std::printf("Wrote %s (%zu step and %zu eval points from %s)\n", request.out.c_str(), history.steps.size(),
-                history.evals.size(), request.metrics.c_str());
+    std::printf("Wrote %s (%zu step and %zu eval points from %s)\n", request.out.c_str(),
+                history.steps.size(), history.evals.size(), request.metrics.c_str());
   });
   return kExitOk;
 }

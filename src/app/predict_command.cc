@@ -18,7 +18,7 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   const checkpoint::Loaded loaded = checkpoint::LoadOnAllRanks(comm, request.checkpoint);
   const ModelConfig& shape = loaded.checkpoint.config().model();
   dist::RunAgreed(comm, [&] {
-    checkpoint::ModelConfigOf(loaded.checkpoint, loaded.path);  // validates it
+    checkpoint::ModelConfigOf(loaded.checkpoint, loaded.path);               // validates it
     checkpoint::CheckTensors(loaded.checkpoint, shape, false, loaded.path);  // before allocating
   });
   dist::RunAgreed(comm, [&] {
@@ -26,8 +26,8 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
     const std::unique_ptr<data::DataSource> set = data::OpenIdxImages(
         request.images, request.limit, shape.time_steps(), shape.input_size(), shape.num_classes());
     nn::SequenceClassifier<float> model(shape);
-    checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(), loaded.path,
-                              "params");
+    checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(),
+                              loaded.path, "params");
     const int64_t total = set->count();
     const int64_t chunk = 256;
     const int K = shape.num_classes();

@@ -8,17 +8,18 @@
 #include "dist/agreement.h"
 #include "dist/watchdog.h"
 #include "simd/simd_target.h"
-#include "util/node_memory.h"
 #include "train/build_info.h"
 #include "train/memory_preflight.h"
 #include "train/stop_signal.h"
 #include "train/trainer.h"
+#include "util/node_memory.h"
 
 namespace seqtrain::app {
 namespace {
 
 std::string Describe(const TrainConfig& c, const dist::Communicator& comm,
-                     const train::Trainer& trainer, int blas_threads, const train::MemoryEstimate& memory) {
+                     const train::Trainer& trainer, int blas_threads,
+                     const train::MemoryEstimate& memory) {
   std::ostringstream out;
   const auto& m = c.model();
   out << "seqtrain: " << comm.size() << (comm.size() == 1 ? " rank" : " ranks") << " x "
@@ -27,8 +28,8 @@ std::string Describe(const TrainConfig& c, const dist::Communicator& comm,
   if (m.num_layers() > 1) out << " x " << m.num_layers() << " layers";
   out << " -> " << m.num_classes() << " classes (" << trainer.model().num_params()
       << " parameters); global batch " << c.schedule().batch_size() << ", steps " << trainer.step()
-      << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch() << " per epoch); memory "
-      << train::FormatBytes(memory.total()) << " per rank (estimated)";
+      << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch()
+      << " per epoch); memory " << train::FormatBytes(memory.total()) << " per rank (estimated)";
   return out.str();
 }
 
@@ -74,8 +75,8 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
     memory = train::EstimateTrainingMemory(config, comm.size(), train_set.count(), test_set.count(),
                                            static_cast<double>(CurrentRssBytes()));
     const MemoryRoom room = AvailableMemory();
-    train::CheckMemoryFits(memory, config, comm.size(), ranks_on_node, room.shared_bytes, room.shared_source,
-                           room.own_bytes);
+    train::CheckMemoryFits(memory, config, comm.size(), ranks_on_node, room.shared_bytes,
+                           room.shared_source, room.own_bytes);
   });
 
   std::unique_ptr<train::MetricsLog> log;
@@ -102,14 +103,15 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
                 std::to_string(loaded->checkpoint.config().seed()) + ", this run uses " +
                 std::to_string(config.seed()) + ": the data order changes from here");
     }
-    log->Info("Resumed from " + loaded->path + " (step " + std::to_string(loaded->checkpoint.global_step()) +
-              ", saved by " + std::to_string(loaded->checkpoint.world_size()) + " ranks)");
+    log->Info("Resumed from " + loaded->path + " (step " +
+              std::to_string(loaded->checkpoint.global_step()) + ", saved by " +
+              std::to_string(loaded->checkpoint.world_size()) + " ranks)");
     if (trainer->step() >= trainer->final_step()) {
       const auto& s = config.schedule();
-      log->Info("seqtrain: warning: " + loaded->path + " is at step " + std::to_string(trainer->step()) +
-                ", already at the end of this run (" +
+      log->Info("seqtrain: warning: " + loaded->path + " is at step " +
+                std::to_string(trainer->step()) + ", already at the end of this run (" +
                 (s.max_steps() > 0 ? "schedule.max_steps = " + std::to_string(s.max_steps())
-                                 : "schedule.epochs = " + std::to_string(s.epochs())) +
+                                   : "schedule.epochs = " + std::to_string(s.epochs())) +
                 "): no steps to train, only the final evaluation");
     }
   }

@@ -36,13 +36,15 @@ bool AllDigits(const std::string& s) {
 // "step-0000000300.ckpt" -> legacy, 300; "lineage-<id>-step-0000000300.ckpt" -> id, 300.
 std::optional<Listed> ParseName(const std::string& name) {
   const size_t suffix = sizeof kSuffix - 1;
-  if (name.size() <= suffix || name.compare(name.size() - suffix, suffix, kSuffix) != 0) return std::nullopt;
+  if (name.size() <= suffix || name.compare(name.size() - suffix, suffix, kSuffix) != 0)
+    return std::nullopt;
   std::string rest = name.substr(0, name.size() - suffix);
   Listed listed;
   if (StartsWith(rest, kLineagePrefix)) {
     rest = rest.substr(sizeof kLineagePrefix - 1);
     listed.lineage = rest.substr(0, kLineageDigits);
-    if (!IsLineageId(listed.lineage) || rest.size() <= kLineageDigits || rest[kLineageDigits] != '-') {
+    if (!IsLineageId(listed.lineage) || rest.size() <= kLineageDigits ||
+        rest[kLineageDigits] != '-') {
       return std::nullopt;
     }
     rest = rest.substr(kLineageDigits + 1);
@@ -57,8 +59,8 @@ std::optional<Listed> ParseName(const std::string& name) {
 // ".<checkpoint name>.tmp.<pid>", as WriteFileAtomically names its temporary files.
 bool IsCheckpointTemporary(const std::string& name) {
   const size_t tmp = name.rfind(".tmp.");
-  return name.size() > 1 && name[0] == '.' && tmp != std::string::npos && AllDigits(name.substr(tmp + 5)) &&
-         ParseName(name.substr(1, tmp - 1)).has_value();
+  return name.size() > 1 && name[0] == '.' && tmp != std::string::npos &&
+         AllDigits(name.substr(tmp + 5)) && ParseName(name.substr(1, tmp - 1)).has_value();
 }
 
 std::string Join(const std::string& dir, const std::string& name) {
@@ -85,22 +87,25 @@ Checkpoint Decode(const std::string& bytes, const std::string& path) {
     throw fail("truncated: " + std::to_string(bytes.size()) + " bytes, shorter than the " +
                std::to_string(kHeaderBytes) + "-byte header");
   }
-  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) throw fail("not a seqtrain checkpoint (bad magic)");
+  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    throw fail("not a seqtrain checkpoint (bad magic)");
   const auto version = static_cast<uint32_t>(ReadLittleEndian(bytes.data() + 8, 4));
   if (version < kOldestReadableVersion || version > kFormatVersion) {
-    throw fail("checkpoint format version " + std::to_string(version) + ", this seqtrain reads versions " +
-               std::to_string(kOldestReadableVersion) + " to " + std::to_string(kFormatVersion));
+    throw fail("checkpoint format version " + std::to_string(version) +
+               ", this seqtrain reads versions " + std::to_string(kOldestReadableVersion) + " to " +
+               std::to_string(kFormatVersion));
   }
   const auto crc = static_cast<uint32_t>(ReadLittleEndian(bytes.data() + 12, 4));
   const uint64_t size = ReadLittleEndian(bytes.data() + 16, 8);
   if (size != bytes.size() - kHeaderBytes) {
-    throw fail("truncated or padded: header says " + std::to_string(size) + " payload bytes, file holds " +
-               std::to_string(bytes.size() - kHeaderBytes));
+    throw fail("truncated or padded: header says " + std::to_string(size) +
+               " payload bytes, file holds " + std::to_string(bytes.size() - kHeaderBytes));
   }
   const uint32_t actual = Crc32c(bytes.data() + kHeaderBytes, size);
   if (actual != crc) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "checksum mismatch (CRC32C 0x%08X, header says 0x%08X): corrupt", actual, crc);
+    std::snprintf(buf, sizeof buf, "checksum mismatch (CRC32C 0x%08X, header says 0x%08X): corrupt",
+                  actual, crc);
     throw fail(buf);
   }
   Checkpoint checkpoint;
@@ -142,11 +147,14 @@ bool IsLineageId(const std::string& text) {
          });
 }
 
-std::string LineageLabel(const std::string& lineage) { return lineage.empty() ? "legacy" : lineage; }
+std::string LineageLabel(const std::string& lineage) {
+  return lineage.empty() ? "legacy" : lineage;
+}
 
 std::string CheckpointPath(const std::string& dir, const std::string& lineage, int64_t step) {
   char name[64];
-  std::snprintf(name, sizeof name, "%s%010lld%s", kLegacyPrefix, static_cast<long long>(step), kSuffix);
+  std::snprintf(name, sizeof name, "%s%010lld%s", kLegacyPrefix, static_cast<long long>(step),
+                kSuffix);
   return Join(dir, lineage.empty() ? name : kLineagePrefix + lineage + "-" + name);
 }
 
@@ -184,8 +192,8 @@ std::vector<Listed> ListCheckpoints(const std::string& dir) {
 std::vector<LineageSummary> Lineages(const std::string& dir) {
   std::vector<LineageSummary> out;
   for (const Listed& c : ListCheckpoints(dir)) {  // newest first, so first_step ends lowest
-    auto it =
-        std::find_if(out.begin(), out.end(), [&](const LineageSummary& l) { return l.lineage == c.lineage; });
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const LineageSummary& l) { return l.lineage == c.lineage; });
     if (it == out.end()) {
       out.push_back({c.lineage, c.step, c.step, 0});
       it = out.end() - 1;
@@ -200,9 +208,9 @@ std::string DescribeLineages(const std::vector<LineageSummary>& lineages) {
   std::string out;
   for (const LineageSummary& l : lineages) {
     out += (out.empty() ? "" : ", ") + LineageLabel(l.lineage) + " (" + std::to_string(l.files) +
-           (l.files == 1
-                ? " checkpoint, step " + std::to_string(l.last_step)
-                : " checkpoints, steps " + std::to_string(l.first_step) + "-" + std::to_string(l.last_step)) +
+           (l.files == 1 ? " checkpoint, step " + std::to_string(l.last_step)
+                         : " checkpoints, steps " + std::to_string(l.first_step) + "-" +
+                               std::to_string(l.last_step)) +
            ")";
   }
   return out;
@@ -253,8 +261,9 @@ std::optional<Found> FindLatestValid(const std::string& dir, const std::string& 
       found.bytes = ReadWholeFile(c.path, kMaxCheckpointBytes);
       found.checkpoint = Decode(found.bytes, c.path);
       if (found.checkpoint.lineage() != lineage || found.checkpoint.global_step() != c.step) {
-        throw Error(c.path + ": holds lineage " + LineageLabel(found.checkpoint.lineage()) + " step " +
-                    std::to_string(found.checkpoint.global_step()) + ", not what its name says (renamed?)");
+        throw Error(c.path + ": holds lineage " + LineageLabel(found.checkpoint.lineage()) +
+                    " step " + std::to_string(found.checkpoint.global_step()) +
+                    ", not what its name says (renamed?)");
       }
       return found;
     } catch (const Error& e) {
@@ -263,7 +272,8 @@ std::optional<Found> FindLatestValid(const std::string& dir, const std::string& 
   }
   if (candidates > 0) {
     throw Error(dir + ": none of the " + std::to_string(candidates) + " checkpoints of lineage " +
-                LineageLabel(lineage) + " is valid (see the warnings above); refusing to start over");
+                LineageLabel(lineage) +
+                " is valid (see the warnings above); refusing to start over");
   }
   return std::nullopt;
 }

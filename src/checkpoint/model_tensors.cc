@@ -41,15 +41,15 @@ void CheckTensorsFit(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
                      const std::string& what) {
   const auto& specs = layout.tensors();
   if (static_cast<size_t>(tensors.size()) != specs.size()) {
-    throw Error(path + ": " + what + " holds " + std::to_string(tensors.size()) + " tensors, the model has " +
-                std::to_string(specs.size()));
+    throw Error(path + ": " + what + " holds " + std::to_string(tensors.size()) +
+                " tensors, the model has " + std::to_string(specs.size()));
   }
   for (size_t i = 0; i < specs.size(); ++i) {
     const Tensor& t = tensors[static_cast<int>(i)];
     const nn::TensorSpec& spec = specs[i];
     if (t.name() != spec.name) {
-      throw Error(path + ": " + what + " tensor " + std::to_string(i) + " is '" + t.name() + "', the model expects '" +
-                  spec.name + "'");
+      throw Error(path + ": " + what + " tensor " + std::to_string(i) + " is '" + t.name() +
+                  "', the model expects '" + spec.name + "'");
     }
     const std::vector<int64_t> saved(t.shape().begin(), t.shape().end());
     const std::vector<int64_t> wanted(spec.shape.begin(), spec.shape.end());
@@ -58,14 +58,16 @@ void CheckTensorsFit(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
                   ", the model has " + ShapeText(wanted));
     }
     if (t.data().size() != spec.size * sizeof(float)) {
-      throw Error(path + ": " + what + " tensor '" + spec.name + "' holds " + std::to_string(t.data().size()) +
-                  " bytes, its shape needs " + std::to_string(spec.size * sizeof(float)));
+      throw Error(path + ": " + what + " tensor '" + spec.name + "' holds " +
+                  std::to_string(t.data().size()) + " bytes, its shape needs " +
+                  std::to_string(spec.size * sizeof(float)));
     }
   }
 }
 
-void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors, const nn::ParamLayout& layout,
-                   float* out, const std::string& path, const std::string& what) {
+void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors,
+                   const nn::ParamLayout& layout, float* out, const std::string& path,
+                   const std::string& what) {
   CheckTensorsFit(tensors, layout, path, what);
   for (size_t i = 0; i < layout.tensors().size(); ++i) {
     const std::string& data = tensors[static_cast<int>(i)].data();
@@ -73,9 +75,7 @@ void UnpackTensors(const google::protobuf::RepeatedPtrField<Tensor>& tensors, co
   }
 }
 
-nn::ParamLayout LayoutOf(const ModelConfig& shape) {
-  return nn::ModelLayout(shape);
-}
+nn::ParamLayout LayoutOf(const ModelConfig& shape) { return nn::ModelLayout(shape); }
 
 void CheckTensors(const Checkpoint& checkpoint, const ModelConfig& shape, bool optimizer_state,
                   const std::string& path) {
@@ -99,11 +99,13 @@ const ModelConfig& ModelConfigOf(const Checkpoint& checkpoint, const std::string
   return model;
 }
 
-void CheckModelMatches(const ModelConfig& saved, const ModelConfig& configured, const std::string& path) {
+void CheckModelMatches(const ModelConfig& saved, const ModelConfig& configured,
+                       const std::string& path) {
   auto check = [&](const char* field, int64_t in_checkpoint, int64_t in_config) {
     if (in_checkpoint != in_config) {
-      throw Error(path + ": model." + field + " = " + std::to_string(in_checkpoint) + " in the checkpoint but " +
-                  std::to_string(in_config) + " in the config: the checkpoint is for another model");
+      throw Error(path + ": model." + field + " = " + std::to_string(in_checkpoint) +
+                  " in the checkpoint but " + std::to_string(in_config) +
+                  " in the config: the checkpoint is for another model");
     }
   };
   check("input_size", saved.input_size(), configured.input_size());

@@ -7,7 +7,6 @@
 #include "checkpoint.pb.h"
 #include "config.pb.h"
 #include "nn/param_layout.h"
-#include "nn/param_layout.h"
 
 namespace seqtrain::checkpoint {
 

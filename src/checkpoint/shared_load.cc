@@ -10,7 +10,9 @@
 namespace seqtrain::checkpoint {
 namespace {
 
-void Warn(const std::string& warning) { std::fprintf(stderr, "seqtrain: warning: %s\n", warning.c_str()); }
+void Warn(const std::string& warning) {
+  std::fprintf(stderr, "seqtrain: warning: %s\n", warning.c_str());
+}
 
 const LineageSummary* Find(const std::vector<LineageSummary>& present, const std::string& lineage) {
   const auto it = std::find_if(present.begin(), present.end(),
@@ -26,60 +28,69 @@ std::string UnusedLineage(const std::vector<LineageSummary>& present) {
   }
 }
 
-void DecideFresh(const StartRequest& request, const std::vector<LineageSummary>& present, Start* start) {
+void DecideFresh(const StartRequest& request, const std::vector<LineageSummary>& present,
+                 Start* start) {
   if (!present.empty() && !request.new_lineage) {
-    throw Error(request.dir + ": already holds checkpoints of lineage " + DescribeLineages(present) +
-                "; continue with --resume auto, or start a new lineage beside them with --new-lineage");
+    throw Error(
+        request.dir + ": already holds checkpoints of lineage " + DescribeLineages(present) +
+        "; continue with --resume auto, or start a new lineage beside them with --new-lineage");
   }
   start->lineage = UnusedLineage(present);
-  start->note =
-      "Starting lineage " + start->lineage + (present.empty() ? "" : " beside " + DescribeLineages(present));
+  start->note = "Starting lineage " + start->lineage +
+                (present.empty() ? "" : " beside " + DescribeLineages(present));
 }
 
-void DecideAuto(const StartRequest& request, const std::vector<LineageSummary>& present, Start* start,
-                std::string* bytes) {
+void DecideAuto(const StartRequest& request, const std::vector<LineageSummary>& present,
+                Start* start, std::string* bytes) {
   std::string lineage;
   if (!request.lineage.empty()) {
     lineage = request.lineage == "legacy" ? "" : request.lineage;
     if (!Find(present, lineage)) {
       throw Error(request.dir + ": no checkpoint of lineage " + request.lineage +
-                  " (--resume-lineage); it holds " + (present.empty() ? "none" : DescribeLineages(present)));
+                  " (--resume-lineage); it holds " +
+                  (present.empty() ? "none" : DescribeLineages(present)));
     }
   } else if (present.size() > 1) {
-    throw Error(request.dir + ": --resume auto: " + std::to_string(present.size()) + " lineages here, " +
-                DescribeLineages(present) + "; choose one with --resume-lineage ID");
+    throw Error(request.dir + ": --resume auto: " + std::to_string(present.size()) +
+                " lineages here, " + DescribeLineages(present) +
+                "; choose one with --resume-lineage ID");
   } else if (present.empty()) {
     start->lineage = UnusedLineage(present);
-    start->note =
-        "No checkpoint in " + request.dir + ": starting from step 0 (lineage " + start->lineage + ")";
+    start->note = "No checkpoint in " + request.dir + ": starting from step 0 (lineage " +
+                  start->lineage + ")";
     return;
   } else {
     lineage = present[0].lineage;
   }
   std::optional<Found> found = FindLatestValid(request.dir, lineage, Warn);
   if (!found) {
-    throw Error(request.dir + ": the checkpoints of lineage " + LineageLabel(lineage) + " vanished");
+    throw Error(request.dir + ": the checkpoints of lineage " + LineageLabel(lineage) +
+                " vanished");
   }
   start->resume_from = Loaded{found->path, std::move(found->checkpoint)};
   *bytes = std::move(found->bytes);
   start->lineage = lineage;
 }
 
-void DecideFile(const StartRequest& request, const std::vector<LineageSummary>& present, Start* start,
-                std::string* bytes) {
+void DecideFile(const StartRequest& request, const std::vector<LineageSummary>& present,
+                Start* start, std::string* bytes) {
   *bytes = ReadWholeFile(request.resume, kMaxCheckpointBytes);
-  Checkpoint checkpoint = Decode(*bytes, request.resume);  // fail here, on rank 0, with the file's name
+  Checkpoint checkpoint =
+      Decode(*bytes, request.resume);  // fail here, on rank 0, with the file's name
   start->lineage = checkpoint.lineage();
   const LineageSummary* same = Find(present, checkpoint.lineage());
   if (checkpoint.lineage().empty() && !same) {
     // Old file names continue only where they already are.
     start->lineage = UnusedLineage(present);
-    start->note = "Starting lineage " + start->lineage + " from the version-1 checkpoint " + request.resume;
+    start->note =
+        "Starting lineage " + start->lineage + " from the version-1 checkpoint " + request.resume;
   } else if (same && same->last_step > checkpoint.global_step()) {
-    // Continuing under the same id would let its newer, abandoned steps win every later --resume auto.
+    // Continuing under the same id would let its newer, abandoned steps win every later --resume
+    // auto.
     start->lineage = UnusedLineage(present);
-    start->note = "Forked lineage " + start->lineage + " from " + LineageLabel(checkpoint.lineage()) +
-                  " at step " + std::to_string(checkpoint.global_step()) + " (" + request.dir +
+    start->note = "Forked lineage " + start->lineage + " from " +
+                  LineageLabel(checkpoint.lineage()) + " at step " +
+                  std::to_string(checkpoint.global_step()) + " (" + request.dir +
                   " holds it up to step " + std::to_string(same->last_step) + ", left as it is)";
   }
   start->resume_from = Loaded{request.resume, std::move(checkpoint)};

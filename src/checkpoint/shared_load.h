@@ -21,9 +21,10 @@ Loaded LoadOnAllRanks(dist::Communicator& comm, const std::string& path);
 
 // How a training run starts, from the command line.
 struct StartRequest {
-  std::string dir;      // checkpoint.dir; "" : no checkpoints
-  std::string resume;   // "" (fresh), "auto" or a checkpoint file
-  std::string lineage;  // --resume-lineage: the lineage --resume auto continues ("legacy" for version-1 files)
+  std::string dir;           // checkpoint.dir; "" : no checkpoints
+  std::string resume;        // "" (fresh), "auto" or a checkpoint file
+  std::string lineage;       // --resume-lineage: the lineage --resume auto continues ("legacy" for
+                             // version-1 files)
   bool new_lineage = false;  // --new-lineage: start fresh beside the checkpoints already in dir
 };
 

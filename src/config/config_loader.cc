@@ -57,7 +57,8 @@ void CollectLocations(const pb::Message& message, const pb::TextFormat::ParseInf
   for (const pb::FieldDescriptor* f : fields) {
     const std::string path = prefix + f->name();
     const pb::TextFormat::ParseLocation loc = tree->GetLocation(f, f->is_repeated() ? 0 : -1);
-    if (loc.line >= 0) (*out)[path] = std::to_string(loc.line + 1) + ":" + std::to_string(loc.column + 1);
+    if (loc.line >= 0)
+      (*out)[path] = std::to_string(loc.line + 1) + ":" + std::to_string(loc.column + 1);
     if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated()) {
       const pb::TextFormat::ParseInfoTree* nested = tree->GetTreeForNested(f, -1);
       if (nested) CollectLocations(r->GetMessage(message, f), nested, path + ".", out);
@@ -74,7 +75,8 @@ TrainConfig ParseText(const std::string& path, const std::string& text,
   pb::TextFormat::ParseInfoTree tree;
   parser.WriteLocationsTo(&tree);
   if (!parser.ParseFromString(text, &config)) {
-    throw Error(path + ":" + (errors.message().empty() ? std::string("1:1: cannot parse") : errors.message()));
+    throw Error(path + ":" +
+                (errors.message().empty() ? std::string("1:1: cannot parse") : errors.message()));
   }
   if (locations) CollectLocations(config, &tree, "", locations);
   return config;
@@ -83,16 +85,26 @@ TrainConfig ParseText(const std::string& path, const std::string& text,
 void SetToDefault(const pb::FieldDescriptor* f, pb::Message* m) {
   const pb::Reflection& r = *m->GetReflection();
   switch (f->cpp_type()) {
-    case pb::FieldDescriptor::CPPTYPE_INT32: return r.SetInt32(m, f, f->default_value_int32());
-    case pb::FieldDescriptor::CPPTYPE_INT64: return r.SetInt64(m, f, f->default_value_int64());
-    case pb::FieldDescriptor::CPPTYPE_UINT32: return r.SetUInt32(m, f, f->default_value_uint32());
-    case pb::FieldDescriptor::CPPTYPE_UINT64: return r.SetUInt64(m, f, f->default_value_uint64());
-    case pb::FieldDescriptor::CPPTYPE_FLOAT: return r.SetFloat(m, f, f->default_value_float());
-    case pb::FieldDescriptor::CPPTYPE_DOUBLE: return r.SetDouble(m, f, f->default_value_double());
-    case pb::FieldDescriptor::CPPTYPE_BOOL: return r.SetBool(m, f, f->default_value_bool());
-    case pb::FieldDescriptor::CPPTYPE_ENUM: return r.SetEnum(m, f, f->default_value_enum());
-    case pb::FieldDescriptor::CPPTYPE_STRING: return r.SetString(m, f, f->default_value_string());
-    case pb::FieldDescriptor::CPPTYPE_MESSAGE: break;
+    case pb::FieldDescriptor::CPPTYPE_INT32:
+      return r.SetInt32(m, f, f->default_value_int32());
+    case pb::FieldDescriptor::CPPTYPE_INT64:
+      return r.SetInt64(m, f, f->default_value_int64());
+    case pb::FieldDescriptor::CPPTYPE_UINT32:
+      return r.SetUInt32(m, f, f->default_value_uint32());
+    case pb::FieldDescriptor::CPPTYPE_UINT64:
+      return r.SetUInt64(m, f, f->default_value_uint64());
+    case pb::FieldDescriptor::CPPTYPE_FLOAT:
+      return r.SetFloat(m, f, f->default_value_float());
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+      return r.SetDouble(m, f, f->default_value_double());
+    case pb::FieldDescriptor::CPPTYPE_BOOL:
+      return r.SetBool(m, f, f->default_value_bool());
+    case pb::FieldDescriptor::CPPTYPE_ENUM:
+      return r.SetEnum(m, f, f->default_value_enum());
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+      return r.SetString(m, f, f->default_value_string());
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+      break;
   }
 }
 
@@ -115,10 +127,12 @@ void ApplyOverride(const Override& o, TrainConfig* config) {
     const pb::FieldDescriptor* f = d->FindFieldByName(parts[i]);
     const std::string where = walked.empty() ? "the top level" : walked;
     if (!f) {
-      throw Error(o.origin + ": no field '" + parts[i] + "' in " + where + " (fields: " + FieldNames(d) + ")");
+      throw Error(o.origin + ": no field '" + parts[i] + "' in " + where +
+                  " (fields: " + FieldNames(d) + ")");
     }
     walked += (walked.empty() ? "" : ".") + parts[i];
-    if (f->is_repeated()) throw Error(o.origin + ": " + walked + " is a list; set it in the config file");
+    if (f->is_repeated())
+      throw Error(o.origin + ": " + walked + " is a list; set it in the config file");
     const bool last = i + 1 == parts.size();
     if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
       if (last) {
@@ -131,7 +145,8 @@ void ApplyOverride(const Override& o, TrainConfig* config) {
     if (!last) throw Error(o.origin + ": " + walked + " is a single value, not a group");
     if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_STRING) {
       std::string value = o.value;
-      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        value = value.substr(1, value.size() - 2);
       message->GetReflection()->SetString(message, f, value);
     } else {
       pb::TextFormat::Parser parser;
@@ -145,7 +160,8 @@ void ApplyOverride(const Override& o, TrainConfig* config) {
 }
 
 TrainConfig ParseConfigText(const std::string& name, const std::string& text) {
-  if (text.size() > kMaxConfigBytes) throw Error(name + ": larger than " + std::to_string(kMaxConfigBytes) + " bytes");
+  if (text.size() > kMaxConfigBytes)
+    throw Error(name + ": larger than " + std::to_string(kMaxConfigBytes) + " bytes");
   return ParseText(name, text, nullptr);
 }
 

@@ -1,10 +1,10 @@
 #include "config/config_validator.h"
 
-#include <limits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 #include <type_traits>
 
@@ -97,18 +97,25 @@ void CheckField(const pb::Message& message, const Field& f, const std::string& p
   const FieldRules& r = RulesOf(f);
   const pb::Reflection& m = *message.GetReflection();
   switch (f.cpp_type()) {
-    case Field::CPPTYPE_INT32: return CheckNumber(path, r, m.GetInt32(message, &f), world_size);
-    case Field::CPPTYPE_INT64: return CheckNumber(path, r, m.GetInt64(message, &f), world_size);
-    case Field::CPPTYPE_UINT32: return CheckNumber(path, r, m.GetUInt32(message, &f), world_size);
-    case Field::CPPTYPE_UINT64: return CheckNumber(path, r, m.GetUInt64(message, &f), world_size);
-    case Field::CPPTYPE_FLOAT: return CheckNumber(path, r, m.GetFloat(message, &f), world_size);
-    case Field::CPPTYPE_DOUBLE: return CheckNumber(path, r, m.GetDouble(message, &f), world_size);
+    case Field::CPPTYPE_INT32:
+      return CheckNumber(path, r, m.GetInt32(message, &f), world_size);
+    case Field::CPPTYPE_INT64:
+      return CheckNumber(path, r, m.GetInt64(message, &f), world_size);
+    case Field::CPPTYPE_UINT32:
+      return CheckNumber(path, r, m.GetUInt32(message, &f), world_size);
+    case Field::CPPTYPE_UINT64:
+      return CheckNumber(path, r, m.GetUInt64(message, &f), world_size);
+    case Field::CPPTYPE_FLOAT:
+      return CheckNumber(path, r, m.GetFloat(message, &f), world_size);
+    case Field::CPPTYPE_DOUBLE:
+      return CheckNumber(path, r, m.GetDouble(message, &f), world_size);
     case Field::CPPTYPE_STRING:
       if (r.required() && m.GetString(message, &f).empty()) {
         Invalid(path, "\"\"", WithHint(r, "not set"));
       }
       return;
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -120,7 +127,8 @@ void CheckAcrossFields(const TrainConfig& c) {
     Invalid("schedule.batch_size", s.batch_size(), "larger than 2147483647");
   }
   // epochs counts only without max_steps.
-  if (s.max_steps() == 0 && s.epochs() <= 0) Invalid("schedule.epochs", s.epochs(), "must be positive");
+  if (s.max_steps() == 0 && s.epochs() <= 0)
+    Invalid("schedule.epochs", s.epochs(), "must be positive");
   const CheckpointConfig& k = c.checkpoint();
   const char* const kNeedsDir = "needs checkpoint.dir (use --checkpoint-dir DIR)";
   if (k.dir().empty() && k.every_steps() > 0) {

@@ -70,13 +70,15 @@ std::string FileDifference(const std::string& name, uint64_t size, uint32_t crc,
                            uint32_t root_crc) {
   if (crc != root_crc) return name + " crc32c " + Hex(crc) + " vs " + Hex(root_crc) + " (rank 0)";
   if (size != root_size) {
-    return name + " " + std::to_string(size) + " bytes vs " + std::to_string(root_size) + " (rank 0)";
+    return name + " " + std::to_string(size) + " bytes vs " + std::to_string(root_size) +
+           " (rank 0)";
   }
   return "";
 }
 
 // How rank r's data differs from rank 0's ("training set differs ...: detail"), or "".
-std::string Difference(const WireRecord& root, const WireRecord& r, const std::vector<SetFacts>& names) {
+std::string Difference(const WireRecord& root, const WireRecord& r,
+                       const std::vector<SetFacts>& names) {
   if (r.num_sets != root.num_sets) {
     return "loads " + std::to_string(r.num_sets) + " data sets, rank 0 loads " +
            std::to_string(root.num_sets);
@@ -127,7 +129,8 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
   for (int r = 0; r < comm.size(); ++r) {
     if (all[r].status != static_cast<int32_t>(LoadOutcome::Status::kFailed)) continue;
     if (r == comm.rank()) {
-      const std::string where = comm.size() > 1 && r != 0 ? "[rank " + std::to_string(r) + "] " : "";
+      const std::string where =
+          comm.size() > 1 && r != 0 ? "[rank " + std::to_string(r) + "] " : "";
       std::fprintf(stderr, "seqtrain: error: %s%s\n", where.c_str(), OneLine(mine.error).c_str());
       std::fflush(stderr);
     }
@@ -140,9 +143,10 @@ void AgreeOnData(dist::Communicator& comm, const LoadOutcome& mine, int stop_exi
   }
   if (!stopped.empty()) {
     if (comm.is_root()) {
-      const std::string on = static_cast<int>(stopped.size()) == comm.size()
-                                 ? ""
-                                 : (stopped.size() == 1 ? " on rank " : " on ranks ") + RankList(stopped);
+      const std::string on =
+          static_cast<int>(stopped.size()) == comm.size()
+              ? ""
+              : (stopped.size() == 1 ? " on rank " : " on ranks ") + RankList(stopped);
       std::fprintf(stderr, "seqtrain: stopped during data loading (signal %d%s); nothing to save\n",
                    all[stopped[0]].signal, on.c_str());
       std::fflush(stderr);

@@ -67,7 +67,8 @@ FileChecksum ChecksumFile(const std::string& path) {
 // members, as gzip(1) accepts), with the CRC32C of the raw bytes read so far.
 class IdxStream {
  public:
-  explicit IdxStream(const std::string& path) : path_(path), fd_(OpenRegularFile(path)), raw_(kRawChunk) {
+  explicit IdxStream(const std::string& path)
+      : path_(path), fd_(OpenRegularFile(path)), raw_(kRawChunk) {
     while (available() < 2 && Refill()) {
     }
     gzip_ = available() >= 2 && raw_[begin_] == 0x1f && raw_[begin_ + 1] == 0x8b;
@@ -222,7 +223,8 @@ IdxReader::IdxReader(const std::string& path, int expected_dims)
   const int ndims = magic[3];
   uint8_t dims[4 * kMaxDims];
   if (in.Read(dims, 4 * static_cast<size_t>(ndims)) < 4 * static_cast<size_t>(ndims)) {
-    in.Fail("truncated: file ends inside the header's " + std::to_string(ndims) + " dimension sizes");
+    in.Fail("truncated: file ends inside the header's " + std::to_string(ndims) +
+            " dimension sizes");
   }
   int64_t total = 1;
   for (int d = 0; d < ndims; ++d) {
@@ -245,8 +247,8 @@ void IdxReader::ReadData(uint8_t* out, size_t n) {
   const size_t got = stream_->Read(out, n);
   read_ += got;
   if (got < n) {
-    stream_->Fail("truncated: header promises " + std::to_string(data_bytes_) + " data bytes, file holds " +
-                  std::to_string(read_));
+    stream_->Fail("truncated: header promises " + std::to_string(data_bytes_) +
+                  " data bytes, file holds " + std::to_string(read_));
   }
 }
 

@@ -26,7 +26,8 @@ void CheckImagesHeader(const IdxReader& reader) {
   }
   if (dims[1] * dims[2] > kMaxPixelsPerImage) {
     throw Error(path + ": images of " + std::to_string(dims[1]) + "x" + std::to_string(dims[2]) +
-                " pixels are larger than the limit of " + std::to_string(kMaxPixelsPerImage) + " pixels");
+                " pixels are larger than the limit of " + std::to_string(kMaxPixelsPerImage) +
+                " pixels");
   }
   if (dims[0] > kMaxImages) {
     throw Error(path + ": holds " + std::to_string(dims[0]) + " images, more than the limit of " +
@@ -47,7 +48,8 @@ void ReadImages(IdxReader& reader, int64_t limit, const LoadOptions& options, La
     PollStop(options);
     const int64_t n = std::min(chunk_images, dims[0] - done);
     chunk.resize(static_cast<size_t>(n) * image_bytes);
-    reader.ReadData(chunk.data(), chunk.size());  // the whole file is read and checked, even past the limit
+    reader.ReadData(chunk.data(),
+                    chunk.size());  // the whole file is read and checked, even past the limit
     for (int64_t i = 0; i < n && done + i < keep; ++i)
       set->Add(chunk.data() + static_cast<size_t>(i) * image_bytes, 0);
   }
@@ -58,8 +60,8 @@ void ReadImages(IdxReader& reader, int64_t limit, const LoadOptions& options, La
 // Opens a labels file and checks its header against the images' count.
 void CheckLabelCount(const IdxReader& labels, int64_t images, const std::string& images_path) {
   if (labels.dims()[0] != images) {
-    throw Error(labels.path() + ": holds " + std::to_string(labels.dims()[0]) + " labels but " + images_path +
-                " holds " + std::to_string(images) + " images");
+    throw Error(labels.path() + ": holds " + std::to_string(labels.dims()[0]) + " labels but " +
+                images_path + " holds " + std::to_string(images) + " images");
   }
 }
 
@@ -74,8 +76,8 @@ std::vector<uint8_t> ReadLabels(IdxReader& reader, int num_classes, const LoadOp
   reader.Finish();
   for (size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= num_classes) {
-      throw Error(reader.path() + ": label " + std::to_string(labels[i]) + " at index " + std::to_string(i) +
-                  " is out of range [0, " + std::to_string(num_classes) + ")");
+      throw Error(reader.path() + ": label " + std::to_string(labels[i]) + " at index " +
+                  std::to_string(i) + " is out of range [0, " + std::to_string(num_classes) + ")");
     }
   }
   return labels;
@@ -177,7 +179,8 @@ LabeledImages LoadLabeledImages(const std::string& images_path, const std::strin
   facts.labels = labels.file_checksum();
   // A file replaced while it was read is used as read this time, but not cached.
   const bool unchanged = source.size == facts.images.size && source.crc32c == facts.images.crc32c;
-  if (options.use_cache && unchanged) facts.cache_problem = WritePackedCache(images_path, source, set);
+  if (options.use_cache && unchanged)
+    facts.cache_problem = WritePackedCache(images_path, source, set);
   return set;
 }
 
@@ -197,8 +200,8 @@ void CheckFitsSequences(const LabeledImages& set, int steps, int inputs, const s
 }
 
 template <typename T>
-void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, int steps, int inputs, T* x,
-                   int32_t* labels_out) {
+void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, int steps,
+                   int inputs, T* x, int32_t* labels_out) {
   SEQ_CHECK(int64_t{steps} * inputs == set.pixels_per_image());
   const T scale = T(1) / T(255);
   std::vector<uint8_t> image(static_cast<size_t>(set.pixels_per_image()));
@@ -214,7 +217,9 @@ void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, 
   }
 }
 
-template void FillTimeMajor<float>(const LabeledImages&, const int64_t*, int, int, int, float*, int32_t*);
-template void FillTimeMajor<double>(const LabeledImages&, const int64_t*, int, int, int, double*, int32_t*);
+template void FillTimeMajor<float>(const LabeledImages&, const int64_t*, int, int, int, float*,
+                                   int32_t*);
+template void FillTimeMajor<double>(const LabeledImages&, const int64_t*, int, int, int, double*,
+                                    int32_t*);
 
 }  // namespace seqtrain::data

@@ -54,7 +54,8 @@ struct LoadOptions {
 struct LoadReport {
   FileChecksum images, labels;  // the files as stored
   bool images_from_cache = false;
-  std::string cache_problem;  // why the cache could not be written; "" when it was or was not needed
+  std::string
+      cache_problem;  // why the cache could not be written; "" when it was or was not needed
 };
 
 // Reads an images file (3 dims) and a labels file (1 dim), checks that they

@@ -21,7 +21,8 @@ namespace {
 // Layout, little-endian: magic (16 bytes, the version in it), source size (8),
 // source CRC32C (4), rows (4), cols (4), reserved (4), count (8), packed size
 // (8), packed CRC32C (4), CRC32C of the 60 bytes before (4); then the packed bytes.
-constexpr char kMagic[16] = {'s', 'e', 'q', 't', 'r', 'a', 'i', 'n', ' ', 'p', 'a', 'c', 'k', 'e', 'd', '1'};
+constexpr char kMagic[16] = {'s', 'e', 'q', 't', 'r', 'a', 'i', 'n',
+                             ' ', 'p', 'a', 'c', 'k', 'e', 'd', '1'};
 constexpr size_t kHeaderBytes = 64;
 constexpr char kBesideFolder[] = ".seqtrain-cache";
 
@@ -48,7 +49,8 @@ std::string MakeWritableFolder(const std::string& folder) {
     std::error_code error;
     std::filesystem::create_directory(parent, error);  // nothing when it exists
     if (error) return parent + ": " + error.message();
-    if (::stat(parent.c_str(), &st) == 0 && (st.st_mode & 0222) == 0) return parent + " is read-only";
+    if (::stat(parent.c_str(), &st) == 0 && (st.st_mode & 0222) == 0)
+      return parent + " is read-only";
     std::filesystem::create_directory(folder, error);
     if (error) return folder + ": " + error.message();
     if (::stat(folder.c_str(), &st) != 0) return folder + ": " + std::strerror(errno);
@@ -92,7 +94,8 @@ bool ReadCacheFile(const std::string& path, const FileChecksum& source, LabeledI
     ~Closer() { ::close(fd); }
   } closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) < kHeaderBytes)
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<uint64_t>(st.st_size) < kHeaderBytes)
     return false;
   uint8_t h[kHeaderBytes];
   if (::pread(fd, h, kHeaderBytes, 0) != static_cast<ssize_t>(kHeaderBytes)) return false;
@@ -103,8 +106,10 @@ bool ReadCacheFile(const std::string& path, const FileChecksum& source, LabeledI
   const uint64_t packed_size = get(48, 8);
   if (packed_size != static_cast<uint64_t>(st.st_size) - kHeaderBytes) return false;
   // The bounds of an IDX header (a cache is only ever written from a checked one).
-  if (rows == 0 || cols == 0 || count == 0 || rows * cols > static_cast<uint64_t>(kMaxPixelsPerImage) ||
-      count > static_cast<uint64_t>(kMaxImages) || packed_size > 2 * static_cast<uint64_t>(kMaxIdxBytes)) {
+  if (rows == 0 || cols == 0 || count == 0 ||
+      rows * cols > static_cast<uint64_t>(kMaxPixelsPerImage) ||
+      count > static_cast<uint64_t>(kMaxImages) ||
+      packed_size > 2 * static_cast<uint64_t>(kMaxIdxBytes)) {
     return false;
   }
   LabeledImages loaded = MakeEmptySet(static_cast<int>(rows), static_cast<int>(cols));
@@ -141,21 +146,24 @@ std::string Serialize(const FileChecksum& source, const LabeledImages& set) {
 
 }  // namespace
 
-std::vector<std::string> PackedCachePaths(const std::string& images_path, const FileChecksum& source) {
+std::vector<std::string> PackedCachePaths(const std::string& images_path,
+                                          const FileChecksum& source) {
   const std::string name = std::filesystem::path(images_path).filename().string();
   const std::string dir = ParentOf(images_path);
-  std::vector<std::string> paths = {(dir == "/" ? "" : dir) + "/" + kBesideFolder + "/" + name + ".packed"};
+  std::vector<std::string> paths = {(dir == "/" ? "" : dir) + "/" + kBesideFolder + "/" + name +
+                                    ".packed"};
   const std::string user = UserCacheFolder();
   if (!user.empty()) {
     char key[48];
-    std::snprintf(key, sizeof key, "-%llu-%08X.packed", static_cast<unsigned long long>(source.size),
-                  source.crc32c);
+    std::snprintf(key, sizeof key, "-%llu-%08X.packed",
+                  static_cast<unsigned long long>(source.size), source.crc32c);
     paths.push_back(user + "/" + name + key);
   }
   return paths;
 }
 
-bool ReadPackedCache(const std::string& images_path, const FileChecksum& source, LabeledImages* set) {
+bool ReadPackedCache(const std::string& images_path, const FileChecksum& source,
+                     LabeledImages* set) {
   for (const std::string& path : PackedCachePaths(images_path, source)) {
     if (ReadCacheFile(path, source, set)) return true;
   }

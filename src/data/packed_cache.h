@@ -15,13 +15,15 @@
 
 namespace seqtrain::data {
 
-// The places tried, in order: beside the file, then the user's cache folder (if HOME or XDG_CACHE_HOME is
-// set).
-std::vector<std::string> PackedCachePaths(const std::string& images_path, const FileChecksum& source);
+// The places tried, in order: beside the file, then the user's cache folder (if HOME or
+// XDG_CACHE_HOME is set).
+std::vector<std::string> PackedCachePaths(const std::string& images_path,
+                                          const FileChecksum& source);
 
 // The set (labels left empty) when one of the places holds a valid cache of
 // a source with this checksum; false when they are missing, stale or damaged.
-bool ReadPackedCache(const std::string& images_path, const FileChecksum& source, LabeledImages* set);
+bool ReadPackedCache(const std::string& images_path, const FileChecksum& source,
+                     LabeledImages* set);
 
 // Writes the cache to the first place that takes it; returns "" or why none did.
 std::string WritePackedCache(const std::string& images_path, const FileChecksum& source,

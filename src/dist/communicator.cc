@@ -87,11 +87,13 @@ int Communicator::FirstFailingRank(bool ok) {
 std::vector<uint64_t> Communicator::AllGather(uint64_t value) {
   Timed timed(*this, "MPI_Allgather");
   std::vector<uint64_t> all(static_cast<size_t>(size_));
-  Check(MPI_Allgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, comm_), "MPI_Allgather");
+  Check(MPI_Allgather(&value, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, comm_),
+        "MPI_Allgather");
   return all;
 }
 
-std::vector<uint8_t> Communicator::AllGatherBytes(const void* record, size_t bytes, const char* purpose) {
+std::vector<uint8_t> Communicator::AllGatherBytes(const void* record, size_t bytes,
+                                                  const char* purpose) {
   Timed timed(*this, purpose);
   SEQ_CHECK(bytes <= kMaxChunk);
   std::vector<uint8_t> all(bytes * static_cast<size_t>(size_));
@@ -103,7 +105,8 @@ std::vector<uint8_t> Communicator::AllGatherBytes(const void* record, size_t byt
 int Communicator::RanksOnThisNode() {
   Timed timed(*this, "MPI_Comm_split_type (node)");
   MPI_Comm node;
-  Check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+  Check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+        "MPI_Comm_split_type");
   int size = 1;
   const int rc = MPI_Comm_size(node, &size);
   MPI_Comm_free(&node);

@@ -28,8 +28,7 @@ class Communicator {
 
   void AllreduceSum(float* data, size_t count);
   // purpose (a string literal) names the collective for the watchdog.
-  void AllreduceSum(double* data, size_t count,
-                    const char* purpose = "MPI_Allreduce (statistics)");
+  void AllreduceSum(double* data, size_t count, const char* purpose = "MPI_Allreduce (statistics)");
   void Broadcast(float* data, size_t count, int root);
   // Resizes bytes on the other ranks to root's size and fills it.
   void BroadcastBytes(std::string* bytes, int root);

@@ -11,7 +11,8 @@
 namespace seqtrain::dist {
 namespace {
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -66,7 +67,8 @@ void Watchdog::StepDone() {
     recent_[recent_next_] = (now - last_step_done_ns_) * 1e-9;
     recent_next_ = (recent_next_ + 1) % kTimedSteps;
     recent_count_ = std::min(recent_count_ + 1, kTimedSteps);
-    slowest_recent_.store(*std::max_element(recent_, recent_ + recent_count_), std::memory_order_relaxed);
+    slowest_recent_.store(*std::max_element(recent_, recent_ + recent_count_),
+                          std::memory_order_relaxed);
   }
   last_step_done_ns_ = now;
 }
@@ -83,8 +85,9 @@ std::string Watchdog::LimitReason(LimitKind kind) const {
       break;
   }
   return std::to_string(static_cast<int>(kDerivedFactor)) + " x the slowest of the last " +
-         std::to_string(kTimedSteps) + " steps (" + Seconds(slowest_recent_.load(std::memory_order_relaxed)) +
-         "), at least " + Seconds(kMinDerivedSeconds);
+         std::to_string(kTimedSteps) + " steps (" +
+         Seconds(slowest_recent_.load(std::memory_order_relaxed)) + "), at least " +
+         Seconds(kMinDerivedSeconds);
 }
 
 std::string Watchdog::Describe() const {
@@ -101,8 +104,9 @@ std::string Watchdog::Describe() const {
 
 void Watchdog::Watch() {
   // Check often enough that the overshoot is a small part of the shortest limit.
-  const double shortest = limits_.fixed_seconds > 0 ? limits_.fixed_seconds
-                                                    : std::min(kMinDerivedSeconds, limits_.startup_seconds);
+  const double shortest = limits_.fixed_seconds > 0
+                              ? limits_.fixed_seconds
+                              : std::min(kMinDerivedSeconds, limits_.startup_seconds);
   const auto period = std::chrono::duration<double>(std::min(1.0, std::max(0.01, shortest / 20)));
   // A wake-up this much later than due means the process was not running.
   constexpr int64_t kFrozenNs = 2'000'000'000;
@@ -125,14 +129,16 @@ void Watchdog::Watch() {
     const double limit = limit_seconds_.load(std::memory_order_relaxed);
     if (waited < limit) continue;
     // The rank that is stuck cannot say so; with two ranks it is the other one.
-    const std::string stuck = world_size_ == 2
-                                  ? "rank " + std::to_string(1 - rank_) + " has not completed it (stalled or gone)"
-                                  : "the ranks that do not report this are stalled or gone";
+    const std::string stuck =
+        world_size_ == 2
+            ? "rank " + std::to_string(1 - rank_) + " has not completed it (stalled or gone)"
+            : "the ranks that do not report this are stalled or gone";
     std::fprintf(stderr,
-                 "seqtrain: error: [rank %d] watchdog: waited %.1f s in %s at step %lld (limit %s: %s); %s\n",
+                 "seqtrain: error: [rank %d] watchdog: waited %.1f s in %s at step %lld (limit %s: "
+                 "%s); %s\n",
                  rank_, waited, operation_.load(), static_cast<long long>(step_.load()),
-                 Seconds(limit).c_str(), LimitReason(limit_kind_.load(std::memory_order_relaxed)).c_str(),
-                 stuck.c_str());
+                 Seconds(limit).c_str(),
+                 LimitReason(limit_kind_.load(std::memory_order_relaxed)).c_str(), stuck.c_str());
     std::fflush(stderr);
     // No MPI from this thread; the launcher notices the exit and ends the other ranks.
     _exit(kExitWatchdog);

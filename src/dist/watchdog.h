@@ -60,7 +60,7 @@ class Watchdog {
 
   const WatchdogLimits limits_;
   const int rank_, world_size_;
-  std::atomic<int64_t> entered_ns_{0};  // 0: not inside a collective
+  std::atomic<int64_t> entered_ns_{0};    // 0: not inside a collective
   std::atomic<double> limit_seconds_{0};  // of the collective entered
   std::atomic<LimitKind> limit_kind_{LimitKind::kStartup};
   std::atomic<const char*> operation_{""};

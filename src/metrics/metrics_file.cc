@@ -216,8 +216,10 @@ std::string QuoteNonFinite(const std::string& line, std::vector<Shift>* shifts) 
     const char c = line[i];
     if (in_string) {
       out += c;
-      if (c == '\\' && i + 1 < line.size()) out += line[++i];
-      else if (c == '"') in_string = false;
+      if (c == '\\' && i + 1 < line.size())
+        out += line[++i];
+      else if (c == '"')
+        in_string = false;
       ++i;
       continue;
     }

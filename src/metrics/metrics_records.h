@@ -34,13 +34,13 @@ struct FinalRecord {
   int world_size = 1;
   double samples_per_sec = 0;
   // For benchmarks.
-  double first_step_seconds = 0;         // process start to end of the first step, rank 0
-  std::vector<double> peak_rss_mib;      // per rank
-  std::vector<double> phase_ms_per_step; // per Phase, mean over ranks
+  double first_step_seconds = 0;          // process start to end of the first step, rank 0
+  std::vector<double> peak_rss_mib;       // per rank
+  std::vector<double> phase_ms_per_step;  // per Phase, mean over ranks
   int64_t skipped_steps = 0;
-  std::string simd_target;  // the instruction set the kernels ran on (simd/simd_target.h)
+  std::string simd_target;        // the instruction set the kernels ran on (simd/simd_target.h)
   std::string gemm_profile_json;  // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
-  std::string build_json;  // train/build_info.h's BuildInfoJson; empty: none
+  std::string build_json;         // train/build_info.h's BuildInfoJson; empty: none
 };
 
 // A Schema's Fields(v, record) declares each field to a visitor v, which writes

@@ -36,13 +36,15 @@ std::string FormatProgress(const ProgressState& s) {
   } else {
     std::snprintf(epoch, sizeof epoch, "epoch %lld", static_cast<long long>(s.epoch + 1));
   }
-  const double percent = s.final_step > 0 ? 100.0 * static_cast<double>(s.step) / static_cast<double>(s.final_step) : 0;
+  const double percent =
+      s.final_step > 0 ? 100.0 * static_cast<double>(s.step) / static_cast<double>(s.final_step)
+                       : 0;
   char rate[48] = "- samples/s";
   if (s.samples_per_sec > 0) std::snprintf(rate, sizeof rate, "%.0f samples/s", s.samples_per_sec);
   char buf[256];
   std::snprintf(buf, sizeof buf, "%s | step %lld/%lld (%.1f%%) | loss %.4f | %s | ETA %s", epoch,
-                static_cast<long long>(s.step), static_cast<long long>(s.final_step), percent, s.loss, rate,
-                FormatDuration(EstimateEtaSeconds(s)).c_str());
+                static_cast<long long>(s.step), static_cast<long long>(s.final_step), percent,
+                s.loss, rate, FormatDuration(EstimateEtaSeconds(s)).c_str());
   return buf;
 }
 

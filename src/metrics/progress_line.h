@@ -10,14 +10,14 @@
 namespace seqtrain::metrics {
 
 struct ProgressState {
-  int64_t epoch = 0;            // 0-based, as in the metrics; shown 1-based
-  int64_t total_epochs = 0;     // 0: unknown
-  int64_t step = 0;             // steps done in total
-  int64_t first_step = 0;       // step at which this run (or resume) started
+  int64_t epoch = 0;         // 0-based, as in the metrics; shown 1-based
+  int64_t total_epochs = 0;  // 0: unknown
+  int64_t step = 0;          // steps done in total
+  int64_t first_step = 0;    // step at which this run (or resume) started
   int64_t final_step = 0;
   double loss = 0;
-  double samples_per_sec = 0;   // 0: not measured yet
-  double elapsed_seconds = 0;   // since first_step
+  double samples_per_sec = 0;  // 0: not measured yet
+  double elapsed_seconds = 0;  // since first_step
 };
 
 // "1:05" below an hour, "2:03:04" from an hour on, "--:--" when unknown

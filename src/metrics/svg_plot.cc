@@ -15,7 +15,7 @@ constexpr double kWidth = 900;
 constexpr double kLeft = 80, kRight = 24;  // room for y tick labels and the y title
 constexpr double kTop = 56;                // room for the title
 constexpr double kPanelHeight = 300;
-constexpr double kPanelGap = 70;           // x tick labels and x title of the upper panel
+constexpr double kPanelGap = 70;  // x tick labels and x title of the upper panel
 constexpr double kBottom = 56;
 
 struct Series {
@@ -50,12 +50,13 @@ class Canvas {
   void Add(const std::string& element) { body_ += "  " + element + "\n"; }
   void Text(double x, double y, const std::string& text, const char* anchor, int size,
             const std::string& extra = "") {
-    Add("<text x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" text-anchor=\"" + anchor + "\" font-size=\"" +
-        std::to_string(size) + "\"" + extra + ">" + XmlEscape(text) + "</text>");
+    Add("<text x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" text-anchor=\"" + anchor +
+        "\" font-size=\"" + std::to_string(size) + "\"" + extra + ">" + XmlEscape(text) +
+        "</text>");
   }
   void Line(double x1, double y1, double x2, double y2, const char* stroke, double width = 1) {
-    Add("<line x1=\"" + Num(x1) + "\" y1=\"" + Num(y1) + "\" x2=\"" + Num(x2) + "\" y2=\"" + Num(y2) +
-        "\" stroke=\"" + stroke + "\" stroke-width=\"" + Num(width) + "\"/>");
+    Add("<line x1=\"" + Num(x1) + "\" y1=\"" + Num(y1) + "\" x2=\"" + Num(x2) + "\" y2=\"" +
+        Num(y2) + "\" stroke=\"" + stroke + "\" stroke-width=\"" + Num(width) + "\"/>");
   }
   const std::string& body() const { return body_; }
 
@@ -80,8 +81,8 @@ void DrawPanel(const Panel& panel, double top, const std::vector<double>& x_tick
   const auto px = [&](double x) { return left + (x - x_lo) / (x_hi - x_lo) * (right - left); };
   const auto py = [&](double y) { return bottom - (y - y_lo) / (y_hi - y_lo) * (bottom - top); };
 
-  c->Add("<rect x=\"" + Num(left) + "\" y=\"" + Num(top) + "\" width=\"" + Num(right - left) + "\" height=\"" +
-         Num(bottom - top) + "\" fill=\"#ffffff\" stroke=\"#333333\"/>");
+  c->Add("<rect x=\"" + Num(left) + "\" y=\"" + Num(top) + "\" width=\"" + Num(right - left) +
+         "\" height=\"" + Num(bottom - top) + "\" fill=\"#ffffff\" stroke=\"#333333\"/>");
   for (double y : y_ticks) {
     c->Line(left, py(y), right, py(y), "#e5e5e5");
     c->Line(left - 5, py(y), left, py(y), "#333333");
@@ -102,13 +103,15 @@ void DrawPanel(const Panel& panel, double top, const std::vector<double>& x_tick
     if (s.points.empty()) continue;
     shown.push_back(&s);
     std::string points;
-    for (const auto& p : s.points) points += (points.empty() ? "" : " ") + Num(px(p.first)) + "," + Num(py(p.second));
-    c->Add(std::string("<polyline class=\"series\" data-series=\"") + s.id + "\" fill=\"none\" stroke=\"" +
-           s.color + "\" stroke-width=\"2\" points=\"" + points + "\"/>");
+    for (const auto& p : s.points)
+      points += (points.empty() ? "" : " ") + Num(px(p.first)) + "," + Num(py(p.second));
+    c->Add(std::string("<polyline class=\"series\" data-series=\"") + s.id +
+           "\" fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"2\" points=\"" + points +
+           "\"/>");
     if (s.markers) {
       for (const auto& p : s.points) {
-        c->Add("<circle cx=\"" + Num(px(p.first)) + "\" cy=\"" + Num(py(p.second)) + "\" r=\"3.5\" fill=\"" +
-               s.color + "\"/>");
+        c->Add("<circle cx=\"" + Num(px(p.first)) + "\" cy=\"" + Num(py(p.second)) +
+               "\" r=\"3.5\" fill=\"" + s.color + "\"/>");
       }
     }
   }
@@ -116,8 +119,8 @@ void DrawPanel(const Panel& panel, double top, const std::vector<double>& x_tick
   // loss, lower right for a rising accuracy; its backing keeps it legible anyway.
   const double box_h = 12 + 20 * static_cast<double>(shown.size());
   const double box_top = panel.unit_range ? bottom - 10 - box_h : top + 10;
-  c->Add("<rect x=\"" + Num(right - 200) + "\" y=\"" + Num(box_top) + "\" width=\"190\" height=\"" + Num(box_h) +
-         "\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>");
+  c->Add("<rect x=\"" + Num(right - 200) + "\" y=\"" + Num(box_top) + "\" width=\"190\" height=\"" +
+         Num(box_h) + "\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>");
   for (size_t row = 0; row < shown.size(); ++row) {
     const double ly = box_top + 24 + 20 * static_cast<double>(row);
     c->Line(right - 190, ly - 4, right - 162, ly - 4, shown[row]->color, 2.5);
@@ -147,11 +150,21 @@ std::string XmlEscape(const std::string& text) {
   std::string out;
   for (char ch : text) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 forbids most control characters even as entities.
         if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n') out += ch;
@@ -185,7 +198,8 @@ std::string RenderMetricsSvg(const MetricsHistory& history, const std::string& t
   const std::vector<double> x_ticks = NiceTicks(x_lo, x_hi, 8);
   const std::vector<Panel> panels = {{"loss", false, {train_loss, test_loss}},
                                      {"accuracy", true, {train_acc, test_acc}}};
-  const double height = kTop + panels.size() * kPanelHeight + (panels.size() - 1) * kPanelGap + kBottom;
+  const double height =
+      kTop + panels.size() * kPanelHeight + (panels.size() - 1) * kPanelGap + kBottom;
   Canvas canvas;
   canvas.Add("<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>");
   canvas.Text(kWidth / 2, 32, title, "middle", 18, " font-weight=\"bold\"");
@@ -193,9 +207,10 @@ std::string RenderMetricsSvg(const MetricsHistory& history, const std::string& t
     DrawPanel(panels[i], kTop + i * (kPanelHeight + kPanelGap), x_ticks, &canvas);
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-         "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + Num(kWidth) + "\" height=\"" +
-         Num(height) + "\" viewBox=\"0 0 " + Num(kWidth) + " " + Num(height) +
-         "\" font-family=\"sans-serif\">\n  <title>" + XmlEscape(title) + "</title>\n" + canvas.body() + "</svg>\n";
+         "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" +
+         Num(kWidth) + "\" height=\"" + Num(height) + "\" viewBox=\"0 0 " + Num(kWidth) + " " +
+         Num(height) + "\" font-family=\"sans-serif\">\n  <title>" + XmlEscape(title) +
+         "</title>\n" + canvas.body() + "</svg>\n";
 }
 
 }  // namespace seqtrain::metrics

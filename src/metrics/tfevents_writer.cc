@@ -51,7 +51,8 @@ TfEventsWriter::TfEventsWriter(const std::string& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(dir + ": cannot create TensorBoard folder: " + ec.message());
   const double now = NowSeconds();
-  path_ = (std::filesystem::path(dir) / EventFileName(static_cast<std::time_t>(now), HostName())).string();
+  path_ = (std::filesystem::path(dir) / EventFileName(static_cast<std::time_t>(now), HostName()))
+              .string();
   // "a", not "w": a second run started in the same second on the same host
   // appends to that file rather than destroying it; TensorBoard reads both.
   file_.reset(std::fopen(path_.c_str(), "ab"));
@@ -66,7 +67,8 @@ void TfEventsWriter::WriteScalars(int64_t step, const std::vector<Scalar>& scala
   WriteScalars(step, NowSeconds(), scalars);
 }
 
-void TfEventsWriter::WriteScalars(int64_t step, double wall_time, const std::vector<Scalar>& scalars) {
+void TfEventsWriter::WriteScalars(int64_t step, double wall_time,
+                                  const std::vector<Scalar>& scalars) {
   tensorboard::Event event;
   event.set_wall_time(wall_time);
   event.set_step(step);

@@ -51,10 +51,19 @@ struct ExpConstants<double> {
   // Taylor P of degree 12: relative error 1.2e-17 on |r| <= ln2/2, below double rounding
   // (the finite differences of the gradient check need a smooth, double-exact function).
   static constexpr int kTerms = 13;
-  static constexpr double kPoly[kTerms] = {
-      1.0,           1.0 / 2,         1.0 / 6,          1.0 / 24,          1.0 / 120,
-      1.0 / 720,     1.0 / 5040,      1.0 / 40320,      1.0 / 362880,      1.0 / 3628800,
-      1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
+  static constexpr double kPoly[kTerms] = {1.0,
+                                           1.0 / 2,
+                                           1.0 / 6,
+                                           1.0 / 24,
+                                           1.0 / 120,
+                                           1.0 / 720,
+                                           1.0 / 5040,
+                                           1.0 / 40320,
+                                           1.0 / 362880,
+                                           1.0 / 3628800,
+                                           1.0 / 39916800,
+                                           1.0 / 479001600,
+                                           1.0 / 6227020800};
 };
 
 constexpr double Power(double base, int exponent) {
@@ -221,7 +230,8 @@ void GatesForwardRows(T* gates, const T* c_prev, T* c, T* tanh_c, T* h, int batc
     SigmoidAll(gi, gi, 2 * H);  // i and f
     TanhAll(gi + 2 * H, gi + 2 * H, H);
     SigmoidAll(gi + 3 * H, gi + 3 * H, H);
-    const ForwardRow<T> row{gi, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H, h + b * H, H};
+    const ForwardRow<T> row{
+        gi, c_prev ? c_prev + b * H : nullptr, c + b * H, tanh_c + b * H, h + b * H, H};
     size_t j = 0;
     CellFrom(hn::ScalableTag<T>(), row, j);
     CellFrom(hn::CappedTag<T, 1>(), row, j);
@@ -249,22 +259,23 @@ void GatesBackwardFrom(D d, const BackwardRow<T>& row, size_t& j) {
     const T* const pi = row.gi + j;
     T* const pd = row.di + j;
     const auto i = hn::LoadU(d, pi), f = hn::LoadU(d, pi + H), g = hn::LoadU(d, pi + 2 * H);
-    const auto o = hn::LoadU(d, pi + 3 * H), t = hn::LoadU(d, row.tanh_c + j), dh = hn::LoadU(d, row.dh + j);
+    const auto o = hn::LoadU(d, pi + 3 * H), t = hn::LoadU(d, row.tanh_c + j),
+               dh = hn::LoadU(d, row.dh + j);
     const auto dcell = hn::MulAdd(hn::Mul(dh, o), OneMinusSquare(d, t), hn::LoadU(d, row.dc + j));
     hn::StoreU(hn::Mul(hn::Mul(dcell, g), hn::Mul(i, hn::Sub(one, i))), d, pd);
     hn::StoreU(hn::Mul(hn::Mul(dcell, i), OneMinusSquare(d, g)), d, pd + 2 * H);
     hn::StoreU(hn::Mul(hn::Mul(dh, t), hn::Mul(o, hn::Sub(one, o))), d, pd + 3 * H);
     hn::StoreU(hn::Mul(dcell, f), d, row.dc + j);
-    const auto df = row.c_prev
-                        ? hn::Mul(hn::Mul(dcell, hn::LoadU(d, row.c_prev + j)), hn::Mul(f, hn::Sub(one, f)))
-                        : hn::Zero(d);
+    const auto df = row.c_prev ? hn::Mul(hn::Mul(dcell, hn::LoadU(d, row.c_prev + j)),
+                                         hn::Mul(f, hn::Sub(one, f)))
+                               : hn::Zero(d);
     hn::StoreU(df, d, pd + H);
   }
 }
 
 template <typename T>
-void GatesBackwardRows(const T* gates, const T* c_prev, const T* tanh_c, const T* dh, T* dc, T* dgates,
-                       int batch, int hidden) {
+void GatesBackwardRows(const T* gates, const T* c_prev, const T* tanh_c, const T* dh, T* dc,
+                       T* dgates, int batch, int hidden) {
   const size_t H = static_cast<size_t>(hidden);
   for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
     const BackwardRow<T> row{gates + b * 4 * H,
@@ -286,12 +297,12 @@ void SigmoidF64(const double* x, double* y, size_t n) { SigmoidAll(x, y, n); }
 void TanhF32(const float* x, float* y, size_t n) { TanhAll(x, y, n); }
 void TanhF64(const double* x, double* y, size_t n) { TanhAll(x, y, n); }
 
-void GatesForwardF32(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
-                     int hidden) {
+void GatesForwardF32(float* gates, const float* c_prev, float* c, float* tanh_c, float* h,
+                     int batch, int hidden) {
   GatesForwardRows(gates, c_prev, c, tanh_c, h, batch, hidden);
 }
-void GatesForwardF64(double* gates, const double* c_prev, double* c, double* tanh_c, double* h, int batch,
-                     int hidden) {
+void GatesForwardF64(double* gates, const double* c_prev, double* c, double* tanh_c, double* h,
+                     int batch, int hidden) {
   GatesForwardRows(gates, c_prev, c, tanh_c, h, batch, hidden);
 }
 
@@ -299,8 +310,8 @@ void GatesBackwardF32(const float* gates, const float* c_prev, const float* tanh
                       float* dc, float* dgates, int batch, int hidden) {
   GatesBackwardRows(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
 }
-void GatesBackwardF64(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
-                      double* dc, double* dgates, int batch, int hidden) {
+void GatesBackwardF64(const double* gates, const double* c_prev, const double* tanh_c,
+                      const double* dh, double* dc, double* dgates, int batch, int hidden) {
   GatesBackwardRows(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
 }
 
@@ -334,21 +345,21 @@ void FastTanh(const double* x, double* y, int n) {
   HWY_DYNAMIC_DISPATCH(TanhF64)(x, y, static_cast<size_t>(n));
 }
 
-void LstmGatesForward(float* gates, const float* c_prev, float* c, float* tanh_c, float* h, int batch,
-                      int hidden) {
+void LstmGatesForward(float* gates, const float* c_prev, float* c, float* tanh_c, float* h,
+                      int batch, int hidden) {
   HWY_DYNAMIC_DISPATCH(GatesForwardF32)(gates, c_prev, c, tanh_c, h, batch, hidden);
 }
-void LstmGatesForward(double* gates, const double* c_prev, double* c, double* tanh_c, double* h, int batch,
-                      int hidden) {
+void LstmGatesForward(double* gates, const double* c_prev, double* c, double* tanh_c, double* h,
+                      int batch, int hidden) {
   HWY_DYNAMIC_DISPATCH(GatesForwardF64)(gates, c_prev, c, tanh_c, h, batch, hidden);
 }
 
-void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
-                       float* dc, float* dgates, int batch, int hidden) {
+void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c,
+                       const float* dh, float* dc, float* dgates, int batch, int hidden) {
   HWY_DYNAMIC_DISPATCH(GatesBackwardF32)(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
 }
-void LstmGatesBackward(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
-                       double* dc, double* dgates, int batch, int hidden) {
+void LstmGatesBackward(const double* gates, const double* c_prev, const double* tanh_c,
+                       const double* dh, double* dc, double* dgates, int batch, int hidden) {
   HWY_DYNAMIC_DISPATCH(GatesBackwardF64)(gates, c_prev, tanh_c, dh, dc, dgates, batch, hidden);
 }
 

@@ -21,10 +21,10 @@ void LstmGatesForward(double* gates, const double* c_prev, double* c, double* ta
 // dc = dLoss/dc_t arriving from step t+1. Out: dgates = dLoss/d(pre-activations),
 // dc = dLoss/dc_{t-1}. dgates may be gates (in place): then the backward reads and writes
 // one (B, 4H) block instead of two, the gates being dead after their step's backward.
-void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c, const float* dh,
-                       float* dc, float* dgates, int batch, int hidden);
-void LstmGatesBackward(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
-                       double* dc, double* dgates, int batch, int hidden);
+void LstmGatesBackward(const float* gates, const float* c_prev, const float* tanh_c,
+                       const float* dh, float* dc, float* dgates, int batch, int hidden);
+void LstmGatesBackward(const double* gates, const double* c_prev, const double* tanh_c,
+                       const double* dh, double* dc, double* dgates, int batch, int hidden);
 
 // Elementwise sigmoid and tanh of n values, the same approximations the kernels use.
 void FastSigmoid(const float* x, float* y, int n);

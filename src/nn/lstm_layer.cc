@@ -110,8 +110,7 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
     // Pre-activations of every step at once: x W_x + b.
     ScopedPhase timer(Phase::kForwardGemm);
     for (size_t r = 0; r < rows; ++r) std::copy(w.b, w.b + G, gates_.data() + r * G);
-    Gemm(false, false, static_cast<int>(rows), G, I, T(1), x, I, w.w_x, G, T(1),
-         gates_.data(), G);
+    Gemm(false, false, static_cast<int>(rows), G, I, T(1), x, I, w.w_x, G, T(1), gates_.data(), G);
   }
 
   const size_t step_hidden = hidden_block();
@@ -125,8 +124,9 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
     }
     ScopedPhase timer(Phase::kGateMath);
     const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
-    LstmGatesForward(gates, c_prev, cell_.data() + t * step_hidden, tanh_cell_.data() + t * step_hidden,
-                     hidden_.data() + (t + 1) * step_hidden, batch, H);
+    LstmGatesForward(gates, c_prev, cell_.data() + t * step_hidden,
+                     tanh_cell_.data() + t * step_hidden, hidden_.data() + (t + 1) * step_hidden,
+                     batch, H);
     if (padded_) CarryPastLengths(t);
   }
 }
@@ -145,8 +145,9 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
   dh_.assign(step_hidden, T(0));
   dc_.assign(step_hidden, T(0));
   if (steps > 1) {
-    // dgates W_h^T made OpenBLAS pack W_h transposed in each of the 27 steps (sgemm_incopy, 2.5% of a
-    // step in perf); W_h^T made once here (~20 us) packs as a plain operand: same bits, faster GEMM.
+    // dgates W_h^T made OpenBLAS pack W_h transposed in each of the 27 steps (sgemm_incopy, 2.5% of
+    // a step in perf); W_h^T made once here (~20 us) packs as a plain operand: same bits, faster
+    // GEMM.
     ScopedPhase timer(Phase::kBackwardGemm);
     w_h_t_.resize(static_cast<size_t>(G) * H);
     Transpose(w.w_h, H, G, w_h_t_.data());
@@ -174,8 +175,8 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
           if (dh_last && t == lengths_[b] - 1) simd::AddTo(dh_.data() + row, dh_last + row, H);
         }
       }
-      LstmGatesBackward(gates, c_prev, tanh_cell_.data() + t * step_hidden, dh_.data(), dc_.data(), dgates,
-                        batch, H);
+      LstmGatesBackward(gates, c_prev, tanh_cell_.data() + t * step_hidden, dh_.data(), dc_.data(),
+                        dgates, batch, H);
       if (padded_) {
         for (int b = 0; b < batch; ++b) {
           if (!Padded(t, b)) continue;

@@ -56,15 +56,15 @@ class LstmLayer final : public RecurrentLayer<T> {
   int steps_ = 0;
   int batch_ = 0;
   const T* x_ = nullptr;
-  bool padded_ = false;          // some sequence of the last Forward is shorter than steps_
-  std::vector<int32_t> lengths_; // (B) when padded_
-  std::vector<T> gates_;      // (T, B, 4H) after the nonlinearities; Backward: their gradients
-  std::vector<T> cell_;       // (T, B, H)  c_t
-  std::vector<T> tanh_cell_;  // (T, B, H)  tanh(c_t)
-  std::vector<T> hidden_;     // (T+1, B, H) h_0 = 0, h_1 .. h_T
-  std::vector<T> dh_;         // (B, H) gradient reaching h_t through the recurrence
-  std::vector<T> dc_;         // (B, H) gradient reaching c_t from step t+1
-  std::vector<T> w_h_t_;      // (4H, H) W_h transposed, so dh = dgates W_h^T is a no-transpose GEMM
+  bool padded_ = false;           // some sequence of the last Forward is shorter than steps_
+  std::vector<int32_t> lengths_;  // (B) when padded_
+  std::vector<T> gates_;          // (T, B, 4H) after the nonlinearities; Backward: their gradients
+  std::vector<T> cell_;           // (T, B, H)  c_t
+  std::vector<T> tanh_cell_;      // (T, B, H)  tanh(c_t)
+  std::vector<T> hidden_;         // (T+1, B, H) h_0 = 0, h_1 .. h_T
+  std::vector<T> dh_;             // (B, H) gradient reaching h_t through the recurrence
+  std::vector<T> dc_;             // (B, H) gradient reaching c_t from step t+1
+  std::vector<T> w_h_t_;  // (4H, H) W_h transposed, so dh = dgates W_h^T is a no-transpose GEMM
 };
 
 extern template class LstmLayer<float>;

@@ -6,8 +6,8 @@
 namespace seqtrain::nn {
 
 template <typename T>
-BatchStats SoftmaxCrossEntropy(const T* logits, const int32_t* labels, int batch,
-                               int classes, T* dlogits, T* probs) {
+BatchStats SoftmaxCrossEntropy(const T* logits, const int32_t* labels, int batch, int classes,
+                               T* dlogits, T* probs) {
   BatchStats stats;
   stats.count = batch;
   for (int b = 0; b < batch; ++b) {
@@ -38,9 +38,9 @@ BatchStats SoftmaxCrossEntropy(const T* logits, const int32_t* labels, int batch
   return stats;
 }
 
-template BatchStats SoftmaxCrossEntropy<float>(const float*, const int32_t*, int, int,
-                                               float*, float*);
-template BatchStats SoftmaxCrossEntropy<double>(const double*, const int32_t*, int, int,
-                                                double*, double*);
+template BatchStats SoftmaxCrossEntropy<float>(const float*, const int32_t*, int, int, float*,
+                                               float*);
+template BatchStats SoftmaxCrossEntropy<double>(const double*, const int32_t*, int, int, double*,
+                                                double*);
 
 }  // namespace seqtrain::nn

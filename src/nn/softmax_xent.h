@@ -15,7 +15,7 @@ struct BatchStats {
 // When probs is not null, writes the softmax probabilities. labels may be
 // null (prediction only); then loss_sum and correct stay 0.
 template <typename T>
-BatchStats SoftmaxCrossEntropy(const T* logits, const int32_t* labels, int batch,
-                               int classes, T* dlogits, T* probs);
+BatchStats SoftmaxCrossEntropy(const T* logits, const int32_t* labels, int batch, int classes,
+                               T* dlogits, T* probs);
 
 }  // namespace seqtrain::nn

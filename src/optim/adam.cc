@@ -52,7 +52,8 @@ void UpdateFrom(D d, const AdamArrays& a, const AdamScalars& k, size_t& i, size_
   for (const size_t lanes = hn::Lanes(d); i + lanes <= n; i += lanes) {
     const auto g = hn::Mul(hn::LoadU(d, a.grads + i), grad_scale);
     const auto m = hn::Add(hn::Mul(beta1, hn::LoadU(d, a.m + i)), hn::Mul(one_minus_beta1, g));
-    const auto v = hn::Add(hn::Mul(beta2, hn::LoadU(d, a.v + i)), hn::Mul(hn::Mul(one_minus_beta2, g), g));
+    const auto v =
+        hn::Add(hn::Mul(beta2, hn::LoadU(d, a.v + i)), hn::Mul(hn::Mul(one_minus_beta2, g), g));
     const auto denominator = hn::Add(hn::Mul(hn::Sqrt(v), inv_sqrt_bias2), epsilon);
     // Decay applies to the old parameter (AdamW); times exactly 1 it changes nothing.
     const auto decayed = hn::Mul(hn::LoadU(d, a.params + i), keep);
@@ -62,7 +63,8 @@ void UpdateFrom(D d, const AdamArrays& a, const AdamScalars& k, size_t& i, size_
   }
 }
 
-void AdamUpdateImpl(float* params, const float* grads, float* m, float* v, size_t n, const AdamScalars& k) {
+void AdamUpdateImpl(float* params, const float* grads, float* m, float* v, size_t n,
+                    const AdamScalars& k) {
   const AdamArrays arrays{params, grads, m, v};
   size_t i = 0;
   UpdateFrom(hn::ScalableTag<float>(), arrays, k, i, n);
@@ -101,8 +103,8 @@ void Adam::Update(float* params, const float* grads, float grad_scale, int64_t s
   k.keep = config_.weight_decay() > 0
                ? static_cast<float>(1.0 - config_.learning_rate() * config_.weight_decay())
                : 1.0f;
-  HWY_DYNAMIC_DISPATCH(AdamUpdateImpl)(params, grads, state_data(0), state_data(1), num_params(),
-                                       k);
+  HWY_DYNAMIC_DISPATCH(AdamUpdateImpl)
+  (params, grads, state_data(0), state_data(1), num_params(), k);
 }
 
 }  // namespace seqtrain::optim

@@ -122,7 +122,9 @@ void SumRows(const double* m, size_t rows, size_t cols, double* out) {
 
 void Scale(float* x, size_t n, float factor) { HWY_DYNAMIC_DISPATCH(ScaleImpl)(x, n, factor); }
 
-double SumOfSquares(const float* x, size_t n) { return HWY_DYNAMIC_DISPATCH(SumOfSquaresImpl)(x, n); }
+double SumOfSquares(const float* x, size_t n) {
+  return HWY_DYNAMIC_DISPATCH(SumOfSquaresImpl)(x, n);
+}
 
 bool AllFinite(const float* x, size_t n) { return HWY_DYNAMIC_DISPATCH(AllFiniteImpl)(x, n); }
 

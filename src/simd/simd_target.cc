@@ -35,12 +35,17 @@ std::string Lowercase(std::string text) {
 
 std::string NameOf(int64_t bits) {
   switch (bits) {
-    case HWY_AVX3: return "avx512";
-    case HWY_AVX2: return "avx2";
-    case HWY_SSE4: return "sse4";
+    case HWY_AVX3:
+      return "avx512";
+    case HWY_AVX2:
+      return "avx2";
+    case HWY_SSE4:
+      return "sse4";
     case HWY_SCALAR:
-    case HWY_EMU128: return "scalar";
-    default: break;
+    case HWY_EMU128:
+      return "scalar";
+    default:
+      break;
   }
   return Lowercase(hwy::TargetName(bits));
 }
@@ -61,7 +66,8 @@ std::vector<Target> Runnable(int64_t cpu_targets) {
   std::vector<Target> out;
   const std::vector<Target> compiled = CompiledTargets();
   for (size_t i = 0; i < compiled.size(); ++i) {
-    if ((compiled[i].bits & cpu_targets) != 0 || i + 1 == compiled.size()) out.push_back(compiled[i]);
+    if ((compiled[i].bits & cpu_targets) != 0 || i + 1 == compiled.size())
+      out.push_back(compiled[i]);
   }
   return out;
 }
@@ -92,7 +98,8 @@ Target ResolveTarget(const std::string& requested, int64_t cpu_targets) {
   const std::string what = "SEQTRAIN_SIMD=" + requested + ": ";
   for (const Target& t : CompiledTargets()) {
     if (t.name == want) {
-      throw Error(what + "this CPU cannot run " + t.name + " (it supports: " + Join(runnable) + ")");
+      throw Error(what + "this CPU cannot run " + t.name + " (it supports: " + Join(runnable) +
+                  ")");
     }
   }
   for (const char* x86 : {"avx512", "avx2", "sse4"}) {

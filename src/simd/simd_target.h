@@ -25,8 +25,8 @@ std::vector<Target> SupportedTargets();
 // the variable and value) for an unknown name or one the CPU cannot run.
 Target ResolveTarget(const std::string& requested, int64_t cpu_targets);
 
-// Reads SEQTRAIN_SIMD ("" or "auto": the best) and makes every kernel dispatch to that target from now on.
-// Throws seqtrain::Error as ResolveTarget. Returns the target in effect.
+// Reads SEQTRAIN_SIMD ("" or "auto": the best) and makes every kernel dispatch to that target from
+// now on. Throws seqtrain::Error as ResolveTarget. Returns the target in effect.
 Target SelectTargetFromEnvironment();
 // Makes the kernels run on target, which must be in SupportedTargets() (tests, benchmarks).
 void UseTarget(const Target& target);

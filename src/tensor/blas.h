@@ -5,12 +5,10 @@
 
 namespace seqtrain::tensor {
 
-void Gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
-          const float* a, int lda, const float* b, int ldb, float beta,
-          float* c, int ldc);
-void Gemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha,
-          const double* a, int lda, const double* b, int ldb, double beta,
-          double* c, int ldc);
+void Gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+          const float* b, int ldb, float beta, float* c, int ldc);
+void Gemm(bool trans_a, bool trans_b, int m, int n, int k, double alpha, const double* a, int lda,
+          const double* b, int ldb, double beta, double* c, int ldc);
 
 // Sets OpenBLAS's thread count; returns the count in effect afterwards.
 int SetBlasThreads(int threads);

@@ -39,7 +39,8 @@ void Accumulate(GemmProfile& p, const GemmShapeStats& add) {
 }
 }  // namespace
 
-void RecordGemm(bool trans_a, bool trans_b, int m, int n, int k, double wall_seconds, double cpu_seconds) {
+void RecordGemm(bool trans_a, bool trans_b, int m, int n, int k, double wall_seconds,
+                double cpu_seconds) {
   Accumulate(GlobalGemmProfile(), {trans_a, trans_b, m, n, k, 1, wall_seconds, cpu_seconds});
 }
 
@@ -73,8 +74,8 @@ std::string GemmProfile::ToJson() const {
     std::snprintf(line, sizeof line,
                   "%s{\"shape\":\"%c%c %dx%dx%d\",\"calls\":%lld,\"wall_s\":%.6g,\"cpu_s\":%.6g,"
                   "\"gflops\":%.4g,\"gflops_cpu\":%.4g}",
-                  out.size() > 1 ? "," : "", s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.m, s.n, s.k,
-                  static_cast<long long>(s.calls), s.wall_seconds, s.cpu_seconds,
+                  out.size() > 1 ? "," : "", s.trans_a ? 'T' : 'N', s.trans_b ? 'T' : 'N', s.m, s.n,
+                  s.k, static_cast<long long>(s.calls), s.wall_seconds, s.cpu_seconds,
                   s.wall_seconds > 0 ? flops / s.wall_seconds / 1e9 : 0.0,
                   s.cpu_seconds > 0 ? flops / s.cpu_seconds / 1e9 : 0.0);
     out += line;

@@ -34,7 +34,8 @@ bool GemmProfileEnabled();
 // Process-wide totals (one model per process).
 GemmProfile& GlobalGemmProfile();
 // Called by Gemm when profiling is on.
-void RecordGemm(bool trans_a, bool trans_b, int m, int n, int k, double wall_seconds, double cpu_seconds);
+void RecordGemm(bool trans_a, bool trans_b, int m, int n, int k, double wall_seconds,
+                double cpu_seconds);
 
 // Thread CPU time, seconds.
 double ThreadCpuSeconds();

@@ -52,21 +52,21 @@ BuildInfo CurrentBuildInfo() {
 std::string FormatBuildInfo(const BuildInfo& b) {
   const auto& u = OrUnknown;
   return "seqtrain " + u(b.version()) + " (git " + u(b.git_describe()) + ")\n" +
-         "build:     " + u(b.build_type()) + ", " + u(b.compiler()) + ", " + u(b.flags_class()) + " flags\n" +
-         "simd:      compiled " + u(Join(b.simd_compiled(), ", ")) + "; chosen " + u(b.simd_chosen()) + "\n" +
-         "openblas:  " + u(b.openblas_config()) + " (core " + u(b.openblas_corename()) + ")\n" +
-         "mpi:       " + u(b.mpi_library()) + "\n" +
-         "protobuf:  " + u(b.protobuf_version()) + "\n" +
-         "highway:   " + u(b.highway_version()) + "\n";
+         "build:     " + u(b.build_type()) + ", " + u(b.compiler()) + ", " + u(b.flags_class()) +
+         " flags\n" + "simd:      compiled " + u(Join(b.simd_compiled(), ", ")) + "; chosen " +
+         u(b.simd_chosen()) + "\n" + "openblas:  " + u(b.openblas_config()) + " (core " +
+         u(b.openblas_corename()) + ")\n" + "mpi:       " + u(b.mpi_library()) + "\n" +
+         "protobuf:  " + u(b.protobuf_version()) + "\n" + "highway:   " + u(b.highway_version()) +
+         "\n";
 }
 
 std::string BuildInfoLine(const BuildInfo& b) {
   const auto& u = OrUnknown;
-  return "seqtrain " + u(b.version()) + " (git " + u(b.git_describe()) + "), " + u(b.build_type()) + " " +
-         u(b.compiler()) + " " + u(b.flags_class()) + "; SIMD " + u(b.simd_chosen()) + " of " +
-         u(Join(b.simd_compiled(), ",")) + "; " + u(b.openblas_config()) + " (core " +
-         u(b.openblas_corename()) + "); " + u(b.mpi_library()) + "; protobuf " + u(b.protobuf_version()) +
-         "; Highway " + u(b.highway_version());
+  return "seqtrain " + u(b.version()) + " (git " + u(b.git_describe()) + "), " + u(b.build_type()) +
+         " " + u(b.compiler()) + " " + u(b.flags_class()) + "; SIMD " + u(b.simd_chosen()) +
+         " of " + u(Join(b.simd_compiled(), ",")) + "; " + u(b.openblas_config()) + " (core " +
+         u(b.openblas_corename()) + "); " + u(b.mpi_library()) + "; protobuf " +
+         u(b.protobuf_version()) + "; Highway " + u(b.highway_version());
 }
 
 std::string BuildInfoJson(const BuildInfo& info) {

@@ -28,19 +28,23 @@ double ParameterCount(const ModelConfig& m) {
   return count + h * m.num_classes() + m.num_classes();  // out/w, out/b
 }
 
-double CeilDiv(double a, double b) { return static_cast<double>(static_cast<int64_t>((a + b - 1) / b)); }
+double CeilDiv(double a, double b) {
+  return static_cast<double>(static_cast<int64_t>((a + b - 1) / b));
+}
 
 }  // namespace
 
-MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size, int64_t train_count,
-                                      int64_t test_count, double resident_bytes) {
+MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
+                                      int64_t train_count, int64_t test_count,
+                                      double resident_bytes) {
   const ModelConfig& m = config.model();
   const double params = ParameterCount(m);
   const double h = m.hidden_size(), t = m.time_steps(), in = m.input_size(), k = m.num_classes();
   const double ranks = std::max(1, world_size);
   // The largest slice a rank gets (ShardRange sizes differ by at most one).
-  const double train_batch = std::min(CeilDiv(static_cast<double>(config.schedule().batch_size()), ranks),
-                                      static_cast<double>(train_count));
+  const double train_batch =
+      std::min(CeilDiv(static_cast<double>(config.schedule().batch_size()), ranks),
+               static_cast<double>(train_count));
   const double eval_batch = std::min(static_cast<double>(config.schedule().eval_batch_size()),
                                      CeilDiv(static_cast<double>(test_count), ranks));
   const double train_rows = t * train_batch, eval_rows = t * eval_batch;
@@ -53,8 +57,8 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
   // the gate gradients (4H) of the training batch and two step-sized recurrences.
   double per_layer = (7 * h * rows + h * batch) + (4 * h * train_rows + 2 * h * train_batch);
   double activations = m.num_layers() * per_layer * kFloat;
-  activations += (2 * k * batch + h * train_batch) * kFloat;              // logits, dlogits, dh_last
-  if (m.num_layers() > 1) activations += 2 * h * train_rows * kFloat;       // dh_seq, dh_below
+  activations += (2 * k * batch + h * train_batch) * kFloat;           // logits, dlogits, dh_last
+  if (m.num_layers() > 1) activations += 2 * h * train_rows * kFloat;  // dh_seq, dh_below
   e.activations = activations;
   e.batch_inputs = (train_rows * in + eval_rows * in) * kFloat + (train_batch + eval_batch) * 12 +
                    static_cast<double>(train_count) * sizeof(int64_t) + kSmallBuffers;
@@ -76,8 +80,9 @@ std::string FormatBytes(double bytes) {
   return text;
 }
 
-void CheckMemoryFits(const MemoryEstimate& e, const TrainConfig& config, int world_size, int ranks_on_node,
-                     int64_t shared_room_bytes, const std::string& shared_source, int64_t own_room_bytes) {
+void CheckMemoryFits(const MemoryEstimate& e, const TrainConfig& config, int world_size,
+                     int ranks_on_node, int64_t shared_room_bytes, const std::string& shared_source,
+                     int64_t own_room_bytes) {
   const double share = static_cast<double>(shared_room_bytes) / std::max(1, ranks_on_node);
   const double own_room = static_cast<double>(own_room_bytes) - kLateAddressSpace;
   if (e.to_allocate() <= share && e.to_allocate() <= own_room) return;
@@ -86,8 +91,9 @@ void CheckMemoryFits(const MemoryEstimate& e, const TrainConfig& config, int wor
   out << "needs " << FormatBytes(e.total()) << " per rank (model.hidden_size = " << m.hidden_size()
       << ", model.num_layers = " << m.num_layers() << ", model.time_steps = " << m.time_steps()
       << ", schedule.batch_size = " << config.schedule().batch_size() << " over " << world_size
-      << (world_size == 1 ? " rank" : " ranks") << ", schedule.eval_batch_size = "
-      << config.schedule().eval_batch_size() << ": model and Adam " << FormatBytes(e.model) << ", activations "
+      << (world_size == 1 ? " rank" : " ranks")
+      << ", schedule.eval_batch_size = " << config.schedule().eval_batch_size()
+      << ": model and Adam " << FormatBytes(e.model) << ", activations "
       << FormatBytes(e.activations) << ", inputs " << FormatBytes(e.batch_inputs);
   if (e.checkpoint > 0) out << ", checkpoint " << FormatBytes(e.checkpoint);
   out << ", in use " << FormatBytes(e.resident) << "); ";

@@ -16,11 +16,11 @@ namespace seqtrain::train {
 
 struct MemoryEstimate {
   // Bytes per rank, by what holds them.
-  double model = 0;        // parameters, gradients (with the reduced tail) and both Adam moments
-  double activations = 0;  // forward/backward buffers of the larger of the train and eval batches
-  double batch_inputs = 0; // decoded input batches (train and eval) and the epoch permutation
-  double checkpoint = 0;   // encoding a checkpoint (rank 0) or decoding one (every rank on resume)
-  double resident = 0;     // already in use: MPI, libraries, the loaded data
+  double model = 0;         // parameters, gradients (with the reduced tail) and both Adam moments
+  double activations = 0;   // forward/backward buffers of the larger of the train and eval batches
+  double batch_inputs = 0;  // decoded input batches (train and eval) and the epoch permutation
+  double checkpoint = 0;    // encoding a checkpoint (rank 0) or decoding one (every rank on resume)
+  double resident = 0;      // already in use: MPI, libraries, the loaded data
   double total() const { return model + activations + batch_inputs + checkpoint + resident; }
   // Everything still to be allocated.
   double to_allocate() const { return total() - resident; }
@@ -28,8 +28,9 @@ struct MemoryEstimate {
 
 // Sizes the run's buffers for world_size ranks and training/test sets of those
 // sizes; resident_bytes is what the process holds already.
-MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size, int64_t train_count,
-                                      int64_t test_count, double resident_bytes);
+MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
+                                      int64_t train_count, int64_t test_count,
+                                      double resident_bytes);
 
 // Throws seqtrain::Error ("needs 17.2 GiB per rank (model.hidden_size = 16384, ...);
 // ...") unless what the estimate still has to allocate fits in this rank's

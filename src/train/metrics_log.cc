@@ -56,7 +56,8 @@ void MetricsLog::BeginRun(int64_t first_step, int64_t final_step, int64_t steps_
   progress_state_.first_step = first_step;
   progress_state_.step = first_step;
   progress_state_.final_step = final_step;
-  progress_state_.total_epochs = steps_per_epoch > 0 ? (final_step + steps_per_epoch - 1) / steps_per_epoch : 0;
+  progress_state_.total_epochs =
+      steps_per_epoch > 0 ? (final_step + steps_per_epoch - 1) / steps_per_epoch : 0;
   run_start_ = SteadySeconds();
 }
 
@@ -124,24 +125,27 @@ void MetricsLog::Eval(const EvalRecord& r) {
               static_cast<long long>(r.count)));
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
-    tensorboard_->WriteScalars(r.step, {{"test/accuracy", r.test_accuracy}, {"test/loss", r.test_loss}});
+    tensorboard_->WriteScalars(r.step,
+                               {{"test/accuracy", r.test_accuracy}, {"test/loss", r.test_loss}});
   }
 }
 
 void MetricsLog::Final(const FinalRecord& r) {
   if (!is_root_) return;
   finished_ = true;
-  Info(Format("Optimization Finished! Testing Accuracy: %.4f (%lld steps, %d rank%s, %.1f s, %.0f "
-              "samples/s)",
-              r.test_accuracy, static_cast<long long>(r.step), r.world_size,
-              r.world_size == 1 ? "" : "s", r.wall_seconds, r.samples_per_sec));
+  Info(
+      Format("Optimization Finished! Testing Accuracy: %.4f (%lld steps, %d rank%s, %.1f s, %.0f "
+             "samples/s)",
+             r.test_accuracy, static_cast<long long>(r.step), r.world_size,
+             r.world_size == 1 ? "" : "s", r.wall_seconds, r.samples_per_sec));
   std::string phases;
   double total = 0;
   for (double ms : r.phase_ms_per_step) total += ms;
   for (size_t i = 0; i < r.phase_ms_per_step.size(); ++i) {
     const char* name = PhaseName(static_cast<Phase>(i));
     const double ms = r.phase_ms_per_step[i];
-    phases += Format("%s%s %.3f ms (%.0f%%)", i ? ", " : "", name, ms, total > 0 ? 100 * ms / total : 0.0);
+    phases += Format("%s%s %.3f ms (%.0f%%)", i ? ", " : "", name, ms,
+                     total > 0 ? 100 * ms / total : 0.0);
   }
   std::string rss;
   for (size_t i = 0; i < r.peak_rss_mib.size(); ++i) {

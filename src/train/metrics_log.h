@@ -39,7 +39,8 @@ class MetricsLog {
   MetricsLog(bool is_root, const MetricsOutputs& outputs, std::FILE* console = stdout);
   // JSON lines only, progress line when the console is interactive.
   MetricsLog(bool is_root, const std::string& jsonl_path, std::FILE* console = stdout)
-      : MetricsLog(is_root, MetricsOutputs{jsonl_path, "", 0, MetricsOutputs::Progress::kAuto}, console) {}
+      : MetricsLog(is_root, MetricsOutputs{jsonl_path, "", 0, MetricsOutputs::Progress::kAuto},
+                   console) {}
   ~MetricsLog();
 
   // The run's extent, for the progress line's step/total, epoch and ETA.
@@ -67,8 +68,8 @@ class MetricsLog {
   double learning_rate_;
   metrics::ProgressLine progress_;
   metrics::ProgressState progress_state_;
-  double run_start_ = 0;      // steady clock, seconds
-  double last_draw_ = -1e30;  // steady clock, seconds
+  double run_start_ = 0;         // steady clock, seconds
+  double last_draw_ = -1e30;     // steady clock, seconds
   bool progress_drawn_ = false;  // redraw after an ordinary line only once one was shown
   bool finished_ = false;
 };

@@ -1,11 +1,11 @@
 #include "train/trainer.h"
 
-#include "train/build_info.h"
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <ctime>
 #include <numeric>
+#include "train/build_info.h"
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
@@ -14,10 +14,9 @@
 #include "data/shard.h"
 #include "dist/agreement.h"
 #include "dist/watchdog.h"
+#include "optim/registry.h"
 #include "simd/array_kernels.h"
 #include "simd/simd_target.h"
-#include "dist/watchdog.h"
-#include "optim/registry.h"
 #include "tensor/gemm_profile.h"
 #include "train/stop_signal.h"
 #include "util/crc32c.h"
@@ -67,7 +66,8 @@ int64_t Trainer::final_step() const {
   const int64_t batch = config_.schedule().batch_size();
   const int64_t rest_of_epoch = (train_.count() - epoch_position_ + batch - 1) / batch;
   int64_t later_epochs = 0, last = 0;
-  if (__builtin_mul_overflow(config_.schedule().epochs() - epoch_ - 1, steps_per_epoch(), &later_epochs) ||
+  if (__builtin_mul_overflow(config_.schedule().epochs() - epoch_ - 1, steps_per_epoch(),
+                             &later_epochs) ||
       __builtin_add_overflow(step_ + rest_of_epoch, later_epochs, &last)) {
     throw Error("schedule.epochs = " + std::to_string(config_.schedule().epochs()) + " x " +
                 std::to_string(steps_per_epoch()) +
@@ -146,7 +146,8 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
   mine.stop_signals = StopSignalReceived() != 0 ? 1 : 0;  // summed: how many ranks were signalled
   {
     ScopedPhase timer(Phase::kOptimizer);
-    const bool finite = simd::AllFinite(model_.grads(), model_.num_params()) && std::isfinite(local.loss_sum);
+    const bool finite =
+        simd::AllFinite(model_.grads(), model_.num_params()) && std::isfinite(local.loss_sum);
     mine.nonfinite_ranks = finite ? 0 : 1;
   }
   StepControl all;
@@ -228,7 +229,8 @@ void Trainer::CheckReplicas() {
   char crc[16];
   std::snprintf(crc, sizeof crc, "%08llX", static_cast<unsigned long long>(all[0]));
   // Every rank holds the same gathered values, so every rank stops here alike.
-  throw AgreedError("replica mismatch at step " + std::to_string(step_) + ": the parameters of rank(s) " + differing +
+  throw AgreedError("replica mismatch at step " + std::to_string(step_) +
+                        ": the parameters of rank(s) " + differing +
                         " differ from rank 0's (CRC32C " + crc + ")",
                     kExitReplicaMismatch);
 }
@@ -246,8 +248,9 @@ void Trainer::Save(MetricsLog& log) {
       path = checkpoint::SaveCheckpoint(config_.checkpoint().dir(), MakeCheckpoint(),
                                         config_.checkpoint().keep(), faults_.SaveHook(step_));
     } catch (const Error& e) {
-      throw Error(std::string(e.what()) + "; step " + std::to_string(step_) +
-                  " not saved, the earlier checkpoints are intact: once fixed, rerun with --resume auto");
+      throw Error(
+          std::string(e.what()) + "; step " + std::to_string(step_) +
+          " not saved, the earlier checkpoints are intact: once fixed, rerun with --resume auto");
     }
   });
   log.Info("Saved checkpoint " + path + " (step " + std::to_string(step_) + ")");
@@ -322,7 +325,8 @@ void Trainer::Display(const StepControl& control, StepRecord& record, RunProgres
   progress.display_samples += batch_samples;
   progress.total_samples += batch_samples;
   const int64_t step = record.step;
-  if (step != 1 && step % config_.schedule().display_step() != 0 && step != progress.last_step) return;
+  if (step != 1 && step % config_.schedule().display_step() != 0 && step != progress.last_step)
+    return;
   const double now = Now();
   record.samples_per_sec = progress.display_samples / std::max(now - progress.display_start, 1e-9);
   progress.display_start = now;

@@ -33,7 +33,7 @@ namespace seqtrain::train {
 struct TrainResult {
   int64_t steps = 0;
   bool stopped_by_signal = false;  // stopped early on SIGTERM/SIGINT/SIGUSR1 (no final evaluation)
-  int64_t skipped_steps = 0;   // steps whose gradient was not finite on some rank
+  int64_t skipped_steps = 0;       // steps whose gradient was not finite on some rank
   EvalResult test;
   double wall_seconds = 0;     // this run's training loop plus final evaluation
   double samples_per_sec = 0;  // training samples over training time

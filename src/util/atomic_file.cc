@@ -36,18 +36,22 @@ std::string DirName(const std::string& path) {
 
 const char* WritePhaseName(WritePhase phase) {
   switch (phase) {
-    case WritePhase::kBeforeCreate: return "before creating the temporary file";
-    case WritePhase::kMidWrite: return "halfway through writing the temporary file";
-    case WritePhase::kBeforeRename: return "after fsync, before rename";
-    case WritePhase::kBeforeDirSync: return "after rename, before syncing the folder";
+    case WritePhase::kBeforeCreate:
+      return "before creating the temporary file";
+    case WritePhase::kMidWrite:
+      return "halfway through writing the temporary file";
+    case WritePhase::kBeforeRename:
+      return "after fsync, before rename";
+    case WritePhase::kBeforeDirSync:
+      return "after rename, before syncing the folder";
   }
   return "?";
 }
 
 std::string TemporaryPathFor(const std::string& path) {
   // A dot name so listings of finished files skip it; the pid keeps writers apart.
-  const std::string name = "." + std::filesystem::path(path).filename().string() + ".tmp." +
-                           std::to_string(::getpid());
+  const std::string name =
+      "." + std::filesystem::path(path).filename().string() + ".tmp." + std::to_string(::getpid());
   return (std::filesystem::path(DirName(path)) / name).string();
 }
 
@@ -66,9 +70,10 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
     // locks) only means a crash's leftover is never cleaned up automatically.
     if (::flock(raw, LOCK_EX) != 0) break;
     // A cleaner may have deleted the file between open and flock: then make it again.
-    struct stat opened {}, named {};
-    if (::fstat(raw, &opened) == 0 && ::stat(tmp.c_str(), &named) == 0 && opened.st_ino == named.st_ino &&
-        opened.st_dev == named.st_dev) {
+    struct stat opened {
+    }, named{};
+    if (::fstat(raw, &opened) == 0 && ::stat(tmp.c_str(), &named) == 0 &&
+        opened.st_ino == named.st_ino && opened.st_dev == named.st_dev) {
       break;
     }
     ::close(raw);
@@ -109,9 +114,11 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
 bool RemoveIfAbandoned(const std::string& temporary) {
   UniqueFd fd(::open(temporary.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) return false;
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return false;  // held by a live writer, or no locks here
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+    return false;  // held by a live writer, or no locks here
   // Still the file that was opened (not renamed away and replaced meanwhile)?
-  struct stat opened {}, named {};
+  struct stat opened {
+  }, named{};
   if (::fstat(fd.get(), &opened) != 0 || ::lstat(temporary.c_str(), &named) != 0 ||
       opened.st_ino != named.st_ino || !S_ISREG(named.st_mode)) {
     return false;

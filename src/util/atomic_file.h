@@ -10,10 +10,10 @@ namespace seqtrain {
 
 // The moments of an atomic write, for fault injection (crash or stall there).
 enum class WritePhase {
-  kBeforeCreate,    // nothing written yet
-  kMidWrite,        // half of the temporary file written, not synced
-  kBeforeRename,    // temporary file complete and synced
-  kBeforeDirSync,   // renamed into place, folder not yet synced
+  kBeforeCreate,   // nothing written yet
+  kMidWrite,       // half of the temporary file written, not synced
+  kBeforeRename,   // temporary file complete and synced
+  kBeforeDirSync,  // renamed into place, folder not yet synced
 };
 const char* WritePhaseName(WritePhase phase);
 using WriteHook = std::function<void(WritePhase phase, const std::string& temporary)>;
@@ -26,7 +26,8 @@ std::string TemporaryPathFor(const std::string& path);
 // Throws seqtrain::Error naming path and the errno (e.g. "No space left on
 // device (ENOSPC)"); the temporary file is removed on failure. hook, when set,
 // is called at each phase.
-void WriteFileAtomically(const std::string& path, const std::string& bytes, const WriteHook& hook = nullptr);
+void WriteFileAtomically(const std::string& path, const std::string& bytes,
+                         const WriteHook& hook = nullptr);
 
 // Deletes temporary, a file left by WriteFileAtomically, unless its writer
 // still holds it (its process is alive). True when it was deleted.

@@ -103,8 +103,8 @@ uint64_t Load64(const uint8_t* p) {
 }
 
 // Three streams of `block` bytes each, combined into crc.
-__attribute__((target("sse4.2"))) uint64_t ThreeStreams(uint64_t crc, const uint8_t* p, size_t block,
-                                                        const ZerosTable& zeros) {
+__attribute__((target("sse4.2"))) uint64_t ThreeStreams(uint64_t crc, const uint8_t* p,
+                                                        size_t block, const ZerosTable& zeros) {
   uint64_t crc1 = 0, crc2 = 0;
   for (const uint8_t* end = p + block; p < end; p += 8) {
     crc = _mm_crc32_u64(crc, Load64(p));
@@ -115,7 +115,8 @@ __attribute__((target("sse4.2"))) uint64_t ThreeStreams(uint64_t crc, const uint
   return Shift(zeros, static_cast<uint32_t>(crc)) ^ crc2;
 }
 
-__attribute__((target("sse4.2"))) uint32_t HardwareCrc(uint32_t crc, const uint8_t* p, size_t size) {
+__attribute__((target("sse4.2"))) uint32_t HardwareCrc(uint32_t crc, const uint8_t* p,
+                                                       size_t size) {
   const ShiftTables& shift = GetShiftTables();
   uint64_t c = ~crc;
   while (size > 0 && (reinterpret_cast<uintptr_t>(p) & 7) != 0) {
@@ -150,10 +151,10 @@ uint32_t Portable(uint32_t crc, const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   uint32_t c = ~crc;
   for (; size >= 8; p += 8, size -= 8) {
-    const uint32_t lo =
-        c ^ (uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24));
-    c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^ t[3][p[4]] ^
-        t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    const uint32_t lo = c ^ (uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) |
+                             (uint32_t{p[3]} << 24));
+    c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
+        t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
   }
   while (size--) c = t[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
   return ~c;

@@ -68,11 +68,10 @@ class AgreedFailure : public std::runtime_error {
 
 }  // namespace seqtrain
 
-#define SEQ_CHECK(cond)                                                   \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      std::fprintf(stderr, "seqtrain: internal error at %s:%d: %s\n",    \
-                   __FILE__, __LINE__, #cond);                            \
-      std::abort();                                                       \
-    }                                                                     \
+#define SEQ_CHECK(cond)                                                                           \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      std::fprintf(stderr, "seqtrain: internal error at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                               \
+    }                                                                                             \
   } while (0)

@@ -26,7 +26,8 @@ int64_t ParseInt(const std::string& text, const std::string& part) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || value < 0) throw Error("SEQTRAIN_FAULT: '" + part + "': '" + text + "' is not a step or rank");
+  if (used != text.size() || value < 0)
+    throw Error("SEQTRAIN_FAULT: '" + part + "': '" + text + "' is not a step or rank");
   return value;
 }
 
@@ -44,24 +45,39 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
   while (std::getline(parts, part, ',')) {
     if (part.empty()) continue;
     const size_t at = part.find('@');
-    if (at == std::string::npos) throw Error("SEQTRAIN_FAULT: '" + part + "': expected KIND@STEPS[:RANK]");
+    if (at == std::string::npos)
+      throw Error("SEQTRAIN_FAULT: '" + part + "': expected KIND@STEPS[:RANK]");
     const std::string kind = part.substr(0, at);
     Fault f{};
-    if (kind == "kill") f.kind = Kind::kKill;
-    else if (kind == "hang") f.kind = Kind::kHang;
-    else if (kind == "nan") f.kind = Kind::kNan;
-    else if (kind == "desync") f.kind = Kind::kDesync;
-    else if (kind == "crash_in_checkpoint") f.kind = Kind::kCrashInCheckpoint;
-    else if (kind == "stall_before_create") f.kind = Kind::kStallBeforeCreate;
-    else if (kind == "stall_mid_write") f.kind = Kind::kStallMidWrite;
-    else if (kind == "stall_before_rename") f.kind = Kind::kStallBeforeRename;
-    else if (kind == "stall_before_dirsync") f.kind = Kind::kStallBeforeDirSync;
-    else if (kind == "hang_in_loading") f.kind = Kind::kHangInLoading;
-    else if (kind == "slow") f.kind = Kind::kSlow;
-    else if (kind == "oom") f.kind = Kind::kOutOfMemory;
-    else throw Error("SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, " +
-                     "crash_in_checkpoint, stall_before_create, stall_mid_write, stall_before_rename, " +
-                     "stall_before_dirsync, hang_in_loading, slow, oom)");
+    if (kind == "kill")
+      f.kind = Kind::kKill;
+    else if (kind == "hang")
+      f.kind = Kind::kHang;
+    else if (kind == "nan")
+      f.kind = Kind::kNan;
+    else if (kind == "desync")
+      f.kind = Kind::kDesync;
+    else if (kind == "crash_in_checkpoint")
+      f.kind = Kind::kCrashInCheckpoint;
+    else if (kind == "stall_before_create")
+      f.kind = Kind::kStallBeforeCreate;
+    else if (kind == "stall_mid_write")
+      f.kind = Kind::kStallMidWrite;
+    else if (kind == "stall_before_rename")
+      f.kind = Kind::kStallBeforeRename;
+    else if (kind == "stall_before_dirsync")
+      f.kind = Kind::kStallBeforeDirSync;
+    else if (kind == "hang_in_loading")
+      f.kind = Kind::kHangInLoading;
+    else if (kind == "slow")
+      f.kind = Kind::kSlow;
+    else if (kind == "oom")
+      f.kind = Kind::kOutOfMemory;
+    else
+      throw Error(
+          "SEQTRAIN_FAULT: '" + part + "': unknown kind '" + kind + "' (kill, hang, nan, desync, " +
+          "crash_in_checkpoint, stall_before_create, stall_mid_write, stall_before_rename, " +
+          "stall_before_dirsync, hang_in_loading, slow, oom)");
     std::string steps = part.substr(at + 1);
     f.rank = -1;
     const size_t colon = steps.find(':');
@@ -80,7 +96,9 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
 
 bool FaultPlan::Has(Kind kind, int64_t step, int rank) const {
   for (const Fault& f : faults_) {
-    if (f.kind == kind && step >= f.first_step && step <= f.last_step && (f.rank < 0 || f.rank == rank)) return true;
+    if (f.kind == kind && step >= f.first_step && step <= f.last_step &&
+        (f.rank < 0 || f.rank == rank))
+      return true;
   }
   return false;
 }
@@ -95,23 +113,27 @@ bool FaultPlan::HasAny(Kind kind) const {
 WriteHook FaultPlan::SaveHook(int64_t step, int rank) const {
   const bool crash = Has(Kind::kCrashInCheckpoint, step, rank);
   std::optional<Kind> stall;
-  for (Kind k : {Kind::kStallBeforeCreate, Kind::kStallMidWrite, Kind::kStallBeforeRename, Kind::kStallBeforeDirSync}) {
+  for (Kind k : {Kind::kStallBeforeCreate, Kind::kStallMidWrite, Kind::kStallBeforeRename,
+                 Kind::kStallBeforeDirSync}) {
     if (Has(k, step, rank)) stall = k;
   }
   if (!crash && !stall) return nullptr;
   return [crash, stall, step](WritePhase phase, const std::string& temporary) {
     if (crash && phase == WritePhase::kMidWrite) {
-      std::fprintf(stderr, "seqtrain: error: injected crash halfway through writing %s (SEQTRAIN_FAULT)\n",
+      std::fprintf(stderr,
+                   "seqtrain: error: injected crash halfway through writing %s (SEQTRAIN_FAULT)\n",
                    temporary.c_str());
       _exit(kExitInjectedCrash);
     }
-    const Kind at = phase == WritePhase::kBeforeCreate  ? Kind::kStallBeforeCreate
-                    : phase == WritePhase::kMidWrite    ? Kind::kStallMidWrite
+    const Kind at = phase == WritePhase::kBeforeCreate   ? Kind::kStallBeforeCreate
+                    : phase == WritePhase::kMidWrite     ? Kind::kStallMidWrite
                     : phase == WritePhase::kBeforeRename ? Kind::kStallBeforeRename
                                                          : Kind::kStallBeforeDirSync;
     if (at != stall) return;
-    std::fprintf(stderr, "seqtrain: fault: stalled %s of the step-%lld checkpoint, pid %d (SEQTRAIN_FAULT)\n",
-                 WritePhaseName(phase), static_cast<long long>(step), static_cast<int>(::getpid()));
+    std::fprintf(
+        stderr,
+        "seqtrain: fault: stalled %s of the step-%lld checkpoint, pid %d (SEQTRAIN_FAULT)\n",
+        WritePhaseName(phase), static_cast<long long>(step), static_cast<int>(::getpid()));
     std::fflush(stderr);
     for (;;) ::pause();
   };

@@ -30,9 +30,18 @@ constexpr double kSlowStepSeconds = 3.0;
 class FaultPlan {
  public:
   enum class Kind {
-    kKill, kHang, kNan, kDesync, kCrashInCheckpoint,
-    kStallBeforeCreate, kStallMidWrite, kStallBeforeRename, kStallBeforeDirSync, kHangInLoading,
-    kSlow, kOutOfMemory,
+    kKill,
+    kHang,
+    kNan,
+    kDesync,
+    kCrashInCheckpoint,
+    kStallBeforeCreate,
+    kStallMidWrite,
+    kStallBeforeRename,
+    kStallBeforeDirSync,
+    kHangInLoading,
+    kSlow,
+    kOutOfMemory,
   };
 
   // Throws seqtrain::Error naming SEQTRAIN_FAULT and the bad part.

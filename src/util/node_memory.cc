@@ -91,7 +91,8 @@ MemoryRoom AvailableMemory() {
     // The limit of every ancestor applies; the tightest one counts.
     for (std::string dir = v2;; dir = dir.substr(0, dir.rfind('/'))) {
       const std::string base = "/sys/fs/cgroup" + (dir == "/" ? std::string() : dir);
-      consider(CgroupRoom(base + "/memory.max", base + "/memory.current"), "cgroup " + base + "/memory.max");
+      consider(CgroupRoom(base + "/memory.max", base + "/memory.current"),
+               "cgroup " + base + "/memory.max");
       if (dir.empty() || dir == "/") break;
     }
   }
@@ -103,7 +104,8 @@ MemoryRoom AvailableMemory() {
   }
   rlimit as{};
   if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
-    room.own_bytes = std::max<int64_t>(0, static_cast<int64_t>(as.rlim_cur) - CurrentVirtualBytes());
+    room.own_bytes =
+        std::max<int64_t>(0, static_cast<int64_t>(as.rlim_cur) - CurrentVirtualBytes());
   }
   return room;
 }

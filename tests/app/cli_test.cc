@@ -15,8 +15,9 @@ std::string UsageMessage(const std::vector<std::string>& args) {
 }
 
 TEST(Cli, TrainFlagsBecomeOverridesInOrder) {
-  const CliRequest r = ParseCommandLine({"train", "--config", "c.txtpb", "--set", "model.num_layers=2", "--epochs", "3",
-                                         "--data-dir", "/d", "--resume", "auto", "--set", "schedule.epochs=4"});
+  const CliRequest r =
+      ParseCommandLine({"train", "--config", "c.txtpb", "--set", "model.num_layers=2", "--epochs",
+                        "3", "--data-dir", "/d", "--resume", "auto", "--set", "schedule.epochs=4"});
   ASSERT_EQ(r.command, CliRequest::Command::kTrain);
   EXPECT_EQ(r.train.config_path, "c.txtpb");
   EXPECT_EQ(r.train.resume, "auto");
@@ -26,7 +27,8 @@ TEST(Cli, TrainFlagsBecomeOverridesInOrder) {
     fields.push_back(o.field_path);
     values.push_back(o.value);
   }
-  EXPECT_EQ(fields, (std::vector<std::string>{"data.dir", "schedule.epochs", "model.num_layers", "schedule.epochs"}));
+  EXPECT_EQ(fields, (std::vector<std::string>{"data.dir", "schedule.epochs", "model.num_layers",
+                                              "schedule.epochs"}));
   EXPECT_EQ(values, (std::vector<std::string>{"/d", "3", "2", "4"}));
   EXPECT_EQ(r.train.overrides[1].origin, "--epochs 3");
   EXPECT_EQ(r.train.overrides[3].origin, "--set schedule.epochs=4");
@@ -40,7 +42,8 @@ TEST(Cli, CheckpointCommands) {
   const CliRequest e = ParseCommandLine({"eval", "--checkpoint", "a.ckpt", "--data-dir", "/d"});
   EXPECT_EQ(e.eval.checkpoint, "a.ckpt");
   EXPECT_EQ(e.eval.data_dir, "/d");
-  const CliRequest p = ParseCommandLine({"predict", "--checkpoint", "a.ckpt", "--images", "x.idx", "--limit", "5"});
+  const CliRequest p =
+      ParseCommandLine({"predict", "--checkpoint", "a.ckpt", "--images", "x.idx", "--limit", "5"});
   EXPECT_EQ(p.predict.images, "x.idx");
   EXPECT_EQ(p.predict.limit, 5);
   const CliRequest d = ParseCommandLine({"diff", "a.ckpt", "b.ckpt", "--tolerance", "1e-4"});
@@ -56,14 +59,15 @@ TEST(Cli, LineageFlags) {
   const CliRequest named = ParseCommandLine({"train", "--resume-lineage", "0123456789ab"});
   EXPECT_EQ(named.train.resume, "auto");  // implied
   EXPECT_EQ(named.train.resume_lineage, "0123456789ab");
-  EXPECT_EQ(
-      ParseCommandLine({"train", "--resume", "auto", "--resume-lineage", "legacy"}).train.resume_lineage,
-      "legacy");
+  EXPECT_EQ(ParseCommandLine({"train", "--resume", "auto", "--resume-lineage", "legacy"})
+                .train.resume_lineage,
+            "legacy");
   EXPECT_EQ(UsageMessage({"train", "--resume", "a.ckpt", "--resume-lineage", "0123456789ab"}),
             "train: --resume-lineage picks a lineage for --resume auto, not for --resume a.ckpt");
   EXPECT_EQ(UsageMessage({"train", "--resume", "auto", "--new-lineage"}),
             "train: --new-lineage starts fresh: it excludes --resume");
-  EXPECT_NE(ParseCommandLine({"diff", "--help"}).help_text.find("1: different (values or shapes); 2: error"),
+  EXPECT_NE(ParseCommandLine({"diff", "--help"})
+                .help_text.find("1: different (values or shapes); 2: error"),
             std::string::npos);
 }
 
@@ -86,12 +90,17 @@ TEST(Cli, BadFlagsAreUsageErrorsNamingTheFlag) {
   EXPECT_NE(UsageMessage({"train", "--bogus"}).find("--bogus"), std::string::npos);
   EXPECT_NE(UsageMessage({"train", "--lr"}).find("--lr"), std::string::npos);
   EXPECT_NE(UsageMessage({"train", "extra"}).find("train:"), std::string::npos);
-  EXPECT_NE(UsageMessage({"train", "--set", "no_equals_sign"}).find("--set no_equals_sign: expected path.to.field=value"),
+  EXPECT_NE(UsageMessage({"train", "--set", "no_equals_sign"})
+                .find("--set no_equals_sign: expected path.to.field=value"),
             std::string::npos);
-  EXPECT_NE(UsageMessage({"inspect"}).find("inspect: a checkpoint file is required"), std::string::npos);
+  EXPECT_NE(UsageMessage({"inspect"}).find("inspect: a checkpoint file is required"),
+            std::string::npos);
   EXPECT_NE(UsageMessage({"eval"}).find("eval: --checkpoint FILE is required"), std::string::npos);
-  EXPECT_NE(UsageMessage({"predict", "--checkpoint", "a"}).find("predict: --images FILE is required"), std::string::npos);
-  EXPECT_NE(UsageMessage({"diff", "a"}).find("diff: two checkpoint files are required"), std::string::npos);
+  EXPECT_NE(
+      UsageMessage({"predict", "--checkpoint", "a"}).find("predict: --images FILE is required"),
+      std::string::npos);
+  EXPECT_NE(UsageMessage({"diff", "a"}).find("diff: two checkpoint files are required"),
+            std::string::npos);
 }
 
 // Flags that set a config field show the field's help and default from config.proto.
@@ -99,8 +108,10 @@ TEST(Cli, ConfigFlagsHelpComesFromTheSchema) {
   const std::string help = ParseCommandLine({"train", "--help"}).help_text;
   std::string flat;  // Boost wraps the lines: whitespace runs as one space
   for (const char c : help) {
-    if (c != ' ' && c != '\n') flat += c;
-    else if (!flat.empty() && flat.back() != ' ') flat += ' ';
+    if (c != ' ' && c != '\n')
+      flat += c;
+    else if (!flat.empty() && flat.back() != ' ')
+      flat += ' ';
   }
   for (const char* line : {"H: LSTM units per layer (default 128); sets model.hidden_size",
                            "passes over the training set (default 10); sets schedule.epochs",

@@ -62,7 +62,9 @@ void ToLegacyOptimizerFields(Checkpoint* c) {
 }
 #pragma GCC diagnostic pop
 
-std::string Name(const std::string& lineage, int64_t step) { return CheckpointPath("", lineage, step); }
+std::string Name(const std::string& lineage, int64_t step) {
+  return CheckpointPath("", lineage, step);
+}
 
 std::string ErrorOf(const std::string& bytes) {
   try {
@@ -78,7 +80,8 @@ class CheckpointFileTest : public ::testing::Test {
   void SetUp() override { dir_ = testing::MakeTempDir("ckpt"); }
   std::vector<std::string> Files() const {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(dir_))
+      names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
   }
@@ -100,8 +103,8 @@ TEST_F(CheckpointFileTest, SaveThenReadGivesTheSameMessage) {
   EXPECT_EQ(path, dir_ + "/lineage-0123456789ab-step-0000000030.ckpt");
   const Checkpoint back = ReadCheckpoint(path);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(c, back));
-  EXPECT_EQ(Files(),
-            std::vector<std::string>{"lineage-0123456789ab-step-0000000030.ckpt"});  // no temporary left
+  EXPECT_EQ(Files(), std::vector<std::string>{
+                         "lineage-0123456789ab-step-0000000030.ckpt"});  // no temporary left
   // The tensors come back into a model bit for bit.
   nn::SequenceClassifier<float> model(back.config().model());
   UnpackTensors(back.params(), model.layout(), model.params(), path, "params");
@@ -116,13 +119,14 @@ TEST_F(CheckpointFileTest, KeepsOnlyTheNewestOfItsOwnLineage) {
   SaveCheckpoint(dir_, MakeCheckpoint(90, 4, ""), 1);     // and of the legacy one (old file names)
   const std::string other_bytes = ReadWholeFile(dir_ + "/" + Name(other, 70), 1 << 20);
   for (int64_t step : {10, 20, 30, 40, 50}) SaveCheckpoint(dir_, MakeCheckpoint(step), 2);
-  EXPECT_EQ(Files(), (std::vector<std::string>{Name(kLineage, 40), Name(kLineage, 50), Name(other, 70),
-                                               "step-0000000090.ckpt"}));
+  EXPECT_EQ(Files(), (std::vector<std::string>{Name(kLineage, 40), Name(kLineage, 50),
+                                               Name(other, 70), "step-0000000090.ckpt"}));
   EXPECT_EQ(ReadWholeFile(dir_ + "/" + Name(other, 70), 1 << 20), other_bytes);
   testing::WriteFile(dir_ + "/notes.txt", {1});  // other files are left alone
   SaveCheckpoint(dir_, MakeCheckpoint(60), 2);
-  EXPECT_EQ(Files(), (std::vector<std::string>{Name(kLineage, 50), Name(kLineage, 60), Name(other, 70),
-                                               "notes.txt", "step-0000000090.ckpt"}));
+  EXPECT_EQ(Files(),
+            (std::vector<std::string>{Name(kLineage, 50), Name(kLineage, 60), Name(other, 70),
+                                      "notes.txt", "step-0000000090.ckpt"}));
   const std::vector<Listed> listed = ListCheckpoints(dir_);
   ASSERT_EQ(listed.size(), 4u);
   EXPECT_EQ(listed[0].path, dir_ + "/step-0000000090.ckpt");
@@ -155,8 +159,9 @@ TEST_F(CheckpointFileTest, LineageIds) {
   c.set_lineage("../../evil00");
   EXPECT_EQ(ErrorOf(Encode(c)), "ck: lineage '../../evil00' is not 12 lowercase hex digits");
   // Names that only look like checkpoints are not listed.
-  for (const char* name : {"lineage-0123456789ab-step-.ckpt", "lineage-0123456789AB-step-0000000001.ckpt",
-                           "lineage-0123456789ab_step-0000000001.ckpt", "step-12x.ckpt", "step-1.ckpt.bak"}) {
+  for (const char* name :
+       {"lineage-0123456789ab-step-.ckpt", "lineage-0123456789AB-step-0000000001.ckpt",
+        "lineage-0123456789ab_step-0000000001.ckpt", "step-12x.ckpt", "step-1.ckpt.bak"}) {
     testing::WriteFile(dir_ + "/" + name, {1});
   }
   EXPECT_TRUE(ListCheckpoints(dir_).empty());
@@ -169,7 +174,8 @@ TEST_F(CheckpointFileTest, ReadsVersion1CheckpointsAsTheLegacyLineage) {
   ToLegacyOptimizerFields(&old);
   const std::string bytes = Encode(old);
   ASSERT_EQ(bytes[8], 1);
-  testing::WriteFile(dir_ + "/step-0000000040.ckpt", std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  testing::WriteFile(dir_ + "/step-0000000040.ckpt",
+                     std::vector<uint8_t>(bytes.begin(), bytes.end()));
   const auto found = FindLatestValid(dir_, "", [](const std::string& w) { ADD_FAILURE() << w; });
   ASSERT_TRUE(found);
   EXPECT_EQ(found->checkpoint.global_step(), 40);
@@ -185,8 +191,9 @@ TEST_F(CheckpointFileTest, AFileWhoseContentDisagreesWithItsNameIsSkipped) {
   const std::string copied = dir_ + "/" + Name("aaaaaaaaaaaa", 30);
   fs::copy_file(dir_ + "/" + Name(kLineage, 10), copied);
   std::vector<std::string> warnings;
-  EXPECT_THROW(FindLatestValid(dir_, "aaaaaaaaaaaa", [&](const std::string& w) { warnings.push_back(w); }),
-               Error);
+  EXPECT_THROW(
+      FindLatestValid(dir_, "aaaaaaaaaaaa", [&](const std::string& w) { warnings.push_back(w); }),
+      Error);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0], "skipping checkpoint " + copied +
                              ": holds lineage 0123456789ab step 10, not what its name "
@@ -197,8 +204,9 @@ TEST_F(CheckpointFileTest, RemovesOnlyAbandonedTemporariesOfSaves) {
   const std::string stale = dir_ + "/." + Name(kLineage, 10) + ".tmp.4242";
   const std::string stale_legacy = dir_ + "/.step-0000000010.ckpt.tmp.17";
   const std::string live = dir_ + "/." + Name(kLineage, 20) + ".tmp.99";
-  for (const std::string& f : {stale, stale_legacy, live, dir_ + "/.notes.tmp.1", dir_ + "/x.ckpt.tmp.1",
-                               dir_ + "/." + Name(kLineage, 30) + ".tmp.x"}) {
+  for (const std::string& f :
+       {stale, stale_legacy, live, dir_ + "/.notes.tmp.1", dir_ + "/x.ckpt.tmp.1",
+        dir_ + "/." + Name(kLineage, 30) + ".tmp.x"}) {
     testing::WriteFile(f, {1, 2});
   }
   // A writer still at work holds its temporary file locked.
@@ -207,9 +215,9 @@ TEST_F(CheckpointFileTest, RemovesOnlyAbandonedTemporariesOfSaves) {
   std::vector<std::string> removed = RemoveStaleTemporaries(dir_);
   std::sort(removed.begin(), removed.end());
   EXPECT_EQ(removed, (std::vector<std::string>{stale, stale_legacy}));
-  EXPECT_EQ(Files(),
-            (std::vector<std::string>{"." + Name(kLineage, 20) + ".tmp.99",
-                                      "." + Name(kLineage, 30) + ".tmp.x", ".notes.tmp.1", "x.ckpt.tmp.1"}));
+  EXPECT_EQ(Files(), (std::vector<std::string>{"." + Name(kLineage, 20) + ".tmp.99",
+                                               "." + Name(kLineage, 30) + ".tmp.x", ".notes.tmp.1",
+                                               "x.ckpt.tmp.1"}));
   ::close(held);
   EXPECT_EQ(RemoveStaleTemporaries(dir_), std::vector<std::string>{live});
 }
@@ -226,17 +234,21 @@ TEST_F(CheckpointFileTest, AtomicWritePhasesInOrderAndTheTemporaryIsLocked) {
     if (exists) EXPECT_FALSE(RemoveIfAbandoned(tmp));  // its writer is alive
     EXPECT_EQ(fs::exists(path), phase == WritePhase::kBeforeDirSync);
   });
-  EXPECT_EQ(phases, (std::vector<WritePhase>{WritePhase::kBeforeCreate, WritePhase::kMidWrite,
-                                             WritePhase::kBeforeRename, WritePhase::kBeforeDirSync}));
+  EXPECT_EQ(phases,
+            (std::vector<WritePhase>{WritePhase::kBeforeCreate, WritePhase::kMidWrite,
+                                     WritePhase::kBeforeRename, WritePhase::kBeforeDirSync}));
   EXPECT_EQ(ReadWholeFile(path, 100), "content");
 }
 
 TEST_F(CheckpointFileTest, RejectsTruncation) {
   const std::string bytes = Encode(MakeCheckpoint(5));
   EXPECT_EQ(ErrorOf(""), "ck: truncated: 0 bytes, shorter than the 24-byte header");
-  EXPECT_EQ(ErrorOf(bytes.substr(0, 23)), "ck: truncated: 23 bytes, shorter than the 24-byte header");
+  EXPECT_EQ(ErrorOf(bytes.substr(0, 23)),
+            "ck: truncated: 23 bytes, shorter than the 24-byte header");
   for (size_t keep : {size_t{24}, size_t{100}, bytes.size() / 2, bytes.size() - 1}) {
-    EXPECT_NE(ErrorOf(bytes.substr(0, keep)).find("ck: truncated or padded: header says"), std::string::npos) << keep;
+    EXPECT_NE(ErrorOf(bytes.substr(0, keep)).find("ck: truncated or padded: header says"),
+              std::string::npos)
+        << keep;
   }
   EXPECT_NE(ErrorOf(bytes + "x").find("truncated or padded"), std::string::npos);
 }
@@ -278,7 +290,8 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "ck: model.hidden_size = 4 in the checkpoint but 8 in the config: the checkpoint is for another model");
+                 "ck: model.hidden_size = 4 in the checkpoint but 8 in the config: the checkpoint "
+                 "is for another model");
   }
   // Tensors themselves are checked too, whatever the config says.
   nn::SequenceClassifier<float> model(shape);
@@ -286,13 +299,15 @@ TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
     UnpackTensors(c.params(), model.layout(), model.params(), "ck", "params");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "ck: params tensor 'lstm0/w_x' has shape [28, 16], the model has [28, 32]");
+    EXPECT_STREQ(e.what(),
+                 "ck: params tensor 'lstm0/w_x' has shape [28, 16], the model has [28, 32]");
   }
   Checkpoint renamed = c;
   renamed.mutable_params(1)->set_name("lstm0/w_y");
   shape.set_hidden_size(4);
   nn::SequenceClassifier<float> small(shape);
-  EXPECT_THROW(UnpackTensors(renamed.params(), small.layout(), small.params(), "ck", "params"), Error);
+  EXPECT_THROW(UnpackTensors(renamed.params(), small.layout(), small.params(), "ck", "params"),
+               Error);
   Checkpoint short_data = c;
   short_data.mutable_optimizer()->mutable_state(1)->mutable_tensors(0)->mutable_data()->resize(8);
   EXPECT_THROW(UnpackTensors(short_data.optimizer().state(1).tensors(), small.layout(),
@@ -305,13 +320,15 @@ TEST_F(CheckpointFileTest, LatestValidSkipsCorruptNewestWithAWarning) {
   EXPECT_FALSE(FindLatestValid(dir_, kLineage, quiet));
   EXPECT_FALSE(FindLatestValid(dir_ + "/does-not-exist", kLineage, quiet));
   for (int64_t step : {10, 20, 30}) SaveCheckpoint(dir_, MakeCheckpoint(step), 5);
-  SaveCheckpoint(dir_, MakeCheckpoint(50, 4, "aaaaaaaaaaaa"), 5);  // another lineage is not a candidate
+  SaveCheckpoint(dir_, MakeCheckpoint(50, 4, "aaaaaaaaaaaa"),
+                 5);  // another lineage is not a candidate
   const std::string newest_path = dir_ + "/" + Name(kLineage, 30);
   std::string newest = ReadWholeFile(newest_path, 1 << 20);
   newest[newest.size() / 2] ^= 1;
   testing::WriteFile(newest_path, std::vector<uint8_t>(newest.begin(), newest.end()));
   std::vector<std::string> warnings;
-  const auto found = FindLatestValid(dir_, kLineage, [&](const std::string& w) { warnings.push_back(w); });
+  const auto found =
+      FindLatestValid(dir_, kLineage, [&](const std::string& w) { warnings.push_back(w); });
   ASSERT_TRUE(found);
   EXPECT_EQ(found->path, dir_ + "/" + Name(kLineage, 20));
   EXPECT_EQ(found->checkpoint.global_step(), 20);

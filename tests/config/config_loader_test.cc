@@ -21,7 +21,8 @@ class ConfigLoaderTest : public ::testing::Test {
   }
 
   // The one-line error of loading path with overrides, or "(no error)".
-  std::string LoadError(const std::string& path, const std::vector<Override>& overrides = {}, int world = 1) {
+  std::string LoadError(const std::string& path, const std::vector<Override>& overrides = {},
+                        int world = 1) {
     try {
       LoadTrainConfig(path, overrides, world);
     } catch (const Error& e) {
@@ -36,13 +37,14 @@ class ConfigLoaderTest : public ::testing::Test {
 };
 
 TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
-  const std::string path = Write("a.txtpb",
-                                 "seed: 5\nmodel { hidden_size: 64 num_layers: 2 }\n"
-                                 "data { dir: \"/data\" shuffle: false }\n"
-                                 "optimizer { learning_rate: 0.01 weight_decay: 0.1 clip_grad_norm: 5 }\n"
-                                 "schedule { batch_size: 32 max_steps: 7 }\n"
-                                 "checkpoint { dir: \"/ck\" every_steps: 3 every_seconds: 1.5 keep: 4 }\n"
-                                 "logging { metrics_path: \"m.jsonl\" }\n");
+  const std::string path =
+      Write("a.txtpb",
+            "seed: 5\nmodel { hidden_size: 64 num_layers: 2 }\n"
+            "data { dir: \"/data\" shuffle: false }\n"
+            "optimizer { learning_rate: 0.01 weight_decay: 0.1 clip_grad_norm: 5 }\n"
+            "schedule { batch_size: 32 max_steps: 7 }\n"
+            "checkpoint { dir: \"/ck\" every_steps: 3 every_seconds: 1.5 keep: 4 }\n"
+            "logging { metrics_path: \"m.jsonl\" }\n");
   const TrainConfig parsed = ParseConfigFile(path);
   EXPECT_EQ(parsed.model().hidden_size(), 64);
   EXPECT_EQ(parsed.checkpoint().every_seconds(), 1.5);
@@ -72,12 +74,14 @@ TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
 TEST_F(ConfigLoaderTest, ShippedConfigsLoad) {
   for (const char* name : {"mnist_lstm.txtpb", "quick.txtpb"}) {
     const std::string path = std::string(SEQTRAIN_SOURCE_DIR) + "/configs/" + name;
-    EXPECT_EQ(LoadError(path, {{"--data-dir /d", "data.dir", "/d"}, {"--checkpoint-dir /c", "checkpoint.dir", "/c"}}),
+    EXPECT_EQ(LoadError(path, {{"--data-dir /d", "data.dir", "/d"},
+                               {"--checkpoint-dir /c", "checkpoint.dir", "/c"}}),
               "(no error)")
         << name;
   }
-  const TrainConfig ref = LoadTrainConfig(std::string(SEQTRAIN_SOURCE_DIR) + "/configs/mnist_lstm.txtpb",
-                                          {{"--data-dir /d", "data.dir", "/d"}}, 2);
+  const TrainConfig ref =
+      LoadTrainConfig(std::string(SEQTRAIN_SOURCE_DIR) + "/configs/mnist_lstm.txtpb",
+                      {{"--data-dir /d", "data.dir", "/d"}}, 2);
   EXPECT_EQ(ref.model().hidden_size(), 128);
   EXPECT_EQ(ref.schedule().batch_size(), 128);
   EXPECT_EQ(ref.optimizer().learning_rate(), 0.001);
@@ -86,7 +90,9 @@ TEST_F(ConfigLoaderTest, ShippedConfigsLoad) {
 
 TEST_F(ConfigLoaderTest, SyntaxErrorsNameFileLineAndColumn) {
   EXPECT_EQ(LoadError(Write("unknown.txtpb", "seed: 1\nmodel {\n  hiden_size: 3\n}\n")),
-            dir_ + "/unknown.txtpb:3:13: Message type \"seqtrain.ModelConfig\" has no field named \"hiden_size\".");
+            dir_ +
+                "/unknown.txtpb:3:13: Message type \"seqtrain.ModelConfig\" has no field named "
+                "\"hiden_size\".");
   EXPECT_EQ(LoadError(Write("type.txtpb", "schedule { epochs: \"ten\" }\n")),
             dir_ + "/type.txtpb:1:20: Expected integer, got: \"ten\"");
   EXPECT_EQ(LoadError(Write("float.txtpb", "schedule { batch_size: 1.5 }\n")),
@@ -95,7 +101,8 @@ TEST_F(ConfigLoaderTest, SyntaxErrorsNameFileLineAndColumn) {
             dir_ + "/twice.txtpb:2:5: Non-repeated field \"seed\" is specified multiple times.");
   EXPECT_EQ(LoadError(Write("negative.txtpb", "seed: -3\n")),
             dir_ + "/negative.txtpb:1:7: Expected integer, got: -");
-  EXPECT_EQ(LoadError(dir_ + "/missing.txtpb"), dir_ + "/missing.txtpb: cannot open: No such file or directory");
+  EXPECT_EQ(LoadError(dir_ + "/missing.txtpb"),
+            dir_ + "/missing.txtpb: cannot open: No such file or directory");
 }
 
 TEST_F(ConfigLoaderTest, InvalidValuesNameFileLineColumnFieldAndValue) {
@@ -112,19 +119,25 @@ TEST_F(ConfigLoaderTest, InvalidValuesNameFileLineColumnFieldAndValue) {
             dir_ + "/lr.txtpb:2:13: optimizer.learning_rate = -0.5: must be positive and finite");
   EXPECT_EQ(one("hidden.txtpb", "model { hidden_size: 0 }"),
             dir_ + "/hidden.txtpb:2:9: model.hidden_size = 0: must be in [1, 16384]");
-  EXPECT_EQ(one("classes.txtpb", "model { num_classes: 1 }"),
-            dir_ + "/classes.txtpb:2:9: model.num_classes = 1: must be in [2, 256] (labels are bytes)");
+  EXPECT_EQ(
+      one("classes.txtpb", "model { num_classes: 1 }"),
+      dir_ + "/classes.txtpb:2:9: model.num_classes = 1: must be in [2, 256] (labels are bytes)");
   EXPECT_EQ(one("beta.txtpb", "optimizer { beta1: 1.0 }"),
             dir_ + "/beta.txtpb:2:13: optimizer.beta1 = 1: must be in [0, 1)");
   EXPECT_EQ(one("keep.txtpb", "checkpoint { dir: \"/c\" keep: 0 }"),
             dir_ + "/keep.txtpb:2:24: checkpoint.keep = 0: must be at least 1");
   EXPECT_EQ(one("ckdir.txtpb", "checkpoint { every_steps: 5 }"),
-            dir_ + "/ckdir.txtpb:2:14: checkpoint.every_steps = 5: needs checkpoint.dir (use --checkpoint-dir DIR)");
+            dir_ +
+                "/ckdir.txtpb:2:14: checkpoint.every_steps = 5: needs checkpoint.dir (use "
+                "--checkpoint-dir DIR)");
   // Valid alone, too small for 4 ranks.
-  EXPECT_EQ(LoadError(Write("ranks.txtpb", "data { dir: \"/d\" }\nschedule { batch_size: 3 }\n"), {}, 4),
-            dir_ + "/ranks.txtpb:2:12: schedule.batch_size = 3: smaller than the number of ranks (4)");
+  EXPECT_EQ(
+      LoadError(Write("ranks.txtpb", "data { dir: \"/d\" }\nschedule { batch_size: 3 }\n"), {}, 4),
+      dir_ + "/ranks.txtpb:2:12: schedule.batch_size = 3: smaller than the number of ranks (4)");
   EXPECT_EQ(LoadError(Write("nodata.txtpb", "seed: 3\n")),
-            dir_ + "/nodata.txtpb: data.dir = \"\": not set (use --data-dir DIR) (the default; set it in the file)");
+            dir_ +
+                "/nodata.txtpb: data.dir = \"\": not set (use --data-dir DIR) (the default; set it "
+                "in the file)");
 }
 
 TEST_F(ConfigLoaderTest, SetOverridesNestedFieldsAfterTheFile) {
@@ -148,12 +161,17 @@ TEST_F(ConfigLoaderTest, SetOverridesNestedFieldsAfterTheFile) {
 TEST_F(ConfigLoaderTest, BadSetPathsAndValuesAreNamed) {
   const std::string p = Write("ok.txtpb", "data { dir: \"/d\" }\n");
   EXPECT_EQ(LoadError(p, {ParseSetFlag("schedule.batchsize=3")}),
-            "--set schedule.batchsize=3: no field 'batchsize' in schedule (fields: batch_size, epochs, max_steps, "
+            "--set schedule.batchsize=3: no field 'batchsize' in schedule (fields: batch_size, "
+            "epochs, max_steps, "
             "display_step, eval_every, eval_batch_size)");
-  EXPECT_EQ(LoadError(p, {ParseSetFlag("nosuch.x=3")}).rfind("--set nosuch.x=3: no field 'nosuch' in the top level", 0),
+  EXPECT_EQ(LoadError(p, {ParseSetFlag("nosuch.x=3")})
+                .rfind("--set nosuch.x=3: no field 'nosuch' in the top level", 0),
             0u);
-  EXPECT_EQ(LoadError(p, {ParseSetFlag("seed.x=3")}), "--set seed.x=3: seed is a single value, not a group");
-  EXPECT_EQ(LoadError(p, {ParseSetFlag("model=3")}).rfind("--set model=3: model is a group of settings", 0), 0u);
+  EXPECT_EQ(LoadError(p, {ParseSetFlag("seed.x=3")}),
+            "--set seed.x=3: seed is a single value, not a group");
+  EXPECT_EQ(LoadError(p, {ParseSetFlag("model=3")})
+                .rfind("--set model=3: model is a group of settings", 0),
+            0u);
   EXPECT_EQ(LoadError(p, {ParseSetFlag("schedule.epochs=ten")}),
             "--set schedule.epochs=ten: schedule.epochs = ten: not a valid int64");
   EXPECT_EQ(LoadError(p, {ParseSetFlag("data.shuffle=maybe")}),

@@ -6,8 +6,8 @@
 #include <chrono>
 
 #include "data/labeled_images.h"
-#include "util/crc32c.h"
 #include "support/idx_writer.h"
+#include "util/crc32c.h"
 #include "util/error.h"
 
 namespace seqtrain::data {
@@ -120,8 +120,10 @@ TEST_F(IdxFileTest, RejectsImagesTooLargeToLoad) {
     LoadImages(Path("wide.idx"));
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), (Path("wide.idx") +
-                            ": images of 16130x65022 pixels are larger than the limit of 1048576 pixels").c_str());
+    EXPECT_STREQ(e.what(),
+                 (Path("wide.idx") +
+                  ": images of 16130x65022 pixels are larger than the limit of 1048576 pixels")
+                     .c_str());
   }
 }
 
@@ -144,19 +146,21 @@ TEST_F(IdxFileTest, LabeledImagesChecksCountsAndLabelRange) {
     LoadLabeledImages(Path("img"), Path("lab3"), 10);
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), (Path("lab3") + ": holds 3 labels but " + Path("img") + " holds 2 images").c_str());
+    EXPECT_STREQ(
+        e.what(),
+        (Path("lab3") + ": holds 3 labels but " + Path("img") + " holds 2 images").c_str());
   }
   WriteFile(Path("lab10"), IdxBytes({2}, {3, 10}));
   try {
     LoadLabeledImages(Path("img"), Path("lab10"), 10);
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), (Path("lab10") + ": label 10 at index 1 is out of range [0, 10)").c_str());
+    EXPECT_STREQ(e.what(),
+                 (Path("lab10") + ": label 10 at index 1 is out of range [0, 10)").c_str());
   }
   // Labels where images belong: caught at the magic number.
   EXPECT_THROW(LoadLabeledImages(Path("lab"), Path("lab"), 10), Error);
 }
-
 
 TEST_F(IdxFileTest, ChecksumIsOfTheFileAsStored) {
   const auto bytes = IdxBytes({2, 2, 3}, kPixels);
@@ -213,10 +217,12 @@ TEST_F(IdxFileTest, LabelCountIsCheckedAgainstTheImagesBeforeReadingLabels) {
     LoadLabeledImages(Path("images.gz"), Path("huge-labels.gz"), 10);
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), (Path("huge-labels.gz") + ": holds 2147483647 labels but " + Path("images.gz") +
-                            " holds 3 images").c_str());
+    EXPECT_STREQ(e.what(), (Path("huge-labels.gz") + ": holds 2147483647 labels but " +
+                            Path("images.gz") + " holds 3 images")
+                               .c_str());
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(seconds, 3.0);  // the file holds 2 GB: reading it took 11 s
   EXPECT_LT(PeakRssMiB() - rss_before, 300.0);
 }
@@ -227,8 +233,9 @@ TEST_F(IdxFileTest, RejectsMoreImagesThanTheLimitFromTheHeader) {
     LoadImages(Path("many.idx"));
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(),
-                 (Path("many.idx") + ": holds 16777217 images, more than the limit of 16777216").c_str());
+    EXPECT_STREQ(
+        e.what(),
+        (Path("many.idx") + ": holds 16777217 images, more than the limit of 16777216").c_str());
   }
 }
 

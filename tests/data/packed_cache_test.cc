@@ -58,7 +58,8 @@ class PackedCacheTest : public ::testing::Test {
     std::vector<uint8_t> image(600);
     for (int64_t i = 0; i < set.count; ++i) {
       set.Decode(i, image.data());
-      ASSERT_TRUE(std::equal(image.begin(), image.end(), pixels_.begin() + i * 600)) << "image " << i;
+      ASSERT_TRUE(std::equal(image.begin(), image.end(), pixels_.begin() + i * 600))
+          << "image " << i;
       ASSERT_EQ(set.labels[static_cast<size_t>(i)], i % 10);
     }
   }
@@ -100,7 +101,8 @@ TEST_F(PackedCacheTest, DamagedCacheIsIgnored) {
   LoadReport report;
   Load(&report);
   const std::vector<uint8_t> good = testing::ReadFile(Beside());
-  // Each header byte and bytes spread over the packed data flipped in turn, then cut short and grown.
+  // Each header byte and bytes spread over the packed data flipped in turn, then cut short and
+  // grown.
   std::vector<size_t> positions;
   for (size_t at = 0; at < 64; ++at) positions.push_back(at);
   for (size_t at = 64; at < good.size(); at += good.size() / 40) positions.push_back(at);
@@ -147,7 +149,8 @@ TEST_F(PackedCacheTest, ReadOnlyDataFolderUsesTheUserCacheFolder) {
   const LabeledImages set = Load(&report);
   if (!home.empty()) setenv("HOME", home.c_str(), 1);
   ExpectPixels(set);
-  EXPECT_NE(report.cache_problem.find(data_ + " is read-only"), std::string::npos) << report.cache_problem;
+  EXPECT_NE(report.cache_problem.find(data_ + " is read-only"), std::string::npos)
+      << report.cache_problem;
 }
 
 // Ranks starting together all miss and all write: each replaces the file

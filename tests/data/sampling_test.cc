@@ -64,7 +64,8 @@ TEST(Rng, OutputIsFixedAcrossPlatforms) {
 
 TEST(FillTimeMajor, RowsBecomeTimeStepsScaledTo01) {
   data::LabeledImages set = data::MakeEmptySet(2, 3);
-  const uint8_t images[3][6] = {{0, 1, 2, 3, 4, 5}, {10, 11, 12, 13, 14, 15}, {255, 0, 255, 0, 255, 0}};
+  const uint8_t images[3][6] = {
+      {0, 1, 2, 3, 4, 5}, {10, 11, 12, 13, 14, 15}, {255, 0, 255, 0, 255, 0}};
   for (int i = 0; i < 3; ++i) set.Add(images[i], static_cast<uint8_t>(7 + i));
   const int64_t indices[] = {2, 0};
   std::vector<double> x(2 * 2 * 3);
@@ -85,7 +86,8 @@ TEST(LabeledImages, ImagesMustFitTheSequenceShape) {
     data::CheckFitsSequences(set, 28, 27, "x.idx");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "x.idx: images are 28x28 but model.time_steps * model.input_size = 28 * 27 = 756");
+    EXPECT_STREQ(e.what(),
+                 "x.idx: images are 28x28 but model.time_steps * model.input_size = 28 * 27 = 756");
   }
 }
 
@@ -99,12 +101,24 @@ TEST(LabeledImages, PackingIsLosslessForAnyBytes) {
     std::vector<uint8_t> img(n);
     for (int i = 0; i < n; ++i) {
       switch (kind) {
-        case 0: img[i] = 0; break;
-        case 1: img[i] = 255; break;
-        case 2: img[i] = (i % 2) ? 0 : 200; break;
-        case 3: img[i] = i < 600 ? 0 : 1; break;
-        case 4: img[i] = static_cast<uint8_t>(rng.Below(256)); break;
-        default: img[i] = rng.Below(5) == 0 ? static_cast<uint8_t>(1 + rng.Below(255)) : 0; break;
+        case 0:
+          img[i] = 0;
+          break;
+        case 1:
+          img[i] = 255;
+          break;
+        case 2:
+          img[i] = (i % 2) ? 0 : 200;
+          break;
+        case 3:
+          img[i] = i < 600 ? 0 : 1;
+          break;
+        case 4:
+          img[i] = static_cast<uint8_t>(rng.Below(256));
+          break;
+        default:
+          img[i] = rng.Below(5) == 0 ? static_cast<uint8_t>(1 + rng.Below(255)) : 0;
+          break;
       }
     }
     images.push_back(img);

@@ -25,7 +25,8 @@ TEST(Watchdog, StartupBoundUntilAStepIsTimedThenTwentyTimesTheSlowestStep) {
   EXPECT_EQ(w.CurrentLimit(), 77);
   SleepSeconds(0.01);
   w.StepDone();
-  EXPECT_EQ(w.CurrentLimit(&kind), Watchdog::kMinDerivedSeconds);  // 20 x ~0.01 s is below the floor
+  EXPECT_EQ(w.CurrentLimit(&kind),
+            Watchdog::kMinDerivedSeconds);  // 20 x ~0.01 s is below the floor
   EXPECT_EQ(kind, Watchdog::LimitKind::kDerived);
   SleepSeconds(1.6);
   w.StepDone();
@@ -66,8 +67,10 @@ TEST(WatchdogDeathTest, ACollectivePastTheLimitEndsTheProcessNamingItAndTheOther
         SleepSeconds(30);
       },
       testing::ExitedWithCode(kExitWatchdog),
-      "^seqtrain: error: \\[rank 1\\] watchdog: waited 1\\.[0-9] s in MPI_Allreduce \\(test\\) at step 7 \\(limit 1 s: "
-      "failure.collective_timeout_seconds\\); rank 0 has not completed it \\(stalled or gone\\)\n$");
+      "^seqtrain: error: \\[rank 1\\] watchdog: waited 1\\.[0-9] s in MPI_Allreduce \\(test\\) at "
+      "step 7 \\(limit 1 s: "
+      "failure.collective_timeout_seconds\\); rank 0 has not completed it \\(stalled or "
+      "gone\\)\n$");
 }
 
 TEST(Watchdog, LeavingInTimeDoesNotFire) {

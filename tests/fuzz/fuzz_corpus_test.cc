@@ -9,8 +9,8 @@
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/optimizer_state.h"
-#include "nn/sequence_classifier.h"
 #include "fuzz_entries.h"
+#include "nn/sequence_classifier.h"
 #include "optim/adam.h"
 #include "util/error.h"
 
@@ -36,8 +36,11 @@ void Replay(const std::string& target, void (*entry)(const uint8_t*, size_t)) {
 // ModelConfigOf, `seqtrain eval` built a model from them and aborted or tried
 // to allocate terabytes. They need a valid checksum, so they are made here.
 TEST(FuzzCorpus, CheckpointsWithHostileModelShapesAreRejected) {
-  for (const auto& [field, value] : std::vector<std::pair<std::string, int>>{
-           {"hidden_size", -5}, {"hidden_size", 1 << 30}, {"num_layers", 0}, {"time_steps", 1 << 30}}) {
+  for (const auto& [field, value] :
+       std::vector<std::pair<std::string, int>>{{"hidden_size", -5},
+                                                {"hidden_size", 1 << 30},
+                                                {"num_layers", 0},
+                                                {"time_steps", 1 << 30}}) {
     Checkpoint c;
     c.set_format_version(checkpoint::kFormatVersion);
     ModelConfig* m = c.mutable_config()->mutable_model();
@@ -50,7 +53,9 @@ TEST(FuzzCorpus, CheckpointsWithHostileModelShapesAreRejected) {
       checkpoint::ModelConfigOf(checkpoint::Decode(bytes, "h.ckpt"), "h.ckpt");
       ADD_FAILURE() << field << " = " << value << " accepted";
     } catch (const Error& e) {
-      EXPECT_EQ(std::string(e.what()).rfind("h.ckpt: model." + field + " = " + std::to_string(value), 0), 0u)
+      EXPECT_EQ(
+          std::string(e.what()).rfind("h.ckpt: model." + field + " = " + std::to_string(value), 0),
+          0u)
           << e.what();
     }
   }

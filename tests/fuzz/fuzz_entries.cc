@@ -8,11 +8,11 @@
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/optimizer_state.h"
-#include "nn/sequence_classifier.h"
 #include "config/config_loader.h"
 #include "config/config_validator.h"
 #include "data/idx_file.h"
 #include "data/labeled_images.h"
+#include "nn/sequence_classifier.h"
 #include "optim/registry.h"
 #include "util/error.h"
 

@@ -116,8 +116,9 @@ TEST(MetricsFile, NonFiniteValuesAreBareTokensAndReadBack) {
                       R"("samples_per_sec":10})");
   FinalRecord f = SampleFinal();
   f.peak_rss_mib = {-inf, 1};
-  const MetricsHistory h = Parse(nan_line + "\n" + JsonLine(f) + "\n" +
-                                 R"({"event":"eval","step":8,"test_accuracy":-nan,"test_loss":-inf})");
+  const MetricsHistory h =
+      Parse(nan_line + "\n" + JsonLine(f) + "\n" +
+            R"({"event":"eval","step":8,"test_accuracy":-nan,"test_loss":-inf})");
   ASSERT_EQ(h.steps.size(), 1u);
   EXPECT_TRUE(std::isnan(h.steps[0].loss));
   EXPECT_EQ(h.steps[0].train_accuracy, inf);
@@ -162,10 +163,12 @@ TEST(MetricsFile, EarlierVersionsFileIsReadAndRewrittenByteForByte) {
 
 TEST(MetricsFile, OptionalFieldsKeepDefaultsAndUnknownOnesAreSkipped) {
   const MetricsHistory h = Parse(
-      "{\"event\":\"step\",\"step\":4,\"loss\":1.34e0,\"train_accuracy\":0.5,\"new_field\":[1,{}]}\n"
+      "{\"event\":\"step\",\"step\":4,\"loss\":1.34e0,\"train_accuracy\":0.5,\"new_field\":[1,{}]}"
+      "\n"
       "\n"
       "{\"event\":\"restart\",\"anything\":true}\n"
-      "{\"event\":\"final\",\"step\":9,\"phase_ms_per_step\":{\"data\":0.25,\"future_phase\":\"x\"}}\n");
+      "{\"event\":\"final\",\"step\":9,\"phase_ms_per_step\":{\"data\":0.25,\"future_phase\":\"x\"}"
+      "}\n");
   ASSERT_EQ(h.steps.size(), 1u);
   EXPECT_EQ(h.steps[0].epoch, 0);
   EXPECT_DOUBLE_EQ(h.steps[0].loss, 1.34);
@@ -183,8 +186,9 @@ TEST(MetricsFile, MalformedLinesNameFileLineAndField) {
   EXPECT_EQ(ParseError(ok + "{\"event\":\"step\",\"step\":2"),
             "m.jsonl:2: syntax error while parsing object - unexpected end of input; expected '}' "
             "at column 25");
-  EXPECT_EQ(ParseError(ok + ok + "not json\n"),
-            "m.jsonl:3: syntax error while parsing value - invalid literal; last read: 'no' at column 2");
+  EXPECT_EQ(
+      ParseError(ok + ok + "not json\n"),
+      "m.jsonl:3: syntax error while parsing value - invalid literal; last read: 'no' at column 2");
   EXPECT_EQ(ParseError("[1,2]"), "m.jsonl:1: not a JSON object");
   EXPECT_EQ(ParseError("{\"event\":\"step\",\"step\":1,\"loss\":0.5}\n"),
             "m.jsonl:1: step line has no number \"train_accuracy\"");
@@ -203,15 +207,18 @@ TEST(MetricsFile, MalformedLinesNameFileLineAndField) {
             "m.jsonl:1: final line: \"peak_rss_mib\" is not an array of numbers");
   EXPECT_EQ(ParseError("{\"event\":\"final\",\"step\":1,\"phase_ms_per_step\":{\"loss\":null}}"),
             "m.jsonl:1: final line: \"phase_ms_per_step\" has no number \"loss\"");
-  EXPECT_EQ(ParseError("{\"event\":\"eval\",\"event\":\"step\"}"), "m.jsonl:1: duplicate key \"event\"");
-  EXPECT_EQ(ParseError("{\"event\":\"step\",\"step\":01}"),
-            "m.jsonl:1: syntax error while parsing object - unexpected number literal; expected '}' "
-            "at column 25");
+  EXPECT_EQ(ParseError("{\"event\":\"eval\",\"event\":\"step\"}"),
+            "m.jsonl:1: duplicate key \"event\"");
+  EXPECT_EQ(
+      ParseError("{\"event\":\"step\",\"step\":01}"),
+      "m.jsonl:1: syntax error while parsing object - unexpected number literal; expected '}' "
+      "at column 25");
   // Columns are those of the line as written, before the non-finite tokens are quoted.
   EXPECT_EQ(ParseError("{\"event\":\"step\",\"loss\":nan,\"x\":[1,2}"),
             "m.jsonl:1: syntax error while parsing array - unexpected '}'; expected ']' "
             "at column 36");
-  EXPECT_EQ(ParseError(std::string(70, '[') + std::string(70, ']')), "m.jsonl:1: nested too deeply");
+  EXPECT_EQ(ParseError(std::string(70, '[') + std::string(70, ']')),
+            "m.jsonl:1: nested too deeply");
 }
 
 TEST(MetricsFile, MissingFileIsAnErrorNamingIt) {
@@ -219,7 +226,8 @@ TEST(MetricsFile, MissingFileIsAnErrorNamingIt) {
     ReadMetricsFile("/nonexistent/m.jsonl");
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("/nonexistent/m.jsonl: cannot read metrics file", 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("/nonexistent/m.jsonl: cannot read metrics file", 0), 0u)
+        << e.what();
   }
 }
 

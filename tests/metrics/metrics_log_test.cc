@@ -80,7 +80,8 @@ const char* kPlainLines[] = {
 
 TEST_F(MetricsLogTest, WritesConsoleJsonAndTensorBoard) {
   {
-    MetricsLog log(true, Outputs(MetricsOutputs::Progress::kAuto), console_);  // a file: no progress line
+    MetricsLog log(true, Outputs(MetricsOutputs::Progress::kAuto),
+                   console_);  // a file: no progress line
     Run(log);
   }
   const std::string console = ReadAll(console_);
@@ -90,7 +91,9 @@ TEST_F(MetricsLogTest, WritesConsoleJsonAndTensorBoard) {
   EXPECT_EQ(console.rfind(expected, 0), 0u) << console;
 
   const std::string jsonl = Slurp(dir_ / "m.jsonl");
-  EXPECT_NE(jsonl.find("{\"event\":\"eval\",\"step\":30,\"test_accuracy\":0.5,\"test_loss\":1.5}\n"), std::string::npos);
+  EXPECT_NE(
+      jsonl.find("{\"event\":\"eval\",\"step\":30,\"test_accuracy\":0.5,\"test_loss\":1.5}\n"),
+      std::string::npos);
   EXPECT_NE(jsonl.find(",\"skipped_steps\":0,\"simd_target\":\"avx2\",\"peak_rss_mib\":[100,100],"),
             std::string::npos)
       << jsonl;
@@ -111,11 +114,15 @@ TEST_F(MetricsLogTest, WritesConsoleJsonAndTensorBoard) {
     }
   };
   expect_scalars(events[1], 1,
-                 {{"train/loss", 2.25f}, {"train/accuracy", 0.125f}, {"train/learning_rate", 0.002f},
+                 {{"train/loss", 2.25f},
+                  {"train/accuracy", 0.125f},
+                  {"train/learning_rate", 0.002f},
                   {"train/samples_per_sec", 600.f}});
   expect_scalars(events[2], 30, {{"test/accuracy", 0.5f}, {"test/loss", 1.5f}});
   expect_scalars(events[3], 60,
-                 {{"train/loss", 0.875f}, {"train/accuracy", 0.6875f}, {"train/learning_rate", 0.002f},
+                 {{"train/loss", 0.875f},
+                  {"train/accuracy", 0.6875f},
+                  {"train/learning_rate", 0.002f},
                   {"train/samples_per_sec", 5000.f}});
   expect_scalars(events[4], 60, {{"test/accuracy", 0.75f}, {"test/loss", 0.625f}});
 }
@@ -126,7 +133,8 @@ TEST_F(MetricsLogTest, ProgressLineLeavesThePlainLinesIntact) {
     Run(log);
   }
   const std::string console = ReadAll(console_);
-  EXPECT_NE(console.find("\repoch 1/1 | step 1/60 (1.7%) | loss 2.2500 | 600 samples/s | ETA "), std::string::npos)
+  EXPECT_NE(console.find("\repoch 1/1 | step 1/60 (1.7%) | loss 2.2500 | 600 samples/s | ETA "),
+            std::string::npos)
       << console;
   EXPECT_NE(console.find("step 60/60 (100.0%)"), std::string::npos);
   // What a terminal shows: each line is what follows its last "\r\033[K".
@@ -160,7 +168,9 @@ TEST_F(MetricsLogTest, UncreatableTensorBoardFolderNamesIt) {
     MetricsLog log(true, o, console_);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind(o.tensorboard_dir + ": cannot create TensorBoard folder: ", 0), 0u)
+    EXPECT_EQ(
+        std::string(e.what()).rfind(o.tensorboard_dir + ": cannot create TensorBoard folder: ", 0),
+        0u)
         << e.what();
   }
 }

@@ -48,12 +48,14 @@ TEST(ProgressLine, FormatsEveryField) {
   s.loss = 0.31237;
   s.samples_per_sec = 5120.4;
   s.elapsed_seconds = 60;  // 10 steps/s: 409 s left
-  EXPECT_EQ(FormatProgress(s), "epoch 2/10 | step 600/4690 (12.8%) | loss 0.3124 | 5120 samples/s | ETA 6:49");
+  EXPECT_EQ(FormatProgress(s),
+            "epoch 2/10 | step 600/4690 (12.8%) | loss 0.3124 | 5120 samples/s | ETA 6:49");
   EXPECT_LT(FormatProgress(s).size(), 80u);  // fits a default terminal
   s.total_epochs = 0;
   s.samples_per_sec = 0;
   s.step = 0;
-  EXPECT_EQ(FormatProgress(s), "epoch 2 | step 0/4690 (0.0%) | loss 0.3124 | - samples/s | ETA --:--");
+  EXPECT_EQ(FormatProgress(s),
+            "epoch 2 | step 0/4690 (0.0%) | loss 0.3124 | - samples/s | ETA --:--");
 }
 
 TEST(ProgressLine, DrawsInPlaceAndClearsBeforeOtherOutput) {

@@ -27,7 +27,8 @@ std::string Slurp(const std::string& path) {
 }
 
 fs::path FreshDir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("seqtrain_tfevents_" + name + "_" + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("seqtrain_tfevents_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(dir);
   return dir;
 }
@@ -61,11 +62,13 @@ TEST(TfEventsWriter, EventBytesUseTensorFlowFieldNumbers) {
   auto* v = event.mutable_summary()->add_value();
   v->set_tag("a");
   v->set_simple_value(1.0f);
-  const std::string expected = std::string("\x10\x03"          // step = 2 (varint): 3
-                                            "\x2a\x0a"          // summary = 5 (length 10)
-                                            "\x0a\x08"          //   value = 1 (length 8)
-                                            "\x0a\x01" "a"      //     tag = 1: "a"
-                                            "\x15") +            //     simple_value = 2 (fixed32)
+  const std::string expected = std::string(
+                                   "\x10\x03"  // step = 2 (varint): 3
+                                   "\x2a\x0a"  // summary = 5 (length 10)
+                                   "\x0a\x08"  //   value = 1 (length 8)
+                                   "\x0a\x01"
+                                   "a"        //     tag = 1: "a"
+                                   "\x15") +  //     simple_value = 2 (fixed32)
                                std::string("\x00\x00\x80\x3f", 4);  // 1.0f, little-endian
   EXPECT_EQ(event.SerializeAsString(), expected);
 }
@@ -82,7 +85,8 @@ TEST(TfEventsWriter, WritesReadableScalars) {
   const std::vector<fs::path> files = Files(dir);
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(files[0].string(), path);
-  EXPECT_TRUE(std::regex_match(files[0].filename().string(), std::regex(R"(events\.out\.tfevents\.\d{10}\..+)")))
+  EXPECT_TRUE(std::regex_match(files[0].filename().string(),
+                               std::regex(R"(events\.out\.tfevents\.\d{10}\..+)")))
       << files[0];
 
   const auto events = ReadEventFile(Slurp(path));
@@ -121,7 +125,8 @@ TEST(TfEventsWriter, EveryCorruptedByteIsDetected) {
   for (size_t i = 0; i < good.size(); ++i) {
     std::string bad = good;
     bad[i] = static_cast<char>(bad[i] ^ 0x10);
-    EXPECT_THROW(ReadEventFile(bad), std::runtime_error) << "flipped byte " << i << " went unnoticed";
+    EXPECT_THROW(ReadEventFile(bad), std::runtime_error)
+        << "flipped byte " << i << " went unnoticed";
   }
   EXPECT_THROW(ReadEventFile(good.substr(0, good.size() - 1)), std::runtime_error);
   fs::remove_all(dir);
@@ -137,7 +142,8 @@ TEST(TfEventsWriter, UncreatableFolderIsAnErrorNamingIt) {
     TfEventsWriter writer(wanted);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(wanted + ": cannot create TensorBoard folder"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(wanted + ": cannot create TensorBoard folder"),
+              std::string::npos)
         << e.what();
   }
   fs::remove_all(dir);

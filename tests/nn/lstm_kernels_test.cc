@@ -21,8 +21,8 @@ namespace {
 using seqtrain::testing::ForEachSimdTarget;
 
 // The textbook formulas with std:: functions, in double.
-void ReferenceForward(double* gates, const double* c_prev, double* c, double* tanh_c, double* h, int batch,
-                      int H) {
+void ReferenceForward(double* gates, const double* c_prev, double* c, double* tanh_c, double* h,
+                      int batch, int H) {
   for (int b = 0; b < batch; ++b) {
     double* gi = gates + static_cast<size_t>(b) * 4 * H;
     const size_t row = static_cast<size_t>(b) * H;
@@ -43,8 +43,8 @@ void ReferenceForward(double* gates, const double* c_prev, double* c, double* ta
   }
 }
 
-void ReferenceBackward(const double* gates, const double* c_prev, const double* tanh_c, const double* dh,
-                       double* dc, double* dgates, int batch, int H) {
+void ReferenceBackward(const double* gates, const double* c_prev, const double* tanh_c,
+                       const double* dh, double* dc, double* dgates, int batch, int H) {
   for (int b = 0; b < batch; ++b) {
     const double* gi = gates + static_cast<size_t>(b) * 4 * H;
     double* di = dgates + static_cast<size_t>(b) * 4 * H;
@@ -79,9 +79,9 @@ std::vector<T> TestPoints() {
       x.push_back(-m);
     }
   }
-  for (T v : {T(0), T(-0.0), T(1e-30), T(-1e-30), T(1e-8), T(-1e-8), T(87), T(-87), T(88.7), T(-88.7), T(700),
-              T(-700), T(710), T(-710), Limits::max(), -Limits::max(), Limits::infinity(),
-              -Limits::infinity()}) {
+  for (T v : {T(0), T(-0.0), T(1e-30), T(-1e-30), T(1e-8), T(-1e-8), T(87), T(-87), T(88.7),
+              T(-88.7), T(700), T(-700), T(710), T(-710), Limits::max(), -Limits::max(),
+              Limits::infinity(), -Limits::infinity()}) {
     x.push_back(v);
   }
   return x;
@@ -94,7 +94,8 @@ using Activation = void (*)(const T*, T*, int);
 // error < tolerance where relative_from(x) (the exact value is a normal T there),
 // against exact_of in long double. check(x, y) adds per-point properties.
 template <typename T, typename Exact, typename Where, typename Check>
-void ExpectWithin(double tolerance, Activation<T> kernel, Exact exact_of, Where relative_from, Check check) {
+void ExpectWithin(double tolerance, Activation<T> kernel, Exact exact_of, Where relative_from,
+                  Check check) {
   const std::vector<T> x = TestPoints<T>();
   ForEachSimdTarget([&](const simd::Target&) {
     std::vector<T> y(x.size());
@@ -139,7 +140,8 @@ void ExpectSigmoidWithin(double tolerance, T lowest_normal_exp_arg) {
 template <typename T>
 void ExpectTanhWithin(double tolerance) {
   ExpectWithin<T>(
-      tolerance, FastTanh, ExactTanh, [](T x) { return std::fabs(x) >= std::numeric_limits<T>::min(); },
+      tolerance, FastTanh, ExactTanh,
+      [](T x) { return std::fabs(x) >= std::numeric_limits<T>::min(); },
       [](T x, T y) {
         ASSERT_LE(std::fabs(y), T(1)) << x;
         ASSERT_EQ(std::signbit(y), std::signbit(x)) << x;  // -0 included
@@ -156,7 +158,9 @@ TEST(FastActivations, TanhMatchesStdWithin2e7OnEveryTarget) { ExpectTanhWithin<f
 
 // The double versions run the same code with double constants: within a few units
 // of double rounding (2.2e-16), which the gradient check's finite differences need.
-TEST(FastActivations, DoubleSigmoidWithin1e15OnEveryTarget) { ExpectSigmoidWithin<double>(1e-15, -708.0); }
+TEST(FastActivations, DoubleSigmoidWithin1e15OnEveryTarget) {
+  ExpectSigmoidWithin<double>(1e-15, -708.0);
+}
 
 TEST(FastActivations, DoubleTanhWithin1e15OnEveryTarget) { ExpectTanhWithin<double>(1e-15); }
 
@@ -183,9 +187,9 @@ TEST(FastActivations, NanPropagatesOnEveryTarget) {
 // of the cancelling terms where something does (no float code can do better).
 // worst[what] keeps the largest error seen, for the test's XML report.
 template <typename T>
-void ExpectRelativeWithin(double tolerance, const std::vector<T>& got, const std::vector<double>& exact,
-                          const std::vector<double>& magnitude, const std::string& what,
-                          std::map<std::string, double>& worst) {
+void ExpectRelativeWithin(double tolerance, const std::vector<T>& got,
+                          const std::vector<double>& exact, const std::vector<double>& magnitude,
+                          const std::string& what, std::map<std::string, double>& worst) {
   ASSERT_EQ(got.size(), exact.size());
   for (size_t k = 0; k < got.size(); ++k) {
     const double scale = std::max({std::fabs(exact[k]), magnitude[k], 1e-300});
@@ -236,15 +240,16 @@ std::map<std::string, double> ExpectGatesWithin(double tolerance) {
       LstmGatesForward(gates.data(), cp_f, cell.data(), tanh_c.data(), h.data(), B, H);
       std::vector<double> gates_d = ToDouble(pre), cell_d(n), tanh_d(n), h_d(n);
       const std::vector<double> cp_d = ToDouble(c_prev);
-      ReferenceForward(gates_d.data(), c.first_step ? nullptr : cp_d.data(), cell_d.data(), tanh_d.data(),
-                       h_d.data(), B, H);
+      ReferenceForward(gates_d.data(), c.first_step ? nullptr : cp_d.data(), cell_d.data(),
+                       tanh_d.data(), h_d.data(), B, H);
       // Magnitudes: |f c_prev| + |i g| for c; tanh and the product by o carry its error on.
       std::vector<double> cell_mag(n), tanh_mag(n), h_mag(n);
       for (size_t r = 0; r < static_cast<size_t>(B); ++r) {
         for (size_t j = 0; j < static_cast<size_t>(H); ++j) {
           const double* g = gates_d.data() + r * 4 * H;
           const size_t k = r * H + j;
-          cell_mag[k] = (c.first_step ? 0.0 : std::fabs(g[H + j] * cp_d[k])) + std::fabs(g[j] * g[2 * H + j]);
+          cell_mag[k] =
+              (c.first_step ? 0.0 : std::fabs(g[H + j] * cp_d[k])) + std::fabs(g[j] * g[2 * H + j]);
           tanh_mag[k] = std::max(std::fabs(tanh_d[k]), cell_mag[k]);
           h_mag[k] = g[3 * H + j] * tanh_mag[k];
         }
@@ -255,13 +260,15 @@ std::map<std::string, double> ExpectGatesWithin(double tolerance) {
       ExpectRelativeWithin(tolerance, h, h_d, h_mag, "h", worst);
 
       std::vector<T> dgates(ng), dc_f = dc;
-      LstmGatesBackward(gates.data(), cp_f, tanh_c.data(), dh.data(), dc_f.data(), dgates.data(), B, H);
-      const std::vector<double> in_gates = ToDouble(gates), in_tanh = ToDouble(tanh_c), in_dh = ToDouble(dh);
+      LstmGatesBackward(gates.data(), cp_f, tanh_c.data(), dh.data(), dc_f.data(), dgates.data(), B,
+                        H);
+      const std::vector<double> in_gates = ToDouble(gates), in_tanh = ToDouble(tanh_c),
+                                in_dh = ToDouble(dh);
       std::vector<double> dgates_d(ng), dc_d = ToDouble(dc);
-      ReferenceBackward(in_gates.data(), c.first_step ? nullptr : cp_d.data(), in_tanh.data(), in_dh.data(),
-                        dc_d.data(), dgates_d.data(), B, H);
-      const std::vector<double> abs_gates = Abs(in_gates), abs_tanh = Abs(in_tanh), abs_dh = Abs(in_dh),
-                                abs_cp = Abs(cp_d);
+      ReferenceBackward(in_gates.data(), c.first_step ? nullptr : cp_d.data(), in_tanh.data(),
+                        in_dh.data(), dc_d.data(), dgates_d.data(), B, H);
+      const std::vector<double> abs_gates = Abs(in_gates), abs_tanh = Abs(in_tanh),
+                                abs_dh = Abs(in_dh), abs_cp = Abs(cp_d);
       std::vector<double> dgates_mag(ng), dc_mag = Abs(ToDouble(dc));
       ReferenceBackward(abs_gates.data(), c.first_step ? nullptr : abs_cp.data(), abs_tanh.data(),
                         abs_dh.data(), dc_mag.data(), dgates_mag.data(), B, H);
@@ -300,14 +307,15 @@ TEST(LstmKernels, FloatMatchesDoubleReferenceOnEveryTarget) {
           c_prev_d(static_cast<size_t>(batch) * H);
       for (auto& v : gates_d) v = rng.Uniform(-6, 6);
       for (auto& v : c_prev_d) v = rng.Uniform(-3, 3);
-      std::vector<float> gates_f(gates_d.begin(), gates_d.end()), c_prev_f(c_prev_d.begin(), c_prev_d.end());
+      std::vector<float> gates_f(gates_d.begin(), gates_d.end()),
+          c_prev_f(c_prev_d.begin(), c_prev_d.end());
       const size_t n = c_prev_d.size();
       std::vector<double> c_d(n), t_d(n), h_d(n);
       std::vector<float> c_f(n), t_f(n), h_f(n);
-      ReferenceForward(gates_d.data(), first_step ? nullptr : c_prev_d.data(), c_d.data(), t_d.data(),
-                       h_d.data(), batch, H);
-      LstmGatesForward(gates_f.data(), first_step ? nullptr : c_prev_f.data(), c_f.data(), t_f.data(),
-                       h_f.data(), batch, H);
+      ReferenceForward(gates_d.data(), first_step ? nullptr : c_prev_d.data(), c_d.data(),
+                       t_d.data(), h_d.data(), batch, H);
+      LstmGatesForward(gates_f.data(), first_step ? nullptr : c_prev_f.data(), c_f.data(),
+                       t_f.data(), h_f.data(), batch, H);
       for (size_t i = 0; i < gates_d.size(); ++i) ASSERT_NEAR(gates_f[i], gates_d[i], 3e-7) << i;
       for (size_t i = 0; i < n; ++i) {
         ASSERT_NEAR(c_f[i], c_d[i], 1e-6) << i;
@@ -316,11 +324,12 @@ TEST(LstmKernels, FloatMatchesDoubleReferenceOnEveryTarget) {
       std::vector<double> dh_d(n), dc_d(n), dg_d(gates_d.size());
       for (auto& v : dh_d) v = rng.Uniform(-1, 1);
       for (auto& v : dc_d) v = rng.Uniform(-1, 1);
-      std::vector<float> dh_f(dh_d.begin(), dh_d.end()), dc_f(dc_d.begin(), dc_d.end()), dg_f(gates_d.size());
-      ReferenceBackward(gates_d.data(), first_step ? nullptr : c_prev_d.data(), t_d.data(), dh_d.data(),
-                        dc_d.data(), dg_d.data(), batch, H);
-      LstmGatesBackward(gates_f.data(), first_step ? nullptr : c_prev_f.data(), t_f.data(), dh_f.data(),
-                        dc_f.data(), dg_f.data(), batch, H);
+      std::vector<float> dh_f(dh_d.begin(), dh_d.end()), dc_f(dc_d.begin(), dc_d.end()),
+          dg_f(gates_d.size());
+      ReferenceBackward(gates_d.data(), first_step ? nullptr : c_prev_d.data(), t_d.data(),
+                        dh_d.data(), dc_d.data(), dg_d.data(), batch, H);
+      LstmGatesBackward(gates_f.data(), first_step ? nullptr : c_prev_f.data(), t_f.data(),
+                        dh_f.data(), dc_f.data(), dg_f.data(), batch, H);
       for (size_t i = 0; i < dg_d.size(); ++i) ASSERT_NEAR(dg_f[i], dg_d[i], 2e-6) << i;
       for (size_t i = 0; i < n; ++i) ASSERT_NEAR(dc_f[i], dc_d[i], 2e-6) << i;
     }
@@ -373,7 +382,8 @@ TEST(LstmKernels, TargetsAgreeToRounding) {
     h_of_target.push_back(h);
   });
   for (size_t t = 1; t < h_of_target.size(); ++t) {
-    for (size_t k = 0; k < n; ++k) ASSERT_NEAR(h_of_target[t][k], h_of_target[0][k], 1e-6) << t << " " << k;
+    for (size_t k = 0; k < n; ++k)
+      ASSERT_NEAR(h_of_target[t][k], h_of_target[0][k], 1e-6) << t << " " << k;
   }
 }
 

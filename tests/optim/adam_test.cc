@@ -114,7 +114,8 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
     std::vector<float> grads(n);
     const float scale = 1.0f / 64;
     for (int t = 1; t <= steps; ++t) {
-      for (float& g : grads) g = static_cast<float>(rng.Uniform(0.5, 2.0) * 64);  // sums over a batch of 64
+      for (float& g : grads)
+        g = static_cast<float>(rng.Uniform(0.5, 2.0) * 64);  // sums over a batch of 64
       const std::vector<float> p_before = params, m_before = adam.first_moment(),
                                v_before = adam.second_moment();
       adam.Step(params.data(), grads.data(), scale);
@@ -129,7 +130,8 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
         const double update = 0.001 * (m_i / bias1) / (std::sqrt(v_i / bias2) + 1e-8);
         const double want = p_before[i] * keep - update;
         const float p = params[i], larger = std::max(std::fabs(p), std::fabs(p_before[i]));
-        const double ulp = std::nextafter(larger, INFINITY) - larger;  // two roundings of half an ulp
+        const double ulp =
+            std::nextafter(larger, INFINITY) - larger;  // two roundings of half an ulp
         const double error = std::fabs(p - want);
         ASSERT_LE(error, ulp + 1e-6 * update) << "step " << t << " param " << i;
       }

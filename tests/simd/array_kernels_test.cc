@@ -58,7 +58,8 @@ TEST(AddTo, IsThePlainLoopBitForBit) {
 
 TEST(SumRows, AddsRowsInOrderBitForBit) {
   ForEachSimdTarget([&](const Target&) {
-    for (const auto [rows, cols] : {std::pair<size_t, size_t>{1, 1}, {5, 10}, {64, 37}, {1792, 512}}) {
+    for (const auto [rows, cols] :
+         {std::pair<size_t, size_t>{1, 1}, {5, 10}, {64, 37}, {1792, 512}}) {
       const std::vector<float> m = RandomFloats(rows * cols, rows + cols);
       std::vector<float> want(cols, 0.0f), got(cols + 1, 42.0f);
       std::vector<double> exact(cols, 0.0);
@@ -87,7 +88,8 @@ TEST(SumOfSquares, MatchesDoubleAndScaleMatchesThePlainLoop) {
       long double exact = 0;
       for (float v : x) exact += static_cast<long double>(v) * v;
       // Any order of n double additions of positive terms is within n ulps.
-      ASSERT_NEAR(SumOfSquares(x.data(), n), static_cast<double>(exact), n * DBL_EPSILON * exact) << n;
+      ASSERT_NEAR(SumOfSquares(x.data(), n), static_cast<double>(exact), n * DBL_EPSILON * exact)
+          << n;
       std::vector<float> want = x;
       for (float& v : want) v *= 0.3f;
       Scale(x.data(), n, 0.3f);

@@ -77,21 +77,26 @@ TEST(SimdTarget, EnvironmentChoiceReachesTheKernels) {
     ASSERT_EQ(setenv("SEQTRAIN_SIMD", t.name.c_str(), 1), 0);
     EXPECT_EQ(SelectTargetFromEnvironment().name, t.name);
     EXPECT_EQ(ActiveTargetName(), t.name);
-    EXPECT_EQ(
-        TargetSummary().rfind("SIMD kernels: " + t.name + " (SEQTRAIN_SIMD=" + t.name + "; this CPU: ", 0),
-        0u)
+    EXPECT_EQ(TargetSummary().rfind(
+                  "SIMD kernels: " + t.name + " (SEQTRAIN_SIMD=" + t.name + "; this CPU: ", 0),
+              0u)
         << TargetSummary();
   }
   ASSERT_EQ(setenv("SEQTRAIN_SIMD", "Auto", 1), 0);
   EXPECT_EQ(SelectTargetFromEnvironment().name, SupportedTargets().front().name);
-  EXPECT_EQ(TargetSummary().rfind("SIMD kernels: " + ActiveTargetName() + " (best of this CPU's ", 0), 0u);
+  EXPECT_EQ(
+      TargetSummary().rfind("SIMD kernels: " + ActiveTargetName() + " (best of this CPU's ", 0),
+      0u);
   ASSERT_EQ(unsetenv("SEQTRAIN_SIMD"), 0);
   EXPECT_EQ(SelectTargetFromEnvironment().name, SupportedTargets().front().name);
   EXPECT_EQ(ActiveTargetName(), SupportedTargets().front().name);
-  EXPECT_EQ(TargetSummary().rfind("SIMD kernels: " + ActiveTargetName() + " (best of this CPU's ", 0), 0u);
+  EXPECT_EQ(
+      TargetSummary().rfind("SIMD kernels: " + ActiveTargetName() + " (best of this CPU's ", 0),
+      0u);
   ASSERT_EQ(setenv("SEQTRAIN_SIMD", "neon9", 1), 0);
   EXPECT_THROW(SelectTargetFromEnvironment(), Error);
-  EXPECT_EQ(ActiveTargetName(), SupportedTargets().front().name);  // a refused value changes nothing
+  EXPECT_EQ(ActiveTargetName(),
+            SupportedTargets().front().name);  // a refused value changes nothing
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ std::vector<uint8_t> IdxBytes(const std::vector<uint32_t>& dims, const std::vect
 
 void WriteFile(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
@@ -87,7 +88,8 @@ void WriteZerosGzIdx(const std::string& path, const std::vector<uint32_t>& dims)
   }
   const size_t rest = static_cast<size_t>(total - done);
   out << RawDeflate(zeros.data(), rest, true);
-  crc = crc32_combine(crc, crc32(0, zeros.data(), static_cast<uInt>(rest)), static_cast<z_off_t>(rest));
+  crc = crc32_combine(crc, crc32(0, zeros.data(), static_cast<uInt>(rest)),
+                      static_cast<z_off_t>(rest));
   PutLe32(out, static_cast<uint32_t>(crc));
   PutLe32(out, static_cast<uint32_t>((total + header.size()) & 0xFFFFFFFFu));
   if (!out) throw std::runtime_error("cannot write " + path);

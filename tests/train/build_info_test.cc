@@ -51,7 +51,8 @@ TEST(BuildInfo, JsonReadsBackToTheSameMessage) {
   const BuildInfo info = CurrentBuildInfo();
   const std::string json = BuildInfoJson(info);
   EXPECT_EQ(json.find('\n'), std::string::npos);
-  EXPECT_NE(json.find("\"git_describe\":\"" + info.git_describe() + "\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"git_describe\":\"" + info.git_describe() + "\""), std::string::npos)
+      << json;
   BuildInfo back;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok()) << json;
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(info, back)) << json;
@@ -60,9 +61,12 @@ TEST(BuildInfo, JsonReadsBackToTheSameMessage) {
 TEST(BuildInfo, TextFormsNameEveryPartAndMarkMissingOnes) {
   const BuildInfo info = CurrentBuildInfo();
   const std::string text = FormatBuildInfo(info);
-  EXPECT_EQ(text.rfind("seqtrain " + info.version() + " (git " + info.git_describe() + ")\n", 0), 0u) << text;
-  for (const std::string& part : {info.compiler(), info.openblas_config(), info.mpi_library(),
-                                  info.protobuf_version(), info.highway_version(), info.simd_chosen()}) {
+  EXPECT_EQ(text.rfind("seqtrain " + info.version() + " (git " + info.git_describe() + ")\n", 0),
+            0u)
+      << text;
+  for (const std::string& part :
+       {info.compiler(), info.openblas_config(), info.mpi_library(), info.protobuf_version(),
+        info.highway_version(), info.simd_chosen()}) {
     EXPECT_NE(text.find(part), std::string::npos) << part;
     EXPECT_NE(BuildInfoLine(info).find(part), std::string::npos) << part;
   }

@@ -13,7 +13,8 @@ namespace {
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
-std::string RefusalOf(const TrainConfig& c, int world, int on_node, int64_t shared, int64_t own = INT64_MAX) {
+std::string RefusalOf(const TrainConfig& c, int world, int on_node, int64_t shared,
+                      int64_t own = INT64_MAX) {
   const MemoryEstimate e = EstimateTrainingMemory(c, world, 60000, 10000, 50e6);
   try {
     CheckMemoryFits(e, c, world, on_node, shared, "MemAvailable", own);
@@ -30,7 +31,8 @@ TEST(MemoryPreflight, ModelBytesAreFourFloatsPerParameterOfTheRealLayout) {
     c.mutable_model()->set_num_layers(layers);
     const nn::SequenceClassifier<float> model(c.model());
     const MemoryEstimate e = EstimateTrainingMemory(c, 1, 60000, 10000, 0);
-    EXPECT_EQ(e.model, 4.0 * sizeof(float) * static_cast<double>(model.num_params())) << hidden << "x" << layers;
+    EXPECT_EQ(e.model, 4.0 * sizeof(float) * static_cast<double>(model.num_params()))
+        << hidden << "x" << layers;
   }
 }
 
@@ -63,9 +65,13 @@ TEST(MemoryPreflight, RefusesWithOneLineNamingTheSizesAndTheRoom) {
   const std::string m = RefusalOf(c, 1, 1, static_cast<int64_t>(12 * kGiB));
   EXPECT_EQ(m.find('\n'), std::string::npos);
   EXPECT_EQ(m.rfind("needs 18.5 GiB per rank (", 0), 0u) << m;
-  EXPECT_NE(m.find("GiB per rank (model.hidden_size = 16384, model.num_layers = 1"), std::string::npos) << m;
-  EXPECT_NE(m.find("; this node has 12.0 GiB per rank free (MemAvailable 12.0 GiB free over 1 rank here)"),
+  EXPECT_NE(m.find("GiB per rank (model.hidden_size = 16384, model.num_layers = 1"),
             std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find(
+          "; this node has 12.0 GiB per rank free (MemAvailable 12.0 GiB free over 1 rank here)"),
+      std::string::npos)
       << m;
   EXPECT_EQ(RefusalOf(c, 1, 1, static_cast<int64_t>(40 * kGiB)), "");
 }
@@ -75,15 +81,17 @@ TEST(MemoryPreflight, RanksOnOneNodeShareItsMemory) {
   c.mutable_model()->set_hidden_size(4096);  // ~1.7 GiB per rank
   EXPECT_EQ(RefusalOf(c, 4, 2, static_cast<int64_t>(4 * kGiB)), "");
   const std::string m = RefusalOf(c, 4, 4, static_cast<int64_t>(4 * kGiB));
-  EXPECT_NE(m.find("this node has 1.0 GiB per rank free (MemAvailable 4.0 GiB free over 4 ranks here)"),
-            std::string::npos)
+  EXPECT_NE(
+      m.find("this node has 1.0 GiB per rank free (MemAvailable 4.0 GiB free over 4 ranks here)"),
+      std::string::npos)
       << m;
 }
 
 TEST(MemoryPreflight, AnAddressSpaceLimitIsThisProcessAlone) {
   TrainConfig c;
   c.mutable_model()->set_hidden_size(4096);
-  const std::string m = RefusalOf(c, 1, 1, static_cast<int64_t>(40 * kGiB), static_cast<int64_t>(1 * kGiB));
+  const std::string m =
+      RefusalOf(c, 1, 1, static_cast<int64_t>(40 * kGiB), static_cast<int64_t>(1 * kGiB));
   EXPECT_NE(m.find("address-space limit (RLIMIT_AS, ulimit -v)"), std::string::npos) << m;
 }
 

@@ -39,8 +39,8 @@ const Data& LoadData() {
     out.config.mutable_optimizer()->set_weight_decay(0.01);  // the decay path resumes too
     out.config.mutable_optimizer()->set_clip_grad_norm(1.0);
     const DataConfig& c = out.config.data();
-    const data::LabeledImages full = data::LoadLabeledImages(config::PathOf(c, c.train_images()),
-                                                             config::PathOf(c, c.train_labels()), 10);
+    const data::LabeledImages full = data::LoadLabeledImages(
+        config::PathOf(c, c.train_images()), config::PathOf(c, c.train_labels()), 10);
     out.train = std::make_unique<data::IdxDataSource>(full.Prefix(1000), 28, 28, 10);
     // Evaluation is not under test here: 500 training images will do.
     out.test = std::make_unique<data::IdxDataSource>(full.Prefix(500), 28, 28, 10);
@@ -68,7 +68,8 @@ Outcome Train(int64_t steps, const Checkpoint* resume_from) {
   MetricsLog quiet(false, "");
   trainer.Run(quiet);
   Outcome out;
-  out.params.assign(trainer.model().params(), trainer.model().params() + trainer.model().num_params());
+  out.params.assign(trainer.model().params(),
+                    trainer.model().params() + trainer.model().num_params());
   out.history = trainer.history();
   out.checkpoint = trainer.MakeCheckpoint();
   return out;
@@ -81,7 +82,9 @@ TEST(ResumeMpi, StopAndResumeIsBitIdenticalToStraightThrough) {
     EXPECT_EQ(first.checkpoint.global_step(), half);
     const Outcome second = Train(2 * half, &first.checkpoint);
     ASSERT_EQ(second.params.size(), straight.params.size());
-    EXPECT_EQ(std::memcmp(second.params.data(), straight.params.data(), straight.params.size() * sizeof(float)), 0)
+    EXPECT_EQ(std::memcmp(second.params.data(), straight.params.data(),
+                          straight.params.size() * sizeof(float)),
+              0)
         << "resumed at step " << half;
     ASSERT_EQ(second.history.size(), static_cast<size_t>(half));
     for (int64_t s = 0; s < half; ++s) {
@@ -94,7 +97,8 @@ TEST(ResumeMpi, StopAndResumeIsBitIdenticalToStraightThrough) {
     }
     // The saved optimizer state matches too.
     using google::protobuf::util::MessageDifferencer;
-    EXPECT_TRUE(MessageDifferencer::Equals(second.checkpoint.optimizer(), straight.checkpoint.optimizer()));
+    EXPECT_TRUE(
+        MessageDifferencer::Equals(second.checkpoint.optimizer(), straight.checkpoint.optimizer()));
     EXPECT_EQ(second.checkpoint.optimizer().step(), 2 * half);
     EXPECT_EQ(second.checkpoint.epoch(), straight.checkpoint.epoch());
     EXPECT_EQ(second.checkpoint.epoch_position(), straight.checkpoint.epoch_position());
@@ -113,7 +117,8 @@ TEST(ResumeMpi, CheckpointOfAnotherModelIsRejected) {
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "x.ckpt: model.hidden_size = 48 in the checkpoint but 16 in the config: the checkpoint is for "
+                 "x.ckpt: model.hidden_size = 48 in the checkpoint but 16 in the config: the "
+                 "checkpoint is for "
                  "another model");
   }
 }

@@ -27,7 +27,8 @@ const Mnist& LoadMnist() {
     Mnist m;
     const char* dir = std::getenv("SEQTRAIN_MNIST_DIR");
     if (!dir || !*dir) {
-      ADD_FAILURE() << "SEQTRAIN_MNIST_DIR is not set (configure with -DSEQTRAIN_TEST_DATA_DIR=...)";
+      ADD_FAILURE()
+          << "SEQTRAIN_MNIST_DIR is not set (configure with -DSEQTRAIN_TEST_DATA_DIR=...)";
       std::abort();
     }
     m.config.mutable_data()->set_dir(dir);

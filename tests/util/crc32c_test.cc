@@ -56,9 +56,11 @@ TEST(Crc32c, BothImplementationsMatchTheBitwiseDefinition) {
       if (offset + n > bytes.size()) continue;
       const uint8_t* p = bytes.data() + offset;
       const uint32_t want = BitwiseCrc32c(0x12345678u, p, n);
-      ASSERT_EQ(crc32c_impl::Portable(0x12345678u, p, n), want) << "offset " << offset << " length " << n;
+      ASSERT_EQ(crc32c_impl::Portable(0x12345678u, p, n), want)
+          << "offset " << offset << " length " << n;
       if (hardware)
-        ASSERT_EQ(crc32c_impl::Hardware(0x12345678u, p, n), want) << "offset " << offset << " length " << n;
+        ASSERT_EQ(crc32c_impl::Hardware(0x12345678u, p, n), want)
+            << "offset " << offset << " length " << n;
       ASSERT_EQ(Crc32c(0x12345678u, p, n), want);
     }
   }
@@ -68,7 +70,8 @@ TEST(Crc32c, ContinuesAcrossPieces) {
   const std::vector<uint8_t> bytes = RandomBytes(100000, 3);
   const uint32_t whole = Crc32c(bytes.data(), bytes.size());
   for (size_t cut : {size_t{1}, size_t{7}, size_t{4096}, size_t{24577}, size_t{99999}}) {
-    EXPECT_EQ(Crc32c(Crc32c(bytes.data(), cut), bytes.data() + cut, bytes.size() - cut), whole) << cut;
+    EXPECT_EQ(Crc32c(Crc32c(bytes.data(), cut), bytes.data() + cut, bytes.size() - cut), whole)
+        << cut;
   }
   EXPECT_EQ(whole, BitwiseCrc32c(0, bytes.data(), bytes.size()));
 }
