@@ -4,29 +4,21 @@
 #include <cstdio>
 #include <sstream>
 
+#include "nn/sequence_classifier.h"
+#include "optim/registry.h"
 #include "util/error.h"
 
 namespace seqtrain::train {
 namespace {
 
 constexpr double kFloat = sizeof(float);
-// The trainer's reduced tail and small per-step vectors: far below a MiB.
+// The step's control and small per-step vectors: far below a MiB.
 constexpr double kSmallBuffers = 64 * 1024;
 // OpenBLAS's per-thread GEMM workspace (measured: ~8-20 MiB touched at these shapes).
 constexpr double kBlasWorkspacePerThread = 16.0 * 1024 * 1024;
 // Address space taken after the preflight beyond what is touched: thread arenas of the
 // watchdog and MPI threads and OpenBLAS's buffer (measured: VmSize +150 MiB at the first step).
 constexpr double kLateAddressSpace = 256.0 * 1024 * 1024;
-
-double ParameterCount(const ModelConfig& m) {
-  const double h = m.hidden_size(), gates = 4.0 * m.hidden_size();
-  double count = 0;
-  for (int l = 0; l < m.num_layers(); ++l) {
-    const double in = l == 0 ? m.input_size() : h;
-    count += in * gates + h * gates + gates;  // w_x, w_h, b
-  }
-  return count + h * m.num_classes() + m.num_classes();  // out/w, out/b
-}
 
 double CeilDiv(double a, double b) {
   return static_cast<double>(static_cast<int64_t>((a + b - 1) / b));
@@ -38,7 +30,11 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
                                       int64_t train_count, int64_t test_count,
                                       double resident_bytes) {
   const ModelConfig& m = config.model();
-  const double params = ParameterCount(m);
+  // The layout alone (names and sizes), not the model: nothing of the model's size is allocated.
+  const double params = static_cast<double>(nn::ModelLayout(m).total_size());
+  const optim::OptimizerInfo* optimizer =
+      optim::FindOptimizer(optim::SelectedOptimizer(config.optimizer()));
+  const double optimizer_tensors = optimizer ? optimizer->state_names.size() : 2;
   const double h = m.hidden_size(), t = m.time_steps(), in = m.input_size(), k = m.num_classes();
   const double ranks = std::max(1, world_size);
   // The largest slice a rank gets (ShardRange sizes differ by at most one).
@@ -51,11 +47,11 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
   const double rows = std::max(train_rows, eval_rows), batch = std::max(train_batch, eval_batch);
 
   MemoryEstimate e;
-  e.model = 4 * params * kFloat;  // parameters, gradients, Adam m and v
+  e.model = (2 + optimizer_tensors) * params * kFloat;  // parameters, gradients, optimizer state
   // Per layer the forward pass keeps gates (4H), c, tanh(c) and h (H each) for every
-  // step, sized by the larger batch since vectors keep their capacity; backward adds
-  // the gate gradients (4H) of the training batch and two step-sized recurrences.
-  double per_layer = (7 * h * rows + h * batch) + (4 * h * train_rows + 2 * h * train_batch);
+  // step, sized by the larger batch since vectors keep their capacity; backward writes the
+  // gate gradients over the gates and adds two step-sized recurrences and W_h transposed.
+  double per_layer = (7 * h * rows + h * batch) + (2 * h * train_batch + 4 * h * h);
   double activations = m.num_layers() * per_layer * kFloat;
   activations += (2 * k * batch + h * train_batch) * kFloat;           // logits, dlogits, dh_last
   if (m.num_layers() > 1) activations += 2 * h * train_rows * kFloat;  // dh_seq, dh_below
