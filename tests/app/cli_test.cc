@@ -113,10 +113,11 @@ TEST(Cli, ConfigFlagsHelpComesFromTheSchema) {
     else if (!flat.empty() && flat.back() != ' ')
       flat += ' ';
   }
-  for (const char* line : {"H: LSTM units per layer (default 128); sets model.hidden_size",
-                           "passes over the training set (default 10); sets schedule.epochs",
-                           "Adam learning rate (default 0.001); sets optimizer.learning_rate",
-                           "> 0: train exactly N steps in total, overriding --epochs"}) {
+  for (const char* line :
+       {"H: LSTM units per layer (default 128); sets model.hidden_size",
+        "passes over the training set (default 10); sets schedule.epochs",
+        "learning rate (the optimizer's step size) (default 0.001); sets optimizer.learning_rate",
+        "> 0: train exactly N steps in total, overriding --epochs"}) {
     EXPECT_NE(flat.find(line), std::string::npos) << line << " in:\n" << help;
   }
 }

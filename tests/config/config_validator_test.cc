@@ -248,7 +248,8 @@ TEST(ConfigSchema, EveryFieldHasAHelpLine) {
 
 TEST(ConfigSchema, HelpAndDefaultComeFromTheSchema) {
   EXPECT_EQ(HelpOf("model.hidden_size"), "H: LSTM units per layer (default 128)");
-  EXPECT_EQ(HelpOf("optimizer.learning_rate"), "Adam learning rate (default 0.001)");
+  EXPECT_EQ(HelpOf("optimizer.learning_rate"),
+            "learning rate (the optimizer's step size) (default 0.001)");
   EXPECT_EQ(HelpOf("failure.startup_timeout_seconds"),
             "the watchdog's limit until a step has been timed (default 120 seconds)");
   // No default shown where it is "off".
