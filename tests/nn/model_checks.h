@@ -10,19 +10,16 @@
 
 #include "config.pb.h"
 #include "nn/sequence_classifier.h"
+#include "support/model_config.h"
 #include "util/rng.h"
 
 namespace seqtrain::nn::testing {
 
+// The shape of a test model, {I, T, H, layers, K}: support/model_config.h's, by a short name.
 inline ModelConfig Shape(int input_size, int time_steps, int hidden_size, int num_layers,
                          int num_classes) {
-  ModelConfig m;
-  m.set_input_size(input_size);
-  m.set_time_steps(time_steps);
-  m.set_hidden_size(hidden_size);
-  m.set_num_layers(num_layers);
-  m.set_num_classes(num_classes);
-  return m;
+  return seqtrain::testing::MakeModelConfig(input_size, time_steps, hidden_size, num_layers,
+                                            num_classes);
 }
 
 struct Inputs {
