@@ -43,8 +43,8 @@ TEST(IdxDataSource, HoldsTheContractReadAsRowsAndAsPixels) {
     // Step t of sample i is pixels [t * I, (t + 1) * I) of image i, over 255.
     const std::vector<uint8_t> p = Pixels();
     const ReadSample r = ReadOne(source, 7);
-    EXPECT_EQ(r.sample.target, 7 % 3);
-    EXPECT_EQ(r.sample.length, steps);
+    EXPECT_EQ(r.classes, std::vector<int32_t>{7 % 3});
+    EXPECT_EQ(r.length, steps);
     for (int k = 0; k < kRows * kCols; ++k)
       EXPECT_FLOAT_EQ(r.x[k], p[7 * kRows * kCols + k] / 255.0f);
   }
@@ -69,6 +69,34 @@ TEST(ToySequences, HoldsTheContractWithFixedAndVaryingLengths) {
   EXPECT_TRUE(varying.variable_length());
 }
 
+TEST(ToySequences, HoldsTheContractForEveryTargetKind) {
+  using data::TargetKind;
+  for (const data::TargetSpec spec :
+       {data::TargetSpec{TargetKind::kValue, 1}, data::TargetSpec{TargetKind::kValue, 3},
+        data::TargetSpec{TargetKind::kStepClass, 1}, data::TargetSpec{TargetKind::kStepValue, 2}}) {
+    SCOPED_TRACE(data::Describe(spec));
+    for (const bool vary : {false, true}) {
+      const ToySequences source(40, 6, 3, 4, vary, 2, spec);
+      EXPECT_EQ(source.target_spec(), spec);
+      ExpectDataSourceContract(source);
+    }
+  }
+}
+
+// The default Fill scatters one sample's targets time-major, as x: checked against Read.
+TEST(ToySequences, PerStepTargetsFollowTheInputs) {
+  const ToySequences source(10, 5, 4, 4, true, 3, {data::TargetKind::kStepClass, 1});
+  for (int64_t i = 0; i < source.count(); ++i) {
+    const ReadSample r = ReadOne(source, i);
+    for (int t = 0; t < r.length; ++t) {
+      const float* step = r.x.data() + static_cast<size_t>(t) * 4;
+      EXPECT_EQ(std::max_element(step, step + 4) - step, r.classes[t] % 4) << i << " " << t;
+    }
+  }
+  EXPECT_EQ(data::Describe({data::TargetKind::kStepValue, 3}), "3 values per step");
+  EXPECT_EQ(data::Describe({}), "class");
+}
+
 // Fill disagrees with Read in one value: the contract must catch it.
 class OffByOneFill final : public data::DataSource {
  public:
@@ -77,11 +105,11 @@ class OffByOneFill final : public data::DataSource {
   int inputs() const override { return inner_.inputs(); }
   int num_classes() const override { return inner_.num_classes(); }
   bool variable_length() const override { return false; }
-  data::Sample Read(int64_t index, float* sequence) const override {
-    return inner_.Read(index, sequence);
+  int Read(int64_t index, float* sequence, const data::TargetsOut& targets) const override {
+    return inner_.Read(index, sequence, targets);
   }
   void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
-            int32_t* targets) const override {
+            const data::TargetsOut& targets) const override {
     inner_.Fill(indices, batch, x, lengths, targets);
     x[1] += 1.0f;
   }
@@ -99,8 +127,8 @@ class LyingAboutLengths final : public data::DataSource {
   int inputs() const override { return inner_.inputs(); }
   int num_classes() const override { return inner_.num_classes(); }
   bool variable_length() const override { return false; }
-  data::Sample Read(int64_t index, float* sequence) const override {
-    return inner_.Read(index, sequence);
+  int Read(int64_t index, float* sequence, const data::TargetsOut& targets) const override {
+    return inner_.Read(index, sequence, targets);
   }
   data::SetFacts Facts() const override { return inner_.Facts(); }
 
