@@ -39,8 +39,6 @@ struct EvalRecord {
 struct FinalRecord {
   int64_t step = 0;
   double test_accuracy = 0;
-  Quality quality = Quality::kAccuracy;
-  double test_rmse = 0;
   double wall_seconds = 0;
   int world_size = 1;
   double samples_per_sec = 0;
@@ -52,6 +50,8 @@ struct FinalRecord {
   std::string simd_target;        // the instruction set the kernels ran on (simd/simd_target.h)
   std::string gemm_profile_json;  // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
   std::string build_json;         // train/build_info.h's BuildInfoJson; empty: none
+  Quality quality = Quality::kAccuracy;
+  double test_rmse = 0;
 };
 
 // A Schema's Fields(v, record) declares each field to a visitor v, which writes
