@@ -11,6 +11,7 @@
 
 #include "data/data_source_contract.h"
 #include "data/idx_source.h"
+#include "data/sine_forecast_source.h"
 #include "data/toy_sequence_source.h"
 #include "support/idx_writer.h"
 #include "util/error.h"
@@ -81,6 +82,28 @@ TEST(ToySequences, HoldsTheContractForEveryTargetKind) {
       ExpectDataSourceContract(source);
     }
   }
+}
+
+TEST(SineForecast, HoldsTheContractAndItsTargetIsTheNextValue) {
+  for (const bool per_step : {false, true}) {
+    const SineForecast source(30, 12, 5, per_step, 0.0, 4);
+    ExpectDataSourceContract(source);
+    EXPECT_TRUE(source.variable_length());
+    // Without noise the series is one sine: a target is the value after its step, so a
+    // 3-point recurrence s(t+1) = 2 cos(w) s(t) - s(t-1) holds across input and target.
+    for (int64_t i = 0; i < source.count(); ++i) {
+      const ReadSample r = ReadOne(source, i);
+      const int L = r.length;
+      std::vector<double> s(r.x.begin(), r.x.begin() + L);
+      s.push_back(per_step ? r.values[L - 1] : r.values[0]);
+      if (per_step) {
+        for (int t = 0; t + 1 < L; ++t) EXPECT_FLOAT_EQ(r.values[t], r.x[t + 1]);
+      }
+      const double two_cos = (s[2] + s[0]) / s[1];
+      EXPECT_NEAR(s[L], two_cos * s[L - 1] - s[L - 2], 1e-3 * (1 + std::fabs(two_cos))) << i;
+    }
+  }
+  EXPECT_GT(SineForecast(100, 40, 20, false, 0.05, 1).NaiveRmse(), 0.1);
 }
 
 // The default Fill scatters one sample's targets time-major, as x: checked against Read.
