@@ -35,9 +35,12 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   });
   const train::EvalResult result = train::EvaluateModel(*model, test_set, comm, eval_batch_size);
   if (comm.is_root()) {
-    std::printf("%s: step %lld, test accuracy %.4f, test loss %.4f (%lld images, %d ranks)\n",
+    std::printf("%s: step %lld, test %s %.4f, test loss %.4f (%lld %s, %d ranks)\n",
                 loaded.path.c_str(), static_cast<long long>(loaded.checkpoint.global_step()),
-                result.accuracy, result.loss, static_cast<long long>(result.count), comm.size());
+                result.regression ? "RMSE" : "accuracy",
+                result.regression ? result.rmse : result.accuracy, result.loss,
+                static_cast<long long>(result.count), result.regression ? "samples" : "images",
+                comm.size());
   }
   return kExitOk;
 }

@@ -9,6 +9,7 @@
 #include "data/idx_source.h"
 #include "dist/agreement.h"
 #include "nn/sequence_classifier.h"
+#include "train/batch_targets.h"
 
 namespace seqtrain::app {
 
@@ -30,25 +31,47 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
                               loaded.path, "params");
     const int64_t total = set->count();
     const int64_t chunk = 256;
-    const int K = shape.num_classes();
+    const nn::HeadEntry& head = nn::FindHead(shape.head());
+    const int K = model.head().num_outputs(), T = shape.time_steps();
     std::vector<int64_t> indices;
-    std::vector<float> x, probs;
-    std::vector<int32_t> lengths, unused_targets;
-    std::printf("index\tlabel\tprobability\n");
+    std::vector<float> x, predictions;
+    std::vector<int32_t> lengths;
+    train::BatchTargets unused_targets(set->target_spec());
+    // One line per sequence, or per real step of each: the class and its probability, or the
+    // K values.
+    std::printf("index\t%s%s\n", head.per_step ? "step\t" : "",
+                head.regression ? "value" : "label\tprobability");
+    auto print = [&](const float* p) {
+      if (head.regression) {
+        for (int k = 0; k < K; ++k) std::printf("%s%.6g", k ? "\t" : "", p[k]);
+        std::printf("\n");
+        return;
+      }
+      const int best = static_cast<int>(std::max_element(p, p + K) - p);
+      std::printf("%d\t%.4f\n", best, p[best]);
+    };
     for (int64_t done = 0; done < total; done += chunk) {
       const int batch = static_cast<int>(std::min(chunk, total - done));
       indices.resize(static_cast<size_t>(batch));
       std::iota(indices.begin(), indices.end(), done);
-      x.resize(static_cast<size_t>(shape.time_steps()) * batch * shape.input_size());
+      x.resize(static_cast<size_t>(T) * batch * shape.input_size());
       lengths.resize(static_cast<size_t>(batch));
-      unused_targets.resize(static_cast<size_t>(batch));
-      probs.resize(static_cast<size_t>(batch) * K);
-      set->Fill(indices.data(), batch, x.data(), lengths.data(), unused_targets.data());
-      model.Forward(x.data(), nullptr, batch, probs.data());
+      unused_targets.Resize(T, batch);
+      predictions.resize(static_cast<size_t>(head.per_step ? T : 1) * batch * K);
+      set->Fill(indices.data(), batch, x.data(), lengths.data(), unused_targets.out());
+      model.Forward(x.data(), nn::HeadTargets<float>{}, batch, predictions.data(),
+                    set->variable_length() ? lengths.data() : nullptr);
       for (int b = 0; b < batch; ++b) {
-        const float* p = probs.data() + static_cast<size_t>(b) * K;
-        const int best = static_cast<int>(std::max_element(p, p + K) - p);
-        std::printf("%lld\t%d\t%.4f\n", static_cast<long long>(done + b), best, p[best]);
+        const auto index = static_cast<long long>(done + b);
+        if (!head.per_step) {
+          std::printf("%lld\t", index);
+          print(predictions.data() + static_cast<size_t>(b) * K);
+          continue;
+        }
+        for (int t = 0; t < lengths[b]; ++t) {
+          std::printf("%lld\t%d\t", index, t);
+          print(predictions.data() + (static_cast<size_t>(t) * batch + b) * K);
+        }
       }
     }
   });

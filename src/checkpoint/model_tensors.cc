@@ -113,6 +113,12 @@ void CheckModelMatches(const ModelConfig& saved, const ModelConfig& configured,
   check("hidden_size", saved.hidden_size(), configured.hidden_size());
   check("num_layers", saved.num_layers(), configured.num_layers());
   check("num_classes", saved.num_classes(), configured.num_classes());
+  if (saved.head() != configured.head()) {
+    throw Error(path + ": model.head = " + nn::HeadName(saved.head()) + " in the checkpoint but " +
+                nn::HeadName(configured.head()) +
+                " in the config: the checkpoint is for another model");
+  }
+  check("output_size", saved.output_size(), configured.output_size());
 }
 
 }  // namespace seqtrain::checkpoint

@@ -25,18 +25,47 @@ Registry& TheRegistry() {
 
 }  // namespace
 
+std::string Describe(const TargetSpec& spec) {
+  const std::string what = spec.is_class() ? "class" : std::to_string(spec.width) + " values";
+  return spec.per_step() ? what + " per step" : what;
+}
+
 void DataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
-                      int32_t* targets) const {
+                      const TargetsOut& targets) const {
   const int T = steps(), I = inputs();
+  const TargetSpec spec = target_spec();
   std::vector<float> sequence(static_cast<size_t>(T) * I);
+  if (spec.kind == TargetKind::kClass) {
+    for (int b = 0; b < batch; ++b) {
+      lengths[b] = Read(indices[b], sequence.data(), {targets.classes + b, nullptr});
+      for (int t = 0; t < T; ++t) {
+        std::copy_n(sequence.data() + static_cast<size_t>(t) * I, I,
+                    x + (static_cast<size_t>(t) * batch + b) * I);
+      }
+    }
+    return;
+  }
+  // One sample's targets, then scattered time-major as x is.
+  const size_t width = static_cast<size_t>(spec.width);
+  const size_t per_sample = spec.PerSample(T);
+  std::vector<int32_t> classes(spec.is_class() ? per_sample : 0);
+  std::vector<float> values(spec.is_class() ? 0 : per_sample);
+  const int target_steps = spec.per_step() ? T : 1;
   for (int b = 0; b < batch; ++b) {
-    const Sample s = Read(indices[b], sequence.data());
+    lengths[b] = Read(indices[b], sequence.data(), {classes.data(), values.data()});
     for (int t = 0; t < T; ++t) {
       std::copy_n(sequence.data() + static_cast<size_t>(t) * I, I,
                   x + (static_cast<size_t>(t) * batch + b) * I);
     }
-    lengths[b] = s.length;
-    targets[b] = s.target;
+    for (int t = 0; t < target_steps; ++t) {
+      const size_t from = static_cast<size_t>(t) * width;
+      const size_t to = (static_cast<size_t>(t) * batch + b) * width;
+      if (spec.is_class()) {
+        std::copy_n(classes.data() + from, width, targets.classes + to);
+      } else {
+        std::copy_n(values.data() + from, width, targets.values + to);
+      }
+    }
   }
 }
 

@@ -5,15 +5,21 @@
 //
 // Contract, for every implementation (tests/data/data_source_contract.h checks it):
 // - count() >= 1 samples; each is a sequence of length() in [1, steps()] steps of
-//   inputs() floats and a target in [0, num_classes()). The metadata never changes
-//   once opened.
+//   inputs() floats and a target of the kind target_spec() says (TargetKind below): a class
+//   in [0, num_classes()), or width floats, for the sequence or for each of its steps. The
+//   metadata never changes once opened.
 // - Read(i) and Fill give the same values for the same sample, every time; steps
-//   from a sample's length on are 0.
+//   from a sample's length on are 0, in x and in per-step targets.
 // - Fill writes x time-major, x[(t * batch + b) * inputs() + j], for the samples
-//   indices[0..batch) in that order (any valid indices, repeats allowed).
+//   indices[0..batch) in that order (any valid indices, repeats allowed), and the targets
+//   as TargetsOut says.
 // - Facts() describes what every rank must have loaded alike: count, sample shape
 //   and the files as stored (size and CRC32C), so ranks can agree (data_agreement.h).
 // - Const methods are safe to call from several threads at once.
+//
+// Porting a classification source written before targets had kinds: nothing to declare
+// (target_spec() defaults to one class per sequence); Read writes the class to
+// targets.classes[0] and returns the length instead of a Sample; Fill writes targets.classes[b].
 #pragma once
 
 #include <cstdint>
@@ -44,9 +50,40 @@ struct SetFacts {
 };
 constexpr size_t kMaxAgreedFiles = 3;
 
-struct Sample {
-  int length = 0;  // steps in [1, steps()]
-  int32_t target = 0;
+// What a sample's target is. Class kinds are int32 in [0, num_classes()); value kinds are
+// width floats (regression); per-step kinds give one target per step, 0 past the length.
+enum class TargetKind {
+  kClass,      // one class per sequence (MNIST digits)
+  kValue,      // width values per sequence
+  kStepClass,  // one class per step (tagging)
+  kStepValue,  // width values per step (forecasting)
+};
+
+struct TargetSpec {
+  TargetKind kind = TargetKind::kClass;
+  int width = 1;  // values per target: 1 for the class kinds
+
+  bool per_step() const { return kind == TargetKind::kStepClass || kind == TargetKind::kStepValue; }
+  bool is_class() const { return kind == TargetKind::kClass || kind == TargetKind::kStepClass; }
+  // int32 or float elements one sample's targets take: width, or steps * width per step.
+  size_t PerSample(int steps) const {
+    return static_cast<size_t>(width) * (per_step() ? static_cast<size_t>(steps) : 1);
+  }
+  bool operator==(const TargetSpec& o) const { return kind == o.kind && width == o.width; }
+  bool operator!=(const TargetSpec& o) const { return !(*this == o); }
+};
+
+// "class", "3 values", "class per step", "3 values per step".
+std::string Describe(const TargetSpec& spec);
+
+// Where targets go: classes for the class kinds, values for the value kinds (the other
+// pointer may be null). For one sample (Read): classes[0] or values[k]; per step,
+// classes[t] or values[t * width + k] for t < steps(). For a batch (Fill), time-major
+// like x: classes[b] or values[b * width + k]; per step, classes[t * batch + b] or
+// values[(t * batch + b) * width + k].
+struct TargetsOut {
+  int32_t* classes = nullptr;
+  float* values = nullptr;
 };
 
 class DataSource {
@@ -56,16 +93,19 @@ class DataSource {
   virtual int64_t count() const = 0;
   virtual int steps() const = 0;        // T: the longest sample's length
   virtual int inputs() const = 0;       // I: features per step
-  virtual int num_classes() const = 0;  // every target is below it
+  virtual int num_classes() const = 0;  // class kinds: every class is below it; else 0
   // Whether some sample is shorter than steps().
   virtual bool variable_length() const = 0;
+  // The kind and width of the targets; one class per sequence unless a source says otherwise.
+  virtual TargetSpec target_spec() const { return {}; }
 
-  // Writes sample `index` to sequence (steps() x inputs(), step-major).
-  virtual Sample Read(int64_t index, float* sequence) const = 0;
-  // x (steps(), batch, inputs()), lengths (batch) and targets (batch) of indices[0..batch).
+  // Writes sample `index` to sequence (steps() x inputs(), step-major) and its targets
+  // (TargetsOut); returns its length in [1, steps()].
+  virtual int Read(int64_t index, float* sequence, const TargetsOut& targets) const = 0;
+  // x (steps(), batch, inputs()), lengths (batch) and the targets of indices[0..batch).
   // This one calls Read per sample; a source overrides it when it can do better.
   virtual void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
-                    int32_t* targets) const;
+                    const TargetsOut& targets) const;
 
   // Role left empty; the loader names it.
   virtual SetFacts Facts() const = 0;

@@ -19,18 +19,16 @@ IdxDataSource::IdxDataSource(LabeledImages images, int steps, int inputs, int nu
   }
 }
 
-Sample IdxDataSource::Read(int64_t index, float* sequence) const {
+int IdxDataSource::Read(int64_t index, float* sequence, const TargetsOut& targets) const {
   SEQ_CHECK(index >= 0 && index < images_.count);
-  int32_t target = 0;
-  int32_t length = steps_;
   // A batch of one is time-major and step-major alike.
-  FillTimeMajor(images_, &index, 1, steps_, inputs_, sequence, &target);
-  return {length, target};
+  FillTimeMajor(images_, &index, 1, steps_, inputs_, sequence, targets.classes);
+  return steps_;
 }
 
 void IdxDataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
-                         int32_t* targets) const {
-  FillTimeMajor(images_, indices, batch, steps_, inputs_, x, targets);
+                         const TargetsOut& targets) const {
+  FillTimeMajor(images_, indices, batch, steps_, inputs_, x, targets.classes);
   std::fill_n(lengths, batch, steps_);
 }
 

@@ -30,9 +30,9 @@ class IdxDataSource final : public DataSource {
   int inputs() const override { return inputs_; }
   int num_classes() const override { return num_classes_; }
   bool variable_length() const override { return false; }
-  Sample Read(int64_t index, float* sequence) const override;
+  int Read(int64_t index, float* sequence, const TargetsOut& targets) const override;
   void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
-            int32_t* targets) const override;
+            const TargetsOut& targets) const override;
   SetFacts Facts() const override;
 
   const LabeledImages& images() const { return images_; }

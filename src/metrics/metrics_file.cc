@@ -60,6 +60,14 @@ class LineWriter {
     }
     line_ += '}';
   }
+  void Scored(Quality quality, const char* accuracy_name, double accuracy, const char* rmse_name,
+              double rmse, int digits, Presence presence) {
+    if (quality == Quality::kAccuracy) {
+      Number(accuracy_name, accuracy, digits, presence);
+    } else {
+      Number(rmse_name, rmse, digits, presence);
+    }
+  }
   void RawJson(const char* name, const std::string& json) {
     if (json.empty()) return;
     Key(name);
@@ -148,6 +156,17 @@ class LineReader {
       if (!ToDouble(*it, &member[static_cast<size_t>(i)])) {
         Invalid(name, std::string("has no number \"") + names(i) + "\"");
       }
+    }
+  }
+  // A line with neither is missing the accuracy, as files before RMSE existed said.
+  void Scored(Quality& quality, const char* accuracy_name, double& accuracy, const char* rmse_name,
+              double& rmse, int digits, Presence presence) {
+    if (object_.contains(rmse_name) && !object_.contains(accuracy_name)) {
+      quality = Quality::kRmse;
+      Number(rmse_name, rmse, digits, presence);
+    } else {
+      quality = Quality::kAccuracy;
+      Number(accuracy_name, accuracy, digits, presence);
     }
   }
   void RawJson(const char* name, std::string& member) {

@@ -12,19 +12,28 @@
 
 namespace seqtrain::metrics {
 
+// How a run's predictions are scored besides the loss: a classifier's accuracy, or a
+// regression head's root mean squared error. A line holds the one its run has ("train_accuracy"
+// or "train_rmse"), so a classifier's lines are as they always were.
+enum class Quality { kAccuracy, kRmse };
+
 struct StepRecord {
   int64_t step = 0;   // 1-based count of optimizer steps done
   int64_t epoch = 0;  // 0-based epoch the step's batch came from
-  double loss = 0;    // mean over the global batch, before the update
+  double loss = 0;    // mean over the global batch's real targets, before the update
   double train_accuracy = 0;
   double samples_per_sec = 0;  // since the previous display
+  Quality quality = Quality::kAccuracy;
+  double train_rmse = 0;
 };
 
 struct EvalRecord {
   int64_t step = 0;
   double test_accuracy = 0;
   double test_loss = 0;
-  int64_t count = 0;  // images evaluated: on the console only, not in the JSON line
+  int64_t count = 0;  // samples evaluated: on the console only, not in the JSON line
+  Quality quality = Quality::kAccuracy;
+  double test_rmse = 0;
 };
 
 struct FinalRecord {
@@ -41,6 +50,8 @@ struct FinalRecord {
   std::string simd_target;        // the instruction set the kernels ran on (simd/simd_target.h)
   std::string gemm_profile_json;  // rank 0's GEMMs by shape (SEQTRAIN_GEMM_PROFILE); empty: none
   std::string build_json;         // train/build_info.h's BuildInfoJson; empty: none
+  Quality quality = Quality::kAccuracy;
+  double test_rmse = 0;
 };
 
 // A Schema's Fields(v, record) declares each field to a visitor v, which writes
@@ -54,6 +65,10 @@ struct FinalRecord {
 //                                              an object {names(i): member[i]}
 //   v.RawJson(name, member)                    any JSON value kept as its text; left
 //                                              out of the line when empty
+//   v.Scored(quality, accuracy_name, accuracy, rmse_name, rmse, digits, presence)
+//                                              accuracy_name: accuracy when quality is
+//                                              kAccuracy, else rmse_name: rmse; reading
+//                                              sets quality from the one the line holds
 // A required field missing from a line is an error; an optional one keeps its default.
 enum class Presence { kRequired, kOptional };
 constexpr Presence kRequired = Presence::kRequired;
@@ -70,7 +85,8 @@ struct Schema<StepRecord> {
     v.Integer("step", r.step, kRequired);
     v.Integer("epoch", r.epoch, kOptional);
     v.Number("loss", r.loss, 9, kRequired);
-    v.Number("train_accuracy", r.train_accuracy, 9, kRequired);
+    v.Scored(r.quality, "train_accuracy", r.train_accuracy, "train_rmse", r.train_rmse, 9,
+             kRequired);
     v.Number("samples_per_sec", r.samples_per_sec, 6, kOptional);
   }
 };
@@ -81,7 +97,7 @@ struct Schema<EvalRecord> {
   template <class V, class R>
   static void Fields(V& v, R& r) {
     v.Integer("step", r.step, kRequired);
-    v.Number("test_accuracy", r.test_accuracy, 9, kRequired);
+    v.Scored(r.quality, "test_accuracy", r.test_accuracy, "test_rmse", r.test_rmse, 9, kRequired);
     v.Number("test_loss", r.test_loss, 9, kRequired);
   }
 };
@@ -94,7 +110,7 @@ struct Schema<FinalRecord> {
   template <class V, class R>
   static void Fields(V& v, R& r) {
     v.Integer("step", r.step, kRequired);
-    v.Number("test_accuracy", r.test_accuracy, 9, kOptional);
+    v.Scored(r.quality, "test_accuracy", r.test_accuracy, "test_rmse", r.test_rmse, 9, kOptional);
     v.Number("wall_seconds", r.wall_seconds, 6, kOptional);
     v.Integer("world_size", r.world_size, kOptional);
     v.Number("samples_per_sec", r.samples_per_sec, 6, kOptional);

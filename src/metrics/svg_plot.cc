@@ -176,8 +176,14 @@ std::string XmlEscape(const std::string& text) {
 std::string RenderMetricsSvg(const MetricsHistory& history, const std::string& title) {
   Series train_loss{"train-loss", "training loss", "#1f77b4", false, {}};
   Series test_loss{"test-loss", "test loss", "#d62728", true, {}};
-  Series train_acc{"train-accuracy", "training accuracy", "#1f77b4", false, {}};
-  Series test_acc{"test-accuracy", "test accuracy", "#d62728", true, {}};
+  // A regression run's lines carry RMSE instead of accuracy (metrics_records.h).
+  bool rmse = false;
+  for (const StepRecord& p : history.steps) rmse = rmse || p.quality == Quality::kRmse;
+  for (const EvalRecord& p : history.evals) rmse = rmse || p.quality == Quality::kRmse;
+  Series train_acc{rmse ? "train-rmse" : "train-accuracy",
+                   rmse ? "training RMSE" : "training accuracy", "#1f77b4", false, {}};
+  Series test_acc{rmse ? "test-rmse" : "test-accuracy", rmse ? "test RMSE" : "test accuracy",
+                  "#d62728", true, {}};
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo;
   // A NaN loss (a skipped step) has no place on the chart; the points around it stay.
   const auto add = [&](Series* s, int64_t step, double y) {
@@ -188,16 +194,16 @@ std::string RenderMetricsSvg(const MetricsHistory& history, const std::string& t
   };
   for (const StepRecord& p : history.steps) {
     add(&train_loss, p.step, p.loss);
-    add(&train_acc, p.step, p.train_accuracy);
+    add(&train_acc, p.step, p.quality == Quality::kRmse ? p.train_rmse : p.train_accuracy);
   }
   for (const EvalRecord& p : history.evals) {
     add(&test_loss, p.step, p.test_loss);
-    add(&test_acc, p.step, p.test_accuracy);
+    add(&test_acc, p.step, p.quality == Quality::kRmse ? p.test_rmse : p.test_accuracy);
   }
   if (!(x_hi >= x_lo)) throw Error("no step or eval line with finite values to plot");
   const std::vector<double> x_ticks = NiceTicks(x_lo, x_hi, 8);
   const std::vector<Panel> panels = {{"loss", false, {train_loss, test_loss}},
-                                     {"accuracy", true, {train_acc, test_acc}}};
+                                     {rmse ? "RMSE" : "accuracy", !rmse, {train_acc, test_acc}}};
   const double height =
       kTop + panels.size() * kPanelHeight + (panels.size() - 1) * kPanelGap + kBottom;
   Canvas canvas;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "nn/last_step_softmax_head.h"
 #include "util/error.h"
 
 namespace seqtrain::nn {
@@ -17,7 +16,7 @@ struct Parts {
 template <typename T>
 Parts<T> MakeParts(const ModelConfig& c, const std::string& cell) {
   SEQ_CHECK(c.input_size() > 0 && c.time_steps() > 0 && c.hidden_size() > 0 && c.num_layers() > 0 &&
-            c.num_classes() > 1);
+            HeadOutputs(c) > 0);
   Parts<T> parts;
   int input_size = c.input_size();
   for (int l = 0; l < c.num_layers(); ++l) {
@@ -25,7 +24,7 @@ Parts<T> MakeParts(const ModelConfig& c, const std::string& cell) {
     SEQ_CHECK(parts.layers.back()->input_size() == input_size);
     input_size = parts.layers.back()->output_size();
   }
-  parts.head = std::make_unique<LastStepSoftmaxHead<T>>(c, input_size);
+  parts.head = MakeOutputHead<T>(c, input_size);
   return parts;
 }
 
@@ -117,23 +116,30 @@ LayerOutputs<T> SequenceClassifier<T>::RunLayers(const T* x, const int32_t* leng
 }
 
 template <typename T>
-BatchStats SequenceClassifier<T>::Forward(const T* x, const int32_t* labels, int batch, T* probs,
-                                          const int32_t* lengths) {
+BatchStats SequenceClassifier<T>::Forward(const T* x, const HeadTargets<T>& targets, int batch,
+                                          T* predictions, const int32_t* lengths) {
   if (batch == 0) return {};
   const LayerOutputs<T> top = RunLayers(x, lengths, batch);
-  return head_->Forward(params_.data() + head_offset_, top, labels, probs);
+  const BatchStats stats =
+      head_->Forward(params_.data() + head_offset_, top, targets, predictions);
+  if (predictions && head_->per_step()) {
+    // Steps past the longest sequence were not run: nothing was predicted there.
+    const size_t row = static_cast<size_t>(batch) * head_->num_outputs();
+    std::fill(predictions + top.steps * row, predictions + config_.time_steps() * row, T(0));
+  }
+  return stats;
 }
 
 template <typename T>
-BatchStats SequenceClassifier<T>::ForwardBackward(const T* x, const int32_t* labels, int batch,
-                                                  T* dx, const int32_t* lengths) {
+BatchStats SequenceClassifier<T>::ForwardBackward(const T* x, const HeadTargets<T>& targets,
+                                                  int batch, T* dx, const int32_t* lengths) {
   if (batch == 0) {
     std::fill(grads_.begin(), grads_.end(), T(0));
     return {};
   }
   const LayerOutputs<T> top = RunLayers(x, lengths, batch);
   OutputGradient<T> d_top;
-  const BatchStats stats = head_->ForwardBackward(params_.data() + head_offset_, top, labels,
+  const BatchStats stats = head_->ForwardBackward(params_.data() + head_offset_, top, targets,
                                                   grads_.data() + head_offset_, &d_top);
 
   // Each layer's dx is the gradient on the outputs of the layer below.

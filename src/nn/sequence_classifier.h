@@ -1,6 +1,6 @@
-// The sequence classifier: recurrent layers of one registered cell ("lstm"), stacked so each
-// reads the outputs of the one below, then an output head (last step -> linear -> softmax
-// cross-entropy). Owns one flat parameter buffer and one flat gradient buffer with the same
+// The sequence model: recurrent layers of one registered cell ("lstm"), stacked so each
+// reads the outputs of the one below, then the output head model.head names (head_registry.h;
+// by default last step -> linear -> softmax cross-entropy). Owns one flat parameter buffer and one flat gradient buffer with the same
 // layout (param_layout.h): each layer's tensors, bottom to top, then the head's.
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config.pb.h"
+#include "nn/head_registry.h"
 #include "nn/output_head.h"
 #include "nn/param_layout.h"
 #include "nn/recurrent_layer.h"
@@ -26,25 +27,38 @@ ParamLayout ModelLayout(const ModelConfig& config, const std::string& cell = kDe
 template <typename T>
 class SequenceClassifier {
  public:
-  // Uses input_size, time_steps, hidden_size, num_layers, num_classes and forget_bias.
+  // Uses input_size, time_steps, hidden_size, num_layers, num_classes, forget_bias, head and
+  // output_size.
   explicit SequenceClassifier(const ModelConfig& config, const std::string& cell = kDefaultCell);
 
   // Each part draws its initial weights from one generator seeded by seed, bottom to top.
   void Initialize(uint64_t seed);
 
-  // x: (time_steps, B, input_size), labels: (B). lengths: (B) in 1..time_steps, or null when
-  // every sequence is time_steps long; steps past a length are padding, never read, and the
-  // time loop stops at the longest sequence. Overwrites the gradient with
-  // d(sum of losses)/dparams and, when dx is not null, writes dx (time_steps, B, input_size),
-  // 0 at padded steps. Throws seqtrain::Error for a length out of range.
+  // x: (time_steps, B, input_size); targets as HeadTargets says (per-step targets have
+  // time_steps rows). lengths: (B) in 1..time_steps, or null when every sequence is time_steps
+  // long; steps past a length are padding, never read, and the time loop stops at the longest
+  // sequence. Overwrites the gradient with d(sum of losses)/dparams and, when dx is not null,
+  // writes dx (time_steps, B, input_size), 0 at padded steps. Throws seqtrain::Error for a
+  // length out of range.
+  BatchStats ForwardBackward(const T* x, const HeadTargets<T>& targets, int batch,
+                             T* dx = nullptr, const int32_t* lengths = nullptr);
+  // A classifier's: labels (B), or (time_steps, B) for a per-step one.
   BatchStats ForwardBackward(const T* x, const int32_t* labels, int batch, T* dx = nullptr,
-                             const int32_t* lengths = nullptr);
+                             const int32_t* lengths = nullptr) {
+    return ForwardBackward(x, HeadTargets<T>{labels, nullptr}, batch, dx, lengths);
+  }
 
-  // Loss and accuracy only. probs (B, K) is written when not null; labels may
-  // be null for pure prediction.
+  // Loss and quality counts only; targets may be empty for pure prediction. predictions, when
+  // not null, gets (B, num_outputs()) or, per step, (time_steps, B, num_outputs()) with 0 past
+  // each length: probabilities for a classifier, values for a regression head.
+  BatchStats Forward(const T* x, const HeadTargets<T>& targets, int batch,
+                     T* predictions = nullptr, const int32_t* lengths = nullptr);
   BatchStats Forward(const T* x, const int32_t* labels, int batch, T* probs = nullptr,
-                     const int32_t* lengths = nullptr);
+                     const int32_t* lengths = nullptr) {
+    return Forward(x, HeadTargets<T>{labels, nullptr}, batch, probs, lengths);
+  }
 
+  const OutputHead<T>& head() const { return *head_; }
   const ModelConfig& config() const { return config_; }
   const std::string& cell() const { return cell_; }
   const ParamLayout& layout() const { return layout_; }

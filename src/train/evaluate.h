@@ -7,20 +7,27 @@
 
 #include "data/data_source.h"
 #include "dist/communicator.h"
+#include "metrics/metrics_records.h"
 #include "nn/sequence_classifier.h"
 
 namespace seqtrain::train {
 
 struct EvalResult {
-  double accuracy = 0;
-  double loss = 0;  // mean cross-entropy
-  int64_t count = 0;
+  double accuracy = 0;  // classifiers: over the real targets
+  double loss = 0;      // mean over the real targets: cross-entropy, or squared error
+  double rmse = 0;      // regression heads: sqrt(loss)
+  bool regression = false;
+  int64_t count = 0;  // samples
 };
 
 // Throws seqtrain::Error "ROLE: ..." unless the set's samples are what the model reads:
-// model.time_steps steps (padded past each sample's length) of model.input_size, targets
-// below model.num_classes.
+// model.time_steps steps (padded past each sample's length) of model.input_size, targets of
+// the kind model.head reads (train/batch_targets.h), classes below model.num_classes, values
+// model.output_size wide.
 void CheckFitsModel(const data::DataSource& set, const ModelConfig& model, const std::string& role);
+
+// The metrics record of an evaluation at step.
+metrics::EvalRecord EvalRecordOf(int64_t step, const EvalResult& result);
 
 // batch_size: samples per forward pass on each rank (memory, not results).
 EvalResult EvaluateModel(nn::SequenceClassifier<float>& model, const data::DataSource& set,

@@ -107,12 +107,19 @@ void MetricsLog::Step(const StepRecord& r) {
   if (!is_root_) return;
   // Info() redraws the progress line below the plain line, already with this step.
   if (progress_.enabled() && !finished_) UpdateProgress(r);
-  Info(Format("Step %lld, Minibatch Loss= %.4f, Training Accuracy= %.3f, %.0f samples/s",
-              static_cast<long long>(r.step), r.loss, r.train_accuracy, r.samples_per_sec));
+  const bool rmse = r.quality == metrics::Quality::kRmse;
+  if (rmse) {
+    Info(Format("Step %lld, Minibatch Loss= %.4f, Training RMSE= %.4f, %.0f samples/s",
+                static_cast<long long>(r.step), r.loss, r.train_rmse, r.samples_per_sec));
+  } else {
+    Info(Format("Step %lld, Minibatch Loss= %.4f, Training Accuracy= %.3f, %.0f samples/s",
+                static_cast<long long>(r.step), r.loss, r.train_accuracy, r.samples_per_sec));
+  }
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
     tensorboard_->WriteScalars(r.step, {{"train/loss", r.loss},
-                                        {"train/accuracy", r.train_accuracy},
+                                        {rmse ? "train/rmse" : "train/accuracy",
+                                         rmse ? r.train_rmse : r.train_accuracy},
                                         {"train/learning_rate", learning_rate_},
                                         {"train/samples_per_sec", r.samples_per_sec}});
   }
@@ -120,23 +127,27 @@ void MetricsLog::Step(const StepRecord& r) {
 
 void MetricsLog::Eval(const EvalRecord& r) {
   if (!is_root_) return;
-  Info(Format("Step %lld, Test Accuracy= %.4f, Test Loss= %.4f (%lld images)",
-              static_cast<long long>(r.step), r.test_accuracy, r.test_loss,
-              static_cast<long long>(r.count)));
+  const bool rmse = r.quality == metrics::Quality::kRmse;
+  Info(Format("Step %lld, Test %s= %.4f, Test Loss= %.4f (%lld %s)", static_cast<long long>(r.step),
+              rmse ? "RMSE" : "Accuracy", rmse ? r.test_rmse : r.test_accuracy, r.test_loss,
+              static_cast<long long>(r.count), rmse ? "samples" : "images"));
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
-    tensorboard_->WriteScalars(r.step,
-                               {{"test/accuracy", r.test_accuracy}, {"test/loss", r.test_loss}});
+    tensorboard_->WriteScalars(r.step, {{rmse ? "test/rmse" : "test/accuracy",
+                                         rmse ? r.test_rmse : r.test_accuracy},
+                                        {"test/loss", r.test_loss}});
   }
 }
 
 void MetricsLog::Final(const FinalRecord& r) {
   if (!is_root_) return;
   finished_ = true;
+  const bool rmse = r.quality == metrics::Quality::kRmse;
   Info(
-      Format("Optimization Finished! Testing Accuracy: %.4f (%lld steps, %d rank%s, %.1f s, %.0f "
+      Format("Optimization Finished! Testing %s: %.4f (%lld steps, %d rank%s, %.1f s, %.0f "
              "samples/s)",
-             r.test_accuracy, static_cast<long long>(r.step), r.world_size,
+             rmse ? "RMSE" : "Accuracy", rmse ? r.test_rmse : r.test_accuracy,
+             static_cast<long long>(r.step), r.world_size,
              r.world_size == 1 ? "" : "s", r.wall_seconds, r.samples_per_sec));
   std::string phases;
   double total = 0;

@@ -1,9 +1,12 @@
 #include "train/step_control.h"
 
+#include <cmath>
+
 namespace seqtrain::train {
 
 StepControl::Slots StepControl::Pack() const {
-  return {sample_count, loss_sum, correct_count, save_requests, stop_signals, nonfinite_ranks};
+  return {sample_count, loss_sum,        correct_count, save_requests,
+          stop_signals, nonfinite_ranks, target_count};
 }
 
 StepControl StepControl::Unpack(const Slots& s) {
@@ -14,8 +17,11 @@ StepControl StepControl::Unpack(const Slots& s) {
   c.save_requests = s[3];
   c.stop_signals = s[4];
   c.nonfinite_ranks = s[5];
+  c.target_count = s[6];
   return c;
 }
+
+double StepControl::rmse() const { return std::sqrt(mean_loss()); }
 
 StepControl StepControl::SumOverRanks(dist::Communicator& comm) const {
   Slots slots = Pack();

@@ -48,7 +48,8 @@ Trainer::Trainer(const TrainConfig& config, dist::Communicator& comm, const data
       train_(train),
       test_(test),
       model_(config.model()),
-      optimizer_(optim::CreateOptimizer(config.optimizer(), model_.num_params())) {
+      optimizer_(optim::CreateOptimizer(config.optimizer(), model_.num_params())),
+      batch_targets_(TargetSpecOf(config.model())) {
   const auto& m = config_.model();
   CheckFitsModel(train_, m, "training set");
   CheckFitsModel(test_, m, "test set");
@@ -102,19 +103,19 @@ void Trainer::ClipGradient(double count) {
   }
 }
 
-int64_t Trainer::FillBatch() {
+int64_t Trainer::FillBatch(int* batch) {
   const auto& m = config_.model();
   const int64_t begin = epoch_position_;
   const int64_t global_batch = std::min(config_.schedule().batch_size(), train_.count() - begin);
   const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());
   const auto& order = EpochOrder(epoch_);
-  const int batch = static_cast<int>(mine.size);
-  batch_x_.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
-  batch_lengths_.resize(static_cast<size_t>(batch));
-  batch_labels_.resize(static_cast<size_t>(batch));
+  *batch = static_cast<int>(mine.size);
+  batch_x_.resize(static_cast<size_t>(m.time_steps()) * *batch * m.input_size());
+  batch_lengths_.resize(static_cast<size_t>(*batch));
+  batch_targets_.Resize(m.time_steps(), *batch);
   ScopedPhase timer(Phase::kData);
-  train_.Fill(order.data() + begin + mine.begin, batch, batch_x_.data(), batch_lengths_.data(),
-              batch_labels_.data());
+  train_.Fill(order.data() + begin + mine.begin, *batch, batch_x_.data(), batch_lengths_.data(),
+              batch_targets_.out());
   return global_batch;
 }
 
@@ -130,16 +131,17 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
   const int64_t this_step = step_ + 1;
   comm_.set_step(this_step);
   faults_.BeforeStep(this_step);
-  const int64_t global_batch = FillBatch();
-  const int batch = static_cast<int>(batch_labels_.size());
+  int batch = 0;
+  const int64_t global_batch = FillBatch(&batch);
   // Without varying lengths the model runs its unmasked path, as before lengths existed.
   const int32_t* lengths = train_.variable_length() ? batch_lengths_.data() : nullptr;
   const nn::BatchStats local =
-      model_.ForwardBackward(batch_x_.data(), batch_labels_.data(), batch, nullptr, lengths);
+      model_.ForwardBackward(batch_x_.data(), batch_targets_.in(), batch, nullptr, lengths);
   faults_.AfterGradient(this_step, model_.grads());
 
   StepControl mine;
-  mine.sample_count = static_cast<double>(local.count);
+  mine.sample_count = batch;
+  mine.target_count = static_cast<double>(local.count);
   mine.loss_sum = local.loss_sum;
   mine.correct_count = static_cast<double>(local.correct);
   mine.save_requests = request_save ? 1 : 0;
@@ -156,8 +158,9 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
     comm_.AllreduceSum(model_.grads(), model_.num_params());
     all = mine.SumOverRanks(comm_);
   }
-  const double count = all.sample_count;
-  SEQ_CHECK(count == static_cast<double>(global_batch));
+  SEQ_CHECK(all.sample_count == static_cast<double>(global_batch));
+  // The mean over the global batch's real targets, whatever their split over the ranks.
+  const double count = all.target_count;
 
   // The decision is taken on reduced values, so every rank takes the same one.
   if (all.apply_update()) {
@@ -169,7 +172,12 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
   record->step = ++step_;
   record->epoch = epoch_;
   record->loss = all.mean_loss();
-  record->train_accuracy = all.accuracy();
+  if (nn::FindHead(config_.model().head()).regression) {
+    record->quality = metrics::Quality::kRmse;
+    record->train_rmse = all.rmse();
+  } else {
+    record->train_accuracy = all.accuracy();
+  }
   AdvanceEpochPosition(global_batch);
   return all;
 }
@@ -353,8 +361,7 @@ bool Trainer::EvalDue(const RunProgress& progress) const {
 }
 
 void Trainer::EvaluateAndLog(MetricsLog& log) {
-  const EvalResult e = Evaluate(test_);
-  log.Eval({step_, e.accuracy, e.loss, e.count});
+  log.Eval(EvalRecordOf(step_, Evaluate(test_)));
 }
 
 bool Trainer::SaveAndStop(const StepControl& control, bool eval_now, RunProgress& progress,
@@ -401,7 +408,7 @@ TrainResult Trainer::Finish(const RunProgress& progress, MetricsLog& log) {
   result.test = Evaluate(test_);
   result.wall_seconds = Now() - run_start_;
   result.samples_per_sec = progress.total_samples / std::max(train_seconds, 1e-9);
-  log.Eval({step_, result.test.accuracy, result.test.loss, result.test.count});
+  log.Eval(EvalRecordOf(step_, result.test));
   LogFinalRecord(result, progress, log);
   return result;
 }
@@ -411,6 +418,10 @@ void Trainer::LogFinalRecord(const TrainResult& result, const RunProgress& progr
   FinalRecord final_record;
   final_record.step = step_;
   final_record.test_accuracy = result.test.accuracy;
+  if (result.test.regression) {
+    final_record.quality = metrics::Quality::kRmse;
+    final_record.test_rmse = result.test.rmse;
+  }
   final_record.wall_seconds = result.wall_seconds;
   final_record.world_size = comm_.size();
   final_record.samples_per_sec = result.samples_per_sec;

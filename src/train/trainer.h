@@ -21,6 +21,7 @@
 #include "nn/sequence_classifier.h"
 #include "optim/optimizer.h"
 #include "tensor/gemm_profile.h"
+#include "train/batch_targets.h"
 #include "train/evaluate.h"
 #include "train/metrics_log.h"
 #include "train/step_control.h"
@@ -90,8 +91,8 @@ class Trainer {
   StepControl TimedStep(RunProgress& progress, StepRecord* record);
   StepControl TrainStep(bool request_save, StepRecord* record);
   // Fills this rank's share of the step's global batch into batch_x_, batch_lengths_ and
-  // batch_labels_; returns the global batch's size.
-  int64_t FillBatch();
+  // batch_targets_; sets *batch to its size and returns the global batch's size.
+  int64_t FillBatch(int* batch);
   void AdvanceEpochPosition(int64_t global_batch);
   // The periodic actions after a step, in this order.
   void CountSkip(const StepControl& control, const StepRecord& record, RunProgress& progress,
@@ -137,7 +138,7 @@ class Trainer {
   std::vector<int64_t> order_;  // permutation of the training set for order_epoch_
   std::vector<float> batch_x_;  // (T, B, I)
   std::vector<int32_t> batch_lengths_;
-  std::vector<int32_t> batch_labels_;
+  BatchTargets batch_targets_;
   std::vector<StepRecord> history_;
   std::string lineage_;
 };

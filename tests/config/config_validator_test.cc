@@ -128,6 +128,8 @@ const std::vector<Bound>& Bounds() {
       {"model.num_layers", "64", "65", "must be in [1, 64]"},
       {"model.num_classes", "2", "1", "must be in [2, 256] (labels are bytes)"},
       {"model.num_classes", "256", "257", "must be in [2, 256] (labels are bytes)"},
+      // (Above 1 only with a regression head: RulesAcrossFields.)
+      {"model.output_size", "1", "0", "must be in [1, 65536]"},
       {"model.forget_bias", "-1e300", "inf", "must be finite"},
       {"model.forget_bias", "1e300", "nan", "must be finite"},
       {"optimizer.learning_rate", "4.9406564584124654e-324", "0", "must be positive and finite"},
@@ -215,6 +217,16 @@ TEST(ConfigValidator, RulesAcrossFields) {
   with_dir.mutable_checkpoint()->set_dir("/c");
   EXPECT_EQ(Refusal("checkpoint.every_steps", "5", 1, with_dir), "(no error)");
   EXPECT_EQ(Refusal("checkpoint.every_seconds", "2.5", 1, with_dir), "(no error)");
+  EXPECT_EQ(Refusal("model.output_size", "3"),
+            "model.output_size = 3: only regression heads read it (model.head = "
+            "LAST_STEP_CLASSIFIER predicts model.num_classes classes)");
+  for (const auto head : {ModelConfig::LAST_STEP_REGRESSION, ModelConfig::PER_STEP_REGRESSION}) {
+    TrainConfig regression = Valid();
+    regression.mutable_model()->set_head(head);
+    EXPECT_EQ(Refusal("model.output_size", "65536", 1, regression), "(no error)");
+    EXPECT_EQ(Refusal("model.output_size", "65537", 1, regression),
+              "model.output_size = 65537: must be in [1, 65536]");
+  }
 }
 
 // A part alone, as a checkpoint's model is checked: named by its place in TrainConfig.

@@ -11,6 +11,7 @@
 
 #include "data/data_source_contract.h"
 #include "data/idx_source.h"
+#include "data/sine_forecast_source.h"
 #include "data/toy_sequence_source.h"
 #include "support/idx_writer.h"
 #include "util/error.h"
@@ -43,8 +44,8 @@ TEST(IdxDataSource, HoldsTheContractReadAsRowsAndAsPixels) {
     // Step t of sample i is pixels [t * I, (t + 1) * I) of image i, over 255.
     const std::vector<uint8_t> p = Pixels();
     const ReadSample r = ReadOne(source, 7);
-    EXPECT_EQ(r.sample.target, 7 % 3);
-    EXPECT_EQ(r.sample.length, steps);
+    EXPECT_EQ(r.classes, std::vector<int32_t>{7 % 3});
+    EXPECT_EQ(r.length, steps);
     for (int k = 0; k < kRows * kCols; ++k)
       EXPECT_FLOAT_EQ(r.x[k], p[7 * kRows * kCols + k] / 255.0f);
   }
@@ -69,6 +70,56 @@ TEST(ToySequences, HoldsTheContractWithFixedAndVaryingLengths) {
   EXPECT_TRUE(varying.variable_length());
 }
 
+TEST(ToySequences, HoldsTheContractForEveryTargetKind) {
+  using data::TargetKind;
+  for (const data::TargetSpec spec :
+       {data::TargetSpec{TargetKind::kValue, 1}, data::TargetSpec{TargetKind::kValue, 3},
+        data::TargetSpec{TargetKind::kStepClass, 1}, data::TargetSpec{TargetKind::kStepValue, 2}}) {
+    SCOPED_TRACE(data::Describe(spec));
+    for (const bool vary : {false, true}) {
+      const ToySequences source(40, 6, 3, 4, vary, 2, spec);
+      EXPECT_EQ(source.target_spec(), spec);
+      ExpectDataSourceContract(source);
+    }
+  }
+}
+
+TEST(SineForecast, HoldsTheContractAndItsTargetIsTheNextValue) {
+  for (const bool per_step : {false, true}) {
+    const SineForecast source(30, 12, 5, per_step, 0.0, 4);
+    ExpectDataSourceContract(source);
+    EXPECT_TRUE(source.variable_length());
+    // Without noise the series is one sine: a target is the value after its step, so a
+    // 3-point recurrence s(t+1) = 2 cos(w) s(t) - s(t-1) holds across input and target.
+    for (int64_t i = 0; i < source.count(); ++i) {
+      const ReadSample r = ReadOne(source, i);
+      const int L = r.length;
+      std::vector<double> s(r.x.begin(), r.x.begin() + L);
+      s.push_back(per_step ? r.values[L - 1] : r.values[0]);
+      if (per_step) {
+        for (int t = 0; t + 1 < L; ++t) EXPECT_FLOAT_EQ(r.values[t], r.x[t + 1]);
+      }
+      const double two_cos = (s[2] + s[0]) / s[1];
+      EXPECT_NEAR(s[L], two_cos * s[L - 1] - s[L - 2], 1e-3 * (1 + std::fabs(two_cos))) << i;
+    }
+  }
+  EXPECT_GT(SineForecast(100, 40, 20, false, 0.05, 1).NaiveRmse(), 0.1);
+}
+
+// The default Fill scatters one sample's targets time-major, as x: checked against Read.
+TEST(ToySequences, PerStepTargetsFollowTheInputs) {
+  const ToySequences source(10, 5, 4, 4, true, 3, {data::TargetKind::kStepClass, 1});
+  for (int64_t i = 0; i < source.count(); ++i) {
+    const ReadSample r = ReadOne(source, i);
+    for (int t = 0; t < r.length; ++t) {
+      const float* step = r.x.data() + static_cast<size_t>(t) * 4;
+      EXPECT_EQ(std::max_element(step, step + 4) - step, r.classes[t] % 4) << i << " " << t;
+    }
+  }
+  EXPECT_EQ(data::Describe({data::TargetKind::kStepValue, 3}), "3 values per step");
+  EXPECT_EQ(data::Describe({}), "class");
+}
+
 // Fill disagrees with Read in one value: the contract must catch it.
 class OffByOneFill final : public data::DataSource {
  public:
@@ -77,11 +128,11 @@ class OffByOneFill final : public data::DataSource {
   int inputs() const override { return inner_.inputs(); }
   int num_classes() const override { return inner_.num_classes(); }
   bool variable_length() const override { return false; }
-  data::Sample Read(int64_t index, float* sequence) const override {
-    return inner_.Read(index, sequence);
+  int Read(int64_t index, float* sequence, const data::TargetsOut& targets) const override {
+    return inner_.Read(index, sequence, targets);
   }
   void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
-            int32_t* targets) const override {
+            const data::TargetsOut& targets) const override {
     inner_.Fill(indices, batch, x, lengths, targets);
     x[1] += 1.0f;
   }
@@ -99,8 +150,8 @@ class LyingAboutLengths final : public data::DataSource {
   int inputs() const override { return inner_.inputs(); }
   int num_classes() const override { return inner_.num_classes(); }
   bool variable_length() const override { return false; }
-  data::Sample Read(int64_t index, float* sequence) const override {
-    return inner_.Read(index, sequence);
+  int Read(int64_t index, float* sequence, const data::TargetsOut& targets) const override {
+    return inner_.Read(index, sequence, targets);
   }
   data::SetFacts Facts() const override { return inner_.Facts(); }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "util/error.h"
 #include "util/rng.h"
@@ -11,28 +12,53 @@ namespace seqtrain::testing {
 const char kToyFormat[] = "toy_sequences";
 
 ToySequences::ToySequences(int64_t count, int steps, int inputs, int num_classes, bool vary_lengths,
-                           uint64_t seed)
+                           uint64_t seed, data::TargetSpec targets)
     : count_(count),
       steps_(steps),
       inputs_(inputs),
       num_classes_(num_classes),
       vary_lengths_(vary_lengths),
-      seed_(seed) {}
+      seed_(seed),
+      targets_(targets) {}
 
-data::Sample ToySequences::Read(int64_t index, float* sequence) const {
+int ToySequences::Read(int64_t index, float* sequence, const data::TargetsOut& targets) const {
   SEQ_CHECK(index >= 0 && index < count_);
   Rng rng(DeriveSeed(seed_, 1, static_cast<uint64_t>(index)));
-  data::Sample s;
-  s.target = static_cast<int32_t>(rng.Below(static_cast<uint64_t>(num_classes_)));
-  s.length =
+  const auto classes = static_cast<uint64_t>(num_classes_);
+  const int32_t target = static_cast<int32_t>(rng.Below(classes));
+  const int length =
       vary_lengths_ ? 1 + static_cast<int>(rng.Below(static_cast<uint64_t>(steps_))) : steps_;
   std::fill_n(sequence, static_cast<size_t>(steps_) * inputs_, 0.0f);
-  for (int t = 0; t < s.length; ++t) {
+  const bool per_step = targets_.per_step();
+  if (per_step) {
+    if (targets_.is_class()) {
+      std::fill_n(targets.classes, steps_, 0);
+    } else {
+      std::fill_n(targets.values, targets_.PerSample(steps_), 0.0f);
+    }
+  }
+  const int width = targets_.width;
+  std::vector<double> sums(static_cast<size_t>(width), 0.0);
+  for (int t = 0; t < length; ++t) {
     float* step = sequence + static_cast<size_t>(t) * inputs_;
     for (int j = 0; j < inputs_; ++j) step[j] = static_cast<float>(rng.Uniform(-0.1, 0.1));
-    step[s.target % inputs_] += 1.0f;
+    const int32_t lit =
+        targets_.kind == data::TargetKind::kStepClass ? static_cast<int32_t>(rng.Below(classes))
+                                                      : target;
+    step[lit % inputs_] += 1.0f;
+    if (targets_.kind == data::TargetKind::kStepClass) targets.classes[t] = lit;
+    for (int k = 0; k < width && !targets_.is_class(); ++k) {
+      sums[static_cast<size_t>(k)] += step[k % inputs_];
+      if (per_step) targets.values[static_cast<size_t>(t) * width + k] =
+          static_cast<float>(sums[static_cast<size_t>(k)] / (t + 1));
+    }
   }
-  return s;
+  if (targets_.kind == data::TargetKind::kClass) targets.classes[0] = target;
+  if (targets_.kind == data::TargetKind::kValue) {
+    for (int k = 0; k < width; ++k)
+      targets.values[k] = static_cast<float>(sums[static_cast<size_t>(k)] / length);
+  }
+  return length;
 }
 
 data::SetFacts ToySequences::Facts() const {

@@ -22,21 +22,36 @@ inline ModelConfig Shape(int input_size, int time_steps, int hidden_size, int nu
                                             num_classes);
 }
 
+// A batch and its targets, of the kind the model's head reads (head_registry.h).
 struct Inputs {
-  std::vector<double> x;  // (T, B, I)
-  std::vector<int32_t> labels;
+  int batch = 0;
+  std::vector<double> x;         // (T, B, I)
+  std::vector<int32_t> labels;   // classifiers: (B), per step (T, B)
+  std::vector<double> values;    // regression: (B, K), per step (T, B, K)
   std::vector<int32_t> lengths;  // empty: every sequence is T long
   const int32_t* lengths_or_null() const { return lengths.empty() ? nullptr : lengths.data(); }
+  HeadTargets<double> targets() const {
+    return {labels.empty() ? nullptr : labels.data(), values.empty() ? nullptr : values.data()};
+  }
 };
 
+// Targets at padded steps are drawn too: a per-step head must never read them.
 inline Inputs RandomInputs(const ModelConfig& m, int batch, uint64_t seed,
                            std::vector<int32_t> lengths = {}) {
   Rng rng(seed);
   Inputs in;
+  in.batch = batch;
   in.x.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
   for (auto& v : in.x) v = rng.Uniform(-1, 1);
-  for (int b = 0; b < batch; ++b)
-    in.labels.push_back(static_cast<int32_t>(rng.Below(m.num_classes())));
+  const HeadEntry& head = FindHead(m.head());
+  const int rows = head.per_step ? m.time_steps() * batch : batch;
+  for (int r = 0; r < rows; ++r) {
+    if (!head.regression) {
+      in.labels.push_back(static_cast<int32_t>(rng.Below(m.num_classes())));
+      continue;
+    }
+    for (int k = 0; k < m.output_size(); ++k) in.values.push_back(rng.Uniform(-1, 1));
+  }
   in.lengths = std::move(lengths);
   return in;
 }
@@ -66,13 +81,12 @@ inline void ExpectClose(double analytic, double numeric, const std::string& what
 // 0) against central differences of the model's own loss.
 inline void ExpectGradientMatchesFiniteDifferences(SequenceClassifier<double>& model, Inputs in) {
   const double h = 1e-6;
-  const int batch = static_cast<int>(in.labels.size());
+  const int batch = in.batch;
   std::vector<double> dx(in.x.size());
-  model.ForwardBackward(in.x.data(), in.labels.data(), batch, dx.data(), in.lengths_or_null());
+  model.ForwardBackward(in.x.data(), in.targets(), batch, dx.data(), in.lengths_or_null());
   const std::vector<double> grads(model.grads(), model.grads() + model.num_params());
   auto loss = [&] {
-    return model.Forward(in.x.data(), in.labels.data(), batch, nullptr, in.lengths_or_null())
-        .loss_sum;
+    return model.Forward(in.x.data(), in.targets(), batch, nullptr, in.lengths_or_null()).loss_sum;
   };
   size_t nonzero = 0;
   for (const TensorSpec& t : model.layout().tensors()) {

@@ -20,6 +20,7 @@ StepControl Distinct() {
   c.save_requests = 4;
   c.stop_signals = 5;
   c.nonfinite_ranks = 6;
+  c.target_count = 7;
   return c;
 }
 
@@ -33,11 +34,13 @@ TEST(StepControl, PackAndUnpackKeepEveryField) {
   EXPECT_EQ(back.save_requests, 4);
   EXPECT_EQ(back.stop_signals, 5);
   EXPECT_EQ(back.nonfinite_ranks, 6);
+  EXPECT_EQ(back.target_count, 7);
 }
 
 TEST(StepControl, DecisionsFollowTheSums) {
   StepControl c;
-  c.sample_count = 4;
+  c.sample_count = 2;  // e.g. two sequences of lengths 1 and 3 under a per-step head
+  c.target_count = 4;
   c.loss_sum = 2;
   c.correct_count = 3;
   EXPECT_TRUE(c.apply_update());
@@ -45,6 +48,7 @@ TEST(StepControl, DecisionsFollowTheSums) {
   EXPECT_FALSE(c.stop_requested());
   EXPECT_DOUBLE_EQ(c.mean_loss(), 0.5);
   EXPECT_DOUBLE_EQ(c.accuracy(), 0.75);
+  EXPECT_DOUBLE_EQ(c.rmse(), std::sqrt(0.5));
   c.nonfinite_ranks = 1;
   c.save_requests = 1;
   c.stop_signals = 2;

@@ -111,5 +111,71 @@ TEST(ToySource, VaryingLengthsTrainOnNRanksAsOnOneRank) {
   EXPECT_LT(world.history.back().loss, world.history.front().loss);
 }
 
+// The other heads on lengths 1..8: the loss and the update are means over the global batch's
+// real targets (steps, values), so N ranks, each with its own share of them, make the updates
+// of 1 rank.
+Outcome TrainHead(MPI_Comm comm, ModelConfig::Head head, data::TargetSpec targets) {
+  TrainConfig config = ToyConfig();
+  config.mutable_schedule()->set_max_steps(24);
+  config.mutable_model()->set_head(head);
+  if (!targets.is_class()) config.mutable_model()->set_output_size(targets.width);
+  dist::Communicator c(comm);
+  const testing::ToySequences train(512, 8, 4, 4, true, 1, targets),
+      test(128, 8, 4, 4, true, 2, targets);
+  return RunTrainer(config, c, train, test);
+}
+
+TEST(ToySource, EveryHeadTrainsOnNRanksAsOnOneRankWithVaryingLengths) {
+  using data::TargetKind;
+  const std::vector<std::pair<ModelConfig::Head, data::TargetSpec>> heads = {
+      {ModelConfig::LAST_STEP_REGRESSION, {TargetKind::kValue, 2}},
+      {ModelConfig::PER_STEP_CLASSIFIER, {TargetKind::kStepClass, 1}},
+      {ModelConfig::PER_STEP_REGRESSION, {TargetKind::kStepValue, 2}},
+  };
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  for (const auto& [head, targets] : heads) {
+    SCOPED_TRACE(nn::HeadName(head));
+    const Outcome world = TrainHead(MPI_COMM_WORLD, head, targets);
+    ASSERT_EQ(world.result.steps, 24);
+    EXPECT_EQ(world.result.test.regression, !targets.is_class());
+    if (rank != 0) continue;
+    const Outcome single = TrainHead(MPI_COMM_SELF, head, targets);
+    ExpectSameRun(world, single);
+    EXPECT_NEAR(world.result.test.loss, single.result.test.loss, 1e-4);
+    EXPECT_LT(world.history.back().loss, world.history.front().loss);
+    for (const StepRecord& r : world.history) {
+      ASSERT_EQ(r.quality,
+                targets.is_class() ? metrics::Quality::kAccuracy : metrics::Quality::kRmse);
+    }
+  }
+}
+
+// A set whose targets are not what the head reads is refused before training.
+TEST(ToySource, TargetsOfAnotherKindAreRefused) {
+  TrainConfig config = ToyConfig();
+  config.mutable_model()->set_head(ModelConfig::PER_STEP_REGRESSION);
+  config.mutable_model()->set_output_size(3);
+  dist::Communicator c(MPI_COMM_WORLD);
+  const testing::ToySequences classes(64, 8, 4, 4, true, 1),
+      values(64, 8, 4, 4, true, 1, {data::TargetKind::kStepValue, 2});
+  try {
+    Trainer trainer(config, c, classes, classes);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "training set: targets are class but model.head = PER_STEP_REGRESSION reads 3 "
+                 "values per step");
+  }
+  try {
+    Trainer trainer(config, c, values, values);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "training set: targets are 2 values per step but model.head = "
+                 "PER_STEP_REGRESSION reads 3 values per step (model.output_size = 3)");
+  }
+}
+
 }  // namespace
 }  // namespace seqtrain::train
