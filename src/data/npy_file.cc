@@ -313,8 +313,9 @@ NpyArray ReadNpyFile(const std::string& path, const std::function<bool()>& stop,
   CheckDataBytes(h, size - h.data_offset, path);
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   std::copy(head.begin(), head.end(), bytes.begin());
+  if (stop && stop()) throw LoadStopped();
   for (size_t done = head.size(); done < bytes.size();) {
-    if (stop && stop()) throw LoadStopped();
+    if (done > head.size() && stop && stop()) throw LoadStopped();
     const size_t n = std::min(kReadChunk, bytes.size() - done);
     ReadFully(fd.get(), bytes.data() + done, n, path);
     done += n;
