@@ -33,3 +33,21 @@ lengths = np.array([4, 1, 3], dtype="<i8")
 y = (np.arange(N) % 3).astype("<i8")
 np.savez("stored.npz", x=x.astype("<f4"), y=y, len=lengths)
 np.savez_compressed("deflated.npz", x=x.astype("<f4"), y=y, len=lengths)
+
+# stored.npz with its end records in zip64 form (as an archive of > 65535 members or > 4 GiB
+# has them): a zip64 end of central directory record and its locator before the end record,
+# whose own fields say 0xFFFF...; Python's zipfile reads it back.
+import struct
+import zipfile
+
+b = open("stored.npz", "rb").read()
+end = b.rindex(b"PK\x05\x06")
+_, _, _, entries, _, cd_size, cd_offset, _ = struct.unpack("<IHHHHIIH", b[end:end + 22])
+record = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, entries, entries, cd_size,
+                     cd_offset)
+locator = struct.pack("<IIQI", 0x07064B50, 0, end, 1)
+eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+open("zip64_end.npz", "wb").write(b[:end] + record + locator + eocd)
+with zipfile.ZipFile("zip64_end.npz") as z:
+    assert z.namelist() == ["x.npy", "y.npy", "len.npy"]
+assert (np.load("zip64_end.npz")["x"] == x.astype("<f4")).all()
