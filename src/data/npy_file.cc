@@ -50,15 +50,17 @@ class HeaderParser {
         Once(&have_descr, key);
         SkipSpace();
         if (Peek() != '\'' && Peek() != '"') {
-          Fail(name_, "descr is not a simple type (a structured dtype?): only plain numeric "
-                      "arrays are read");
+          Fail(name_,
+               "descr is not a simple type (a structured dtype?): only plain numeric "
+               "arrays are read");
         }
         h->descr = String("descr");
       } else if (key == "fortran_order") {
         Once(&have_order, key);
         if (Word() != "False") {
-          Fail(name_, "fortran_order = True: only C order is read (save "
-                      "np.ascontiguousarray(a))");
+          Fail(name_,
+               "fortran_order = True: only C order is read (save "
+               "np.ascontiguousarray(a))");
         }
       } else if (key == "shape") {
         Once(&have_shape, key);
@@ -78,7 +80,10 @@ class HeaderParser {
     if (p_ != end_) Fail(name_, "header: " + Here() + " after the closing '}'");
     if (!have_descr || !have_order || !have_shape) {
       Fail(name_, std::string("header has no '") +
-                      (!have_descr ? "descr" : !have_order ? "fortran_order" : "shape") + "'");
+                      (!have_descr   ? "descr"
+                       : !have_order ? "fortran_order"
+                                     : "shape") +
+                      "'");
     }
   }
 
@@ -117,8 +122,8 @@ class HeaderParser {
     while (p_ != end_ && std::isalpha(static_cast<unsigned char>(*p_))) ++p_;
     const std::string word(begin, p_);
     if (word != "True" && word != "False") {
-      Fail(name_, "header: fortran_order is " + (word.empty() ? Here() : word) +
-                      ", not True or False");
+      Fail(name_,
+           "header: fortran_order is " + (word.empty() ? Here() : word) + ", not True or False");
     }
     return word;
   }
@@ -168,8 +173,8 @@ class HeaderParser {
 // does not matter (one byte).
 void ParseDescr(const std::string& name, NpyHeader* h) {
   const std::string& d = h->descr;
-  const bool known_form = d.size() == 3 && (d[0] == '<' || d[0] == '|' || d[0] == '>' ||
-                                            d[0] == '=') &&
+  const bool known_form = d.size() == 3 &&
+                          (d[0] == '<' || d[0] == '|' || d[0] == '>' || d[0] == '=') &&
                           std::strchr("fiu", d[1]) != nullptr && d[1] != '\0' &&
                           std::strchr("1248", d[2]) != nullptr && d[2] != '\0';
   const std::string supported = "<f4, <f8, |i1, <i2, <i4, <i8, |u1, <u2, <u4, <u8";
@@ -261,7 +266,8 @@ NpyHeader ParseNpyHeader(const uint8_t* data, size_t size, const std::string& na
   }
   const size_t length_bytes = major == 1 ? 2 : 4;
   if (size < kMagicBytes + 2 + length_bytes) Fail(name, "truncated: the header length is cut");
-  const uint64_t header_len = ReadLittleEndian(data + kMagicBytes + 2, static_cast<int>(length_bytes));
+  const uint64_t header_len =
+      ReadLittleEndian(data + kMagicBytes + 2, static_cast<int>(length_bytes));
   if (header_len > static_cast<uint64_t>(kMaxNpyHeaderBytes)) {
     Fail(name, "header of " + std::to_string(header_len) + " bytes: more than the " +
                    std::to_string(kMaxNpyHeaderBytes) + " accepted");

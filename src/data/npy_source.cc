@@ -84,16 +84,17 @@ std::vector<int32_t> TargetsFromY(const NpyArray& y, int64_t count, int steps, i
                 " (x's N)");
   }
   if (s.size() == 2 && s[1] == steps && steps > 1) {
-    Fail(y, DescrText(y) + ": per-step targets (N, T) need model.head, which this build "
-                           "does not have yet; class ids are y of shape (N,)");
+    Fail(y, DescrText(y) +
+                ": per-step targets (N, T) need model.head, which this build "
+                "does not have yet; class ids are y of shape (N,)");
   }
   if (y.is_float()) {
-    Fail(y, DescrText(y) + ": float y are regression targets, which need model.head (not in "
-                           "this build yet); class ids are integers");
+    Fail(y, DescrText(y) +
+                ": float y are regression targets, which need model.head (not in "
+                "this build yet); class ids are integers");
   }
   if (s.size() != 1) {
-    Fail(y, DescrText(y) + ": class ids must be of shape (N,) = (" + std::to_string(count) +
-                ",)");
+    Fail(y, DescrText(y) + ": class ids must be of shape (N,) = (" + std::to_string(count) + ",)");
   }
   std::vector<int32_t> targets(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {
@@ -130,8 +131,8 @@ NpyDataSource::NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* leng
     Fail(x_, "shape " + x_.ShapeText() + " (N, T, I) but model.time_steps = " +
                  std::to_string(steps) + " and model.input_size = " + std::to_string(inputs) +
                  ": the model's shape must match the data (--set model.time_steps=" +
-                 std::to_string(h.shape[1]) + " --set model.input_size=" +
-                 std::to_string(h.shape[2]) + ")");
+                 std::to_string(h.shape[1]) +
+                 " --set model.input_size=" + std::to_string(h.shape[2]) + ")");
   }
   count_ = h.shape[0];
   targets_ = TargetsFromY(y, count_, steps, num_classes);
@@ -163,8 +164,10 @@ NpyDataSource::NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* leng
         for (int j = 0; j < inputs; ++j) {
           if (std::isfinite(row[static_cast<size_t>(j)])) continue;
           const double v = x_.ValueAt(static_cast<int64_t>(first) + j);
-          Fail(x_, std::string(std::isnan(v) ? "NaN" : std::isinf(v) ? "Inf" : "a value beyond "
-                                                                                "float32") +
+          Fail(x_, std::string(std::isnan(v)   ? "NaN"
+                               : std::isinf(v) ? "Inf"
+                                               : "a value beyond "
+                                                 "float32") +
                        " in x at sequence " + std::to_string(i) + ", step " + std::to_string(t) +
                        ", input " + std::to_string(j) + ": x must be finite");
         }

@@ -125,7 +125,8 @@ void NpzArchive::ReadDirectory() {
     if (U32(l + 4) != 0 || U32(l + 16) != 1) {
       throw Error(name_ + ": a multi-disk zip archive (not supported)");
     }
-    if (record > end_offset - kLocatorBytes || end_offset - kLocatorBytes - record < kZip64EndBytes) {
+    if (record > end_offset - kLocatorBytes ||
+        end_offset - kLocatorBytes - record < kZip64EndBytes) {
       throw Error(name_ + ": zip64 end of central directory at offset " + std::to_string(record) +
                   " is outside the file");
     }
@@ -215,7 +216,7 @@ std::vector<std::string> NpzArchive::ArrayNames() const {
   for (const ZipMember& m : members_) {
     const size_t n = m.name.size();
     names.push_back(n > 4 && m.name.compare(n - 4, 4, ".npy") == 0 ? m.name.substr(0, n - 4)
-                                                                    : m.name);
+                                                                   : m.name);
   }
   return names;
 }
@@ -240,9 +241,8 @@ std::vector<uint8_t> NpzArchive::Extract(const ZipMember& m, const std::function
   std::string local_name(name_len, '\0');
   const uint64_t data_offset = m.local_header_offset + kLocalBytes + name_len + extra_len;
   if (data_offset > directory_offset_ || m.compressed_size > directory_offset_ - data_offset) {
-    throw Error(member + ": its " + std::to_string(m.compressed_size) +
-                " bytes at offset " + std::to_string(data_offset) +
-                " run into the central directory");
+    throw Error(member + ": its " + std::to_string(m.compressed_size) + " bytes at offset " +
+                std::to_string(data_offset) + " run into the central directory");
   }
   ReadAt(m.local_header_offset + kLocalBytes, reinterpret_cast<uint8_t*>(local_name.data()),
          local_name.size());
@@ -301,8 +301,8 @@ std::vector<uint8_t> NpzArchive::Extract(const ZipMember& m, const std::function
       if (rc == Z_STREAM_END) {
         ended = true;
       } else if (rc != Z_OK) {
-        throw Error(member + ": corrupt deflate data" + (z.msg ? std::string(" (") + z.msg + ")"
-                                                              : std::string()));
+        throw Error(member + ": corrupt deflate data" +
+                    (z.msg ? std::string(" (") + z.msg + ")" : std::string()));
       }
       if (z.total_out > out.size()) {
         throw Error(member + ": inflates to more than the " + std::to_string(m.size) +
@@ -315,8 +315,8 @@ std::vector<uint8_t> NpzArchive::Extract(const ZipMember& m, const std::function
   }
   if (!ended) throw Error(member + ": deflate data is cut short");
   if (m.method == 8 && z.total_out != out.size()) {
-    throw Error(member + ": inflates to " + std::to_string(z.total_out) + " bytes, its entry says " +
-                std::to_string(m.size));
+    throw Error(member + ": inflates to " + std::to_string(z.total_out) +
+                " bytes, its entry says " + std::to_string(m.size));
   }
   uLong crc = crc32(0L, Z_NULL, 0);
   for (size_t at = 0; at < out.size(); at += kChunk) {
@@ -324,8 +324,8 @@ std::vector<uint8_t> NpzArchive::Extract(const ZipMember& m, const std::function
   }
   if (static_cast<uint32_t>(crc) != m.crc32) {
     char text[64];
-    std::snprintf(text, sizeof text, "CRC-32 %08X, its entry says %08X",
-                  static_cast<unsigned>(crc), static_cast<unsigned>(m.crc32));
+    std::snprintf(text, sizeof text, "CRC-32 %08X, its entry says %08X", static_cast<unsigned>(crc),
+                  static_cast<unsigned>(m.crc32));
     throw Error(member + ": " + text);
   }
   return out;
@@ -337,8 +337,8 @@ NpyArray NpzArchive::ReadArray(const std::string& array, const std::function<boo
   if (!m) {
     std::string have;
     for (const std::string& n : ArrayNames()) have += (have.empty() ? "" : ", ") + n;
-    throw Error(name_ + ": no array '" + array + "' (it holds: " +
-                (have.empty() ? "nothing" : have) + ")");
+    throw Error(name_ + ": no array '" + array +
+                "' (it holds: " + (have.empty() ? "nothing" : have) + ")");
   }
   return ParseNpy(Extract(*m, stop, max_bytes), name_ + ":" + m->name, max_bytes);
 }

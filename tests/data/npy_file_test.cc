@@ -140,8 +140,8 @@ TEST(NpyFile, HeaderDamageIsNamed) {
   EXPECT_EQ(ParseError(b), "a.npy: header of 4294901876 bytes: more than the 65536 accepted");
   auto with_header = [](std::string dict) {
     dict += '\n';
-    std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                                static_cast<uint8_t>(dict.size()), 0};
+    std::vector<uint8_t> out = {
+        0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(dict.size()), 0};
     for (const char c : dict) out.push_back(static_cast<uint8_t>(c));
     return out;
   };
@@ -189,8 +189,9 @@ TEST(NpyFile, SizesAreCheckedBeforeAllocating) {
   const std::string dir = MakeTempDir("npy_file_huge");
   WriteFile(dir + "/huge.npy", NpyBytes("<f8", {int64_t{1} << 30}, std::vector<uint8_t>(8)));
   EXPECT_EQ(ErrorOf([&] { data::ReadNpyFile(dir + "/huge.npy"); }),
-            dir + "/huge.npy: truncated: shape (1073741824,) of <f8 is 8589934592 data bytes, the "
-                  "file holds 8");
+            dir +
+                "/huge.npy: truncated: shape (1073741824,) of <f8 is 8589934592 data bytes, the "
+                "file holds 8");
 }
 
 // The npz fixtures hold x (the f4 fixture's array), y and len.
@@ -283,7 +284,8 @@ TEST(NpzArchive, DamageIsNamedWithTheMember) {
   b = ReadFile(Fixture("zip64_end.npz"));
   ASSERT_EQ(ArchiveError(b), "");
   b[Find(b, "PK\x06\x06") + 48] += 1;
-  EXPECT_EQ(ArchiveError(b).substr(0, 42), "a.npz: central directory (155 bytes at off") << ArchiveError(b);
+  EXPECT_EQ(ArchiveError(b).substr(0, 42), "a.npz: central directory (155 bytes at off")
+      << ArchiveError(b);
 }
 
 }  // namespace

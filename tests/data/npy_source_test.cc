@@ -266,9 +266,9 @@ TEST(NpySource, EachMismatchIsOneLineNamingFileFieldAndValue) {
   EXPECT_EQ(OpenError(s.request), y + ": cannot open: No such file or directory");
   restore();
   WriteFile(s.dir + "/train.npz", ReadFile(std::string(SEQTRAIN_NPY_FIXTURES) + "/stored.npz"));
-  EXPECT_EQ(OpenError(s.request),
-            x + " and " + s.dir + "/train.npz are both there: keep one (data.format npy reads "
-                                  "either)");
+  EXPECT_EQ(OpenError(s.request), x + " and " + s.dir +
+                                      "/train.npz are both there: keep one (data.format npy reads "
+                                      "either)");
 }
 
 TEST(FormatDetection, PicksTheSourceWhoseFilesAreThereAndElseSaysWhatItLookedFor) {
