@@ -8,12 +8,13 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler    # config and checkpoint formats
   libboost-program-options-dev         # command line
   libgtest-dev libgmock-dev            # tests
-  zlib1g-dev                           # .gz data files
+  zlib1g-dev                           # .gz data files, .npz archives
   libhwy-dev                           # Google Highway: the SIMD kernels, dispatched at run time
   nlohmann-json3-dev                   # JSON: reading the metrics lines back (seqtrain plot)
   dpkg-dev                             # the .deb (cpack): dpkg-shlibdeps reads its library dependencies
   environment-modules man-db           # tests: the installed modulefile, `man seqtrain`
   python3 libxml2-utils bsdutils       # tests: an independent TensorBoard reader, SVG check, `script` for a TTY
+  python3-numpy                        # tests, tools/csv_to_npy.py: NumPy writes the .npy/.npz test data
   clang-format                         # tests: the sources follow .clang-format (format_check)
   clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)

@@ -4,7 +4,9 @@
 #include <map>
 #include <mutex>
 
+#include "data/format_detection.h"
 #include "data/idx_source.h"
+#include "data/npy_source.h"
 #include "util/error.h"
 
 namespace seqtrain::data {
@@ -15,6 +17,7 @@ struct Registry {
   // The built-in formats: one line each.
   std::map<std::string, DataSourceOpener> openers = {
       {"idx", &OpenIdxDataSource},
+      {"npy", &OpenNpyDataSource},
   };
 };
 
@@ -85,7 +88,9 @@ std::vector<std::string> DataSourceFormats() {
 }
 
 std::unique_ptr<DataSource> OpenDataSource(const OpenRequest& request) {
-  const std::string& format = request.config.format();
+  const std::string format = request.config.format() == "auto"
+                                 ? DetectFormat(request.config, request.split)
+                                 : request.config.format();
   DataSourceOpener open = nullptr;
   {
     Registry& r = TheRegistry();
@@ -95,7 +100,8 @@ std::unique_ptr<DataSource> OpenDataSource(const OpenRequest& request) {
   }
   if (!open) {
     std::string known;
-    for (const std::string& name : DataSourceFormats()) known += (known.empty() ? "" : ", ") + name;
+    for (const std::string& name : DataSourceFormats()) known += name + ", ";
+    known += "auto";
     throw Error("data.format = \"" + format + "\": no such data source (known: " + known + ")");
   }
   return open(request);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "data/raw_file.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 #include "util/unique_fd.h"
@@ -27,26 +28,6 @@ constexpr size_t kRawChunk = size_t{1} << 18;
 
 [[noreturn]] void FailOn(const std::string& path, const std::string& what) {
   throw Error(path + ": " + what);
-}
-
-int OpenRegularFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) FailOn(path, std::string("cannot open: ") + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    FailOn(path, "not a regular file");
-  }
-  return fd;
-}
-
-// read() that retries on EINTR; throws on an error.
-size_t ReadSome(int fd, uint8_t* out, size_t n, const std::string& path) {
-  for (;;) {
-    const ssize_t got = ::read(fd, out, n);
-    if (got >= 0) return static_cast<size_t>(got);
-    if (errno != EINTR) FailOn(path, std::string("read failed: ") + std::strerror(errno));
-  }
 }
 
 }  // namespace

@@ -40,7 +40,7 @@ d=$(variant missing)
 rm "$d/t10k-images-idx3-ubyte.gz"
 expect_error missing 1 "t10k-images-idx3-ubyte.gz: cannot open: No such file or directory" 15 -- "${RUN2[@]}" --data-dir "$d"
 
-expect_error no_such_dir 1 "/no/such/dir/train-images-idx3-ubyte.gz: cannot open" 15 -- "${RUN2[@]}" --data-dir /no/such/dir
+expect_error no_such_dir 1 "data.dir = /no/such/dir: no such folder \(looked for the training set\)$" 15 -- "${RUN2[@]}" --data-dir /no/such/dir
 
 # A file missing on rank 1 only (as when one node lacks the data): rank 1
 # reports it and rank 0 does not wait forever.

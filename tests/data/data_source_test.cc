@@ -168,7 +168,7 @@ TEST(DataSourceContract, CatchesABrokenSource) {
 
 TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
   const std::vector<std::string> formats = data::DataSourceFormats();
-  EXPECT_EQ(formats, (std::vector<std::string>{"idx", kToyFormat}));
+  EXPECT_EQ(formats, (std::vector<std::string>{"idx", "npy", kToyFormat}));
   data::OpenRequest request;
   request.config.set_format(kToyFormat);
   request.split = data::Split::kTest;
@@ -179,17 +179,17 @@ TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
   EXPECT_EQ(toy->count(), 128);
   EXPECT_EQ(toy->steps(), 5);
   ExpectDataSourceContract(*toy);
-  request.config.set_format("npy");
+  request.config.set_format("csv");
   try {
     data::OpenDataSource(request);
     ADD_FAILURE() << "opened";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "data.format = \"npy\": no such data source (known: idx, toy_sequences)");
+    EXPECT_STREQ(e.what(), "data.format = \"csv\": no such data source (known: idx, npy, "
+                           "toy_sequences, auto)");
   }
 }
 
-TEST(DataSourceRegistry, IdxIsTheDefaultFormatAndNamesItsFilesForAgreement) {
+TEST(DataSourceRegistry, AutoFindsIdxFilesAndTheIdxSourceNamesThemForAgreement) {
   const std::string dir = MakeTempDir("data_source_idx");
   const std::vector<uint8_t> p = Pixels();
   WriteGzFile(dir + "/t10k-images-idx3-ubyte.gz", IdxBytes({kCount, kRows, kCols}, p));
@@ -199,7 +199,7 @@ TEST(DataSourceRegistry, IdxIsTheDefaultFormatAndNamesItsFilesForAgreement) {
   data::OpenRequest request;
   request.config.set_dir(dir);
   request.config.set_cache(false);
-  EXPECT_EQ(request.config.format(), "idx");
+  EXPECT_EQ(request.config.format(), "auto");
   request.split = data::Split::kTest;
   request.steps = kRows;
   request.inputs = kCols;

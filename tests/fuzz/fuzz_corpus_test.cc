@@ -96,6 +96,8 @@ TEST(FuzzCorpus, AVersion3CheckpointLoads) {
 }
 
 TEST(FuzzCorpus, Idx) { Replay("idx", IdxInput); }
+TEST(FuzzCorpus, Npy) { Replay("npy", NpyInput); }
+TEST(FuzzCorpus, Npz) { Replay("npz", NpzInput); }
 TEST(FuzzCorpus, Config) { Replay("config", ConfigInput); }
 TEST(FuzzCorpus, Checkpoint) { Replay("checkpoint", CheckpointInput); }
 

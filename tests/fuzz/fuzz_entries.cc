@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 #include "checkpoint/checkpoint_file.h"
@@ -12,6 +13,9 @@
 #include "config/config_validator.h"
 #include "data/idx_file.h"
 #include "data/labeled_images.h"
+#include "data/npy_file.h"
+#include "data/npy_source.h"
+#include "data/npz_archive.h"
 #include "nn/sequence_classifier.h"
 #include "optim/registry.h"
 #include "util/error.h"
@@ -44,6 +48,64 @@ void IdxInput(const uint8_t* data, size_t size) {
     const data::LabeledImages images = data::LoadImages(path, 3);
     std::vector<uint8_t> pixels(static_cast<size_t>(images.pixels_per_image()));
     for (int64_t i = 0; i < images.count; ++i) images.Decode(i, pixels.data());
+  } catch (const Error&) {
+  }
+}
+
+namespace {
+
+// Small enough that a hostile header cannot make a fuzz run allocate much.
+constexpr int64_t kFuzzMaxArrayBytes = int64_t{1} << 24;
+
+// What the npy source does with an array: check it as x (with all-zero classes), read it back.
+void UseAsSet(data::NpyArray x) {
+  if (x.shape().size() != 3 || x.count() > 4096 || x.shape()[1] > 64 || x.shape()[2] > 64) return;
+  const int steps = static_cast<int>(x.shape()[1]), inputs = static_cast<int>(x.shape()[2]);
+  data::NpyArray y;  // (N,) int8 zeros
+  y.name = "fuzz_y.npy";
+  y.header.descr = "|i1";
+  y.header.kind = data::NpyKind::kSigned;
+  y.header.itemsize = 1;
+  y.header.shape = {x.shape()[0]};
+  y.header.count = y.header.data_bytes = x.shape()[0];
+  y.bytes.assign(static_cast<size_t>(x.shape()[0]), 0);
+  try {
+    const data::NpyDataSource set(std::move(x), y, nullptr, steps, inputs, 2, 1.0 / 255, {});
+    std::vector<float> sequence(static_cast<size_t>(steps) * inputs);
+    for (int64_t i = 0; i < set.count(); ++i) set.Read(i, sequence.data());
+  } catch (const Error&) {
+  }
+}
+
+}  // namespace
+
+void NpyInput(const uint8_t* data, size_t size) {
+  try {
+    data::NpyArray a =
+        data::ParseNpy(std::vector<uint8_t>(data, data + size), "fuzz.npy", kFuzzMaxArrayBytes);
+    double sum = 0;
+    for (int64_t i = 0; i < std::min<int64_t>(a.count(), 64); ++i) sum += a.ValueAt(i);
+    if (!a.is_float() && a.count() > 0) sum += static_cast<double>(a.IntegerAt(a.count() - 1));
+    (void)sum;
+    UseAsSet(std::move(a));
+  } catch (const Error&) {
+  }
+  try {
+    data::ReadNpyFile(AsFile(data, size));
+  } catch (const Error&) {
+  }
+}
+
+void NpzInput(const uint8_t* data, size_t size) {
+  try {
+    const data::NpzArchive npz =
+        data::NpzArchive::FromMemory(std::vector<uint8_t>(data, data + size), "fuzz.npz");
+    for (const std::string& name : npz.ArrayNames()) {
+      try {
+        npz.ReadArray(name, nullptr, kFuzzMaxArrayBytes);
+      } catch (const Error&) {
+      }
+    }
   } catch (const Error&) {
   }
 }

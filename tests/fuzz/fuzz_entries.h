@@ -12,6 +12,10 @@ namespace seqtrain::fuzz {
 
 // Bytes as an IDX file (plain or gzip): ReadIdx, then LoadImages.
 void IdxInput(const uint8_t* data, size_t size);
+// Bytes as a .npy array, from memory and as a file; an (N, T, I) one also as a data set's x.
+void NpyInput(const uint8_t* data, size_t size);
+// Bytes as an .npz archive: its directory, then every member as an array.
+void NpzInput(const uint8_t* data, size_t size);
 // Bytes as a text-format config: parse, convert, validate, print.
 void ConfigInput(const uint8_t* data, size_t size);
 // Bytes as a checkpoint file: decode, read its model shape, restore into a small fixed model.

@@ -1,0 +1,76 @@
+// The "npy" data source: NumPy arrays under data.dir, one set each:
+//   train_x.npy, train_y.npy and optionally train_len.npy (the same with test_), or
+//   train.npz (test.npz) holding arrays x, y and optionally len.
+// x is (N, T, I) float32, float64 (read as float) or uint8 (times data.uint8_scale);
+// y is (N,) integer class ids; len is (N,) integers in [1, T] (without it every
+// sequence is T long). Steps from a sequence's length on are padding: never
+// read, whatever they hold. The model's shape must match the data: T is
+// model.time_steps and I model.input_size.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/data_source.h"
+#include "data/npy_file.h"
+
+namespace seqtrain::data {
+
+// Where a set's arrays are; npz set: one archive, else one file per array.
+struct NpySetFiles {
+  std::string npz;            // "DIR/train.npz", or empty
+  std::string x, y, lengths;  // "DIR/train_x.npy", ...; lengths empty when absent
+};
+
+// The files of the set split under dir, as found there: the .npy files when train_x.npy
+// (test_x.npy) exists, else the .npz. Both there is an Error (which one is meant?); neither:
+// found() is false.
+struct NpySetLookup {
+  NpySetFiles files;
+  bool found = false;
+};
+NpySetLookup FindNpySet(const std::string& dir, Split split);
+// "train_x.npy (with train_y.npy, [train_len.npy]) or train.npz": what FindNpySet looks for.
+std::string NpySetDescription(Split split);
+
+// The targets of a set, from y as read. Today: class ids, (N,) integers in
+// [0, num_classes). Float y ((N,) or (N, K)) and per-step y ((N, T)) are refused
+// with one line until the model has heads for them.
+std::vector<int32_t> TargetsFromY(const NpyArray& y, int64_t count, int steps, int num_classes);
+
+class NpyDataSource final : public DataSource {
+ public:
+  // Checks everything against each other and against the model's steps, inputs and
+  // num_classes; throws seqtrain::Error naming the file, field and value.
+  // lengths: null for "every sequence is T long". files_read: the Facts() files.
+  NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* lengths, int steps, int inputs,
+                int num_classes, double uint8_scale, std::vector<AgreedFile> files_read);
+
+  int64_t count() const override { return count_; }
+  int steps() const override { return steps_; }
+  int inputs() const override { return inputs_; }
+  int num_classes() const override { return num_classes_; }
+  bool variable_length() const override { return variable_length_; }
+  Sample Read(int64_t index, float* sequence) const override;
+  void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
+            int32_t* targets) const override;
+  SetFacts Facts() const override;
+
+ private:
+  // Steps [0, length) of sample index, each written at out + t * stride (I floats).
+  void CopySteps(int64_t index, int length, float* out, size_t stride) const;
+
+  NpyArray x_;
+  int64_t count_;
+  int steps_, inputs_, num_classes_;
+  float uint8_scale_;
+  std::vector<int32_t> lengths_, targets_;
+  bool variable_length_ = false;
+  std::vector<AgreedFile> files_;
+};
+
+// The registry's opener: FindNpySet under data.dir for request.split.
+std::unique_ptr<DataSource> OpenNpyDataSource(const OpenRequest& request);
+
+}  // namespace seqtrain::data
