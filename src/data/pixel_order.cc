@@ -24,8 +24,8 @@ PixelOrder PixelOrderOf(const DataConfig& config, int rows, int cols, int steps,
   const int64_t pixels = int64_t{rows} * cols;
   if (steps != pixels || inputs != 1) {
     throw Error(path + ": data.pixel_order = " + DataConfig::PixelOrder_Name(order) + " reads " +
-                std::to_string(pixels) + " steps of 1 pixel (images " + std::to_string(rows) +
-                "x" + std::to_string(cols) + ") but model.time_steps = " + std::to_string(steps) +
+                std::to_string(pixels) + " steps of 1 pixel (images " + std::to_string(rows) + "x" +
+                std::to_string(cols) + ") but model.time_steps = " + std::to_string(steps) +
                 " and model.input_size = " + std::to_string(inputs) +
                 " (set model.time_steps: " + std::to_string(pixels) + ", model.input_size: 1)");
   }

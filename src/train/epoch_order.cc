@@ -35,8 +35,8 @@ std::vector<int64_t> MakeEpochOrder(int64_t count, int64_t epoch, const EpochOrd
                                     const std::vector<int32_t>& lengths) {
   std::vector<int64_t> order;
   if (spec.shuffle) {
-    order = RandomPermutation(count,
-                              DeriveSeed(spec.seed, kEpochOrderStream, static_cast<uint64_t>(epoch)));
+    order = RandomPermutation(
+        count, DeriveSeed(spec.seed, kEpochOrderStream, static_cast<uint64_t>(epoch)));
   } else {
     order.resize(static_cast<size_t>(count));
     std::iota(order.begin(), order.end(), int64_t{0});

@@ -118,7 +118,8 @@ TEST(EpochOrder, BucketingCutsTheStepsRun) {
     return total;
   };
   const int64_t plain = steps_run(0), bucketed = steps_run(16);
-  RecordProperty("steps_run_plain_bucketed", std::to_string(plain) + " " + std::to_string(bucketed));
+  RecordProperty("steps_run_plain_bucketed",
+                 std::to_string(plain) + " " + std::to_string(bucketed));
   EXPECT_LT(bucketed * 2, plain);
 }
 
