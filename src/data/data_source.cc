@@ -72,6 +72,12 @@ void DataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* leng
   }
 }
 
+int DataSource::length(int64_t index) const {
+  if (!variable_length()) return steps();
+  std::vector<float> sequence(static_cast<size_t>(steps()) * inputs());
+  return Read(index, sequence.data()).length;
+}
+
 bool RegisterDataSource(const std::string& format, DataSourceOpener open) {
   Registry& r = TheRegistry();
   std::lock_guard<std::mutex> lock(r.mutex);
@@ -103,6 +109,11 @@ std::unique_ptr<DataSource> OpenDataSource(const OpenRequest& request) {
     for (const std::string& name : DataSourceFormats()) known += name + ", ";
     known += "auto";
     throw Error("data.format = \"" + format + "\": no such data source (known: " + known + ")");
+  }
+  const seqtrain::DataConfig::PixelOrder order = request.config.pixel_order();
+  if (order != seqtrain::DataConfig::ROWS && format != "idx") {
+    throw Error("data.pixel_order = " + seqtrain::DataConfig::PixelOrder_Name(order) +
+                ": only data.format \"idx\" reads images, not \"" + format + "\"");
   }
   return open(request);
 }

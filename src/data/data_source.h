@@ -107,6 +107,10 @@ class DataSource {
   virtual void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
                     const TargetsOut& targets) const;
 
+  // Sample index's length, e.g. for length-bucketed batches. This one calls Read when
+  // variable_length(); a source overrides it when it knows the length without decoding.
+  virtual int length(int64_t index) const;
+
   // Role left empty; the loader names it.
   virtual SetFacts Facts() const = 0;
 };

@@ -7,13 +7,15 @@
 namespace seqtrain::data {
 
 IdxDataSource::IdxDataSource(LabeledImages images, int steps, int inputs, int num_classes,
-                             IdxFiles files)
+                             IdxFiles files, PixelOrder order)
     : images_(std::move(images)),
       steps_(steps),
       inputs_(inputs),
       num_classes_(num_classes),
-      files_(std::move(files)) {
+      files_(std::move(files)),
+      order_(std::move(order)) {
   CheckFitsSequences(images_, steps, inputs, files_.images_path);
+  SEQ_CHECK(order_.empty() || static_cast<int64_t>(order_.size()) == images_.pixels_per_image());
   for (size_t i = 0; i < images_.labels.size(); ++i) {
     SEQ_CHECK(images_.labels[i] < num_classes);  // the loader checked the file's labels
   }
@@ -22,13 +24,13 @@ IdxDataSource::IdxDataSource(LabeledImages images, int steps, int inputs, int nu
 int IdxDataSource::Read(int64_t index, float* sequence, const TargetsOut& targets) const {
   SEQ_CHECK(index >= 0 && index < images_.count);
   // A batch of one is time-major and step-major alike.
-  FillTimeMajor(images_, &index, 1, steps_, inputs_, sequence, targets.classes);
+  FillTimeMajor(images_, &index, 1, steps_, inputs_, sequence, targets.classes, Order());
   return steps_;
 }
 
 void IdxDataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
                          const TargetsOut& targets) const {
-  FillTimeMajor(images_, indices, batch, steps_, inputs_, x, targets.classes);
+  FillTimeMajor(images_, indices, batch, steps_, inputs_, x, targets.classes, Order());
   std::fill_n(lengths, batch, steps_);
 }
 
@@ -59,16 +61,21 @@ std::unique_ptr<DataSource> OpenIdxDataSource(const OpenRequest& request) {
                              files.report.cache_problem + "): every start decompresses " +
                              files.images_path);
   }
+  PixelOrder order = PixelOrderOf(c, images.rows, images.cols, request.steps, request.inputs,
+                                  files.images_path);
   return std::make_unique<IdxDataSource>(std::move(images), request.steps, request.inputs,
-                                         request.num_classes, std::move(files));
+                                         request.num_classes, std::move(files), std::move(order));
 }
 
 std::unique_ptr<DataSource> OpenIdxImages(const std::string& images_path, int64_t limit, int steps,
-                                          int inputs, int num_classes) {
+                                          int inputs, int num_classes,
+                                          const seqtrain::DataConfig& config) {
   IdxFiles files;
   files.images_path = images_path;
-  return std::make_unique<IdxDataSource>(LoadImages(images_path, limit), steps, inputs, num_classes,
-                                         std::move(files));
+  LabeledImages images = LoadImages(images_path, limit);
+  PixelOrder order = PixelOrderOf(config, images.rows, images.cols, steps, inputs, images_path);
+  return std::make_unique<IdxDataSource>(std::move(images), steps, inputs, num_classes,
+                                         std::move(files), std::move(order));
 }
 
 }  // namespace seqtrain::data

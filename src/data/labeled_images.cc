@@ -201,7 +201,7 @@ void CheckFitsSequences(const LabeledImages& set, int steps, int inputs, const s
 
 template <typename T>
 void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, int steps,
-                   int inputs, T* x, int32_t* labels_out) {
+                   int inputs, T* x, int32_t* labels_out, const int32_t* order) {
   SEQ_CHECK(int64_t{steps} * inputs == set.pixels_per_image());
   const T scale = T(1) / T(255);
   std::vector<uint8_t> image(static_cast<size_t>(set.pixels_per_image()));
@@ -210,16 +210,21 @@ void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, 
     set.Decode(index, image.data());
     for (int t = 0; t < steps; ++t) {
       T* row = x + (static_cast<size_t>(t) * batch + b) * inputs;
-      const uint8_t* src = image.data() + static_cast<size_t>(t) * inputs;
-      for (int i = 0; i < inputs; ++i) row[i] = static_cast<T>(src[i]) * scale;
+      const size_t first = static_cast<size_t>(t) * inputs;
+      if (order) {
+        for (int i = 0; i < inputs; ++i) row[i] = static_cast<T>(image[order[first + i]]) * scale;
+      } else {
+        const uint8_t* src = image.data() + first;
+        for (int i = 0; i < inputs; ++i) row[i] = static_cast<T>(src[i]) * scale;
+      }
     }
     labels_out[b] = set.labels[static_cast<size_t>(index)];
   }
 }
 
 template void FillTimeMajor<float>(const LabeledImages&, const int64_t*, int, int, int, float*,
-                                   int32_t*);
+                                   int32_t*, const int32_t*);
 template void FillTimeMajor<double>(const LabeledImages&, const int64_t*, int, int, int, double*,
-                                    int32_t*);
+                                    int32_t*, const int32_t*);
 
 }  // namespace seqtrain::data

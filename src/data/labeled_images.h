@@ -74,9 +74,10 @@ void CheckFitsSequences(const LabeledImages& set, int steps, int inputs, const s
 
 // Writes the images at indices[0..batch) as x (T, B, I) with pixel/255: step t
 // holds pixels [t*I, (t+1)*I) of each image (rows of a 28x28 image when
-// T = I = 28). Labels go to labels_out (B).
+// T = I = 28), or, with order (T * I entries), pixels order[t*I .. (t+1)*I).
+// Labels go to labels_out (B).
 template <typename T>
 void FillTimeMajor(const LabeledImages& set, const int64_t* indices, int batch, int steps,
-                   int inputs, T* x, int32_t* labels_out);
+                   int inputs, T* x, int32_t* labels_out, const int32_t* order = nullptr);
 
 }  // namespace seqtrain::data

@@ -150,8 +150,11 @@ std::vector<std::string> PackedCachePaths(const std::string& images_path,
                                           const FileChecksum& source) {
   const std::string name = std::filesystem::path(images_path).filename().string();
   const std::string dir = ParentOf(images_path);
-  std::vector<std::string> paths = {(dir == "/" ? "" : dir) + "/" + kBesideFolder + "/" + name +
-                                    ".packed"};
+  std::vector<std::string> paths;
+  // /usr is the package manager's (e.g. Debian's dataset-fashion-mnist): not even root writes
+  // beside those files.
+  if (dir != "/usr" && dir.rfind("/usr/", 0) != 0)
+    paths.push_back((dir == "/" ? "" : dir) + "/" + kBesideFolder + "/" + name + ".packed");
   const std::string user = UserCacheFolder();
   if (!user.empty()) {
     char key[48];

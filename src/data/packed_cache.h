@@ -15,8 +15,8 @@
 
 namespace seqtrain::data {
 
-// The places tried, in order: beside the file, then the user's cache folder (if HOME or
-// XDG_CACHE_HOME is set).
+// The places tried, in order: beside the file (not under /usr), then the user's cache folder
+// (if HOME or XDG_CACHE_HOME is set).
 std::vector<std::string> PackedCachePaths(const std::string& images_path,
                                           const FileChecksum& source);
 

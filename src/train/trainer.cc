@@ -6,6 +6,7 @@
 #include <ctime>
 #include <numeric>
 #include "train/build_info.h"
+#include "train/epoch_order.h"
 
 #include "checkpoint/checkpoint_file.h"
 #include "checkpoint/model_tensors.h"
@@ -29,9 +30,9 @@
 namespace seqtrain::train {
 namespace {
 
-// Purposes for DeriveSeed, so each random stream is independent of the others.
+// Purposes for DeriveSeed, so each random stream is independent of the others (the data order's
+// are in train/epoch_order.cc).
 constexpr uint64_t kInitStream = 1;
-constexpr uint64_t kEpochOrderStream = 2;
 
 double Now() {
   using Clock = std::chrono::steady_clock;
@@ -55,6 +56,11 @@ Trainer::Trainer(const TrainConfig& config, dist::Communicator& comm, const data
   CheckFitsModel(test_, m, "test set");
   model_.Initialize(DeriveSeed(config_.seed(), kInitStream, 0));
   final_step();  // throws when the schedule's step count overflows
+  if (config_.data().bucket_window() > 0) {
+    lengths_.resize(static_cast<size_t>(train_.count()));
+    for (int64_t i = 0; i < train_.count(); ++i)
+      lengths_[static_cast<size_t>(i)] = train_.length(i);
+  }
 }
 
 int64_t Trainer::steps_per_epoch() const {
@@ -82,13 +88,7 @@ int64_t Trainer::final_step() const {
 
 const std::vector<int64_t>& Trainer::EpochOrder(int64_t epoch) {
   if (epoch != order_epoch_) {
-    if (config_.data().shuffle()) {
-      order_ = RandomPermutation(train_.count(), DeriveSeed(config_.seed(), kEpochOrderStream,
-                                                            static_cast<uint64_t>(epoch)));
-    } else {
-      order_.resize(static_cast<size_t>(train_.count()));
-      std::iota(order_.begin(), order_.end(), int64_t{0});
-    }
+    order_ = MakeEpochOrder(train_.count(), epoch, EpochOrderSpecOf(config_), lengths_);
     order_epoch_ = epoch;
   }
   return order_;
@@ -207,6 +207,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
 
 void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   checkpoint::CheckModelMatches(c.config().model(), config_.model(), path);
+  CheckSameInputsAndOrder(c, path);
   if (c.global_step() < 0 || c.epoch() < 0 || c.epoch_position() < 0) {
     throw Error(path + ": negative step, epoch or position");
   }
@@ -224,6 +225,33 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   epoch_position_ = c.epoch_position();
   wall_before_ = c.wall_seconds();
   order_epoch_ = -1;
+}
+
+void Trainer::CheckSameInputsAndOrder(const Checkpoint& c, const std::string& path) const {
+  const DataConfig &saved = c.config().data(), &now = config_.data();
+  const auto order_name = [](const DataConfig& d) {
+    std::string name = DataConfig::PixelOrder_Name(d.pixel_order());
+    if (d.pixel_order() == DataConfig::PERMUTED_PIXELS)
+      name += " (permutation_seed " + std::to_string(d.permutation_seed()) + ")";
+    return name;
+  };
+  if (order_name(saved) != order_name(now)) {
+    throw Error(path + ": data.pixel_order = " + order_name(saved) + " in the checkpoint but " +
+                order_name(now) + " in the config: the checkpoint learned another input order");
+  }
+  // Mid-epoch, epoch_position indexes the saved order; a bucketed order depends on these.
+  const bool bucketed = saved.bucket_window() > 0 || now.bucket_window() > 0;
+  const int64_t saved_batch = c.config().schedule().batch_size();
+  const int64_t batch = config_.schedule().batch_size();
+  if (c.epoch_position() > 0 && bucketed &&
+      (saved.bucket_window() != now.bucket_window() || saved_batch != batch)) {
+    throw Error(path + ": saved mid-epoch with data.bucket_window = " +
+                std::to_string(saved.bucket_window()) + " and schedule.batch_size = " +
+                std::to_string(saved_batch) + ", resumed with " +
+                std::to_string(now.bucket_window()) + " and " + std::to_string(batch) +
+                ": the rest of the epoch would skip or repeat samples (keep both until the epoch "
+                "ends)");
+  }
 }
 
 void Trainer::CheckReplicas() {

@@ -113,6 +113,9 @@ class Trainer {
   void LogFinalRecord(const TrainResult& result, const RunProgress& progress, MetricsLog& log);
 
   const std::vector<int64_t>& EpochOrder(int64_t epoch);
+  // Throws unless the checkpoint's inputs (data.pixel_order) are this config's and, saved
+  // mid-epoch, its bucketed order can be continued.
+  void CheckSameInputsAndOrder(const Checkpoint& checkpoint, const std::string& path) const;
   void ClipGradient(double count);
   void Save(MetricsLog& log);
   // Before a save or an evaluation, on every rank alike (see dist::Watchdog::Pause).
@@ -136,6 +139,7 @@ class Trainer {
   int64_t consecutive_skips_ = 0;
   int64_t order_epoch_ = -1;
   std::vector<int64_t> order_;  // permutation of the training set for order_epoch_
+  std::vector<int32_t> lengths_;  // of the training samples, with data.bucket_window only
   std::vector<float> batch_x_;  // (T, B, I)
   std::vector<int32_t> batch_lengths_;
   BatchTargets batch_targets_;

@@ -72,7 +72,8 @@ TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
 }
 
 TEST_F(ConfigLoaderTest, ShippedConfigsLoad) {
-  for (const char* name : {"mnist_lstm.txtpb", "quick.txtpb"}) {
+  for (const char* name : {"mnist_lstm.txtpb", "quick.txtpb", "mnist_sequential.txtpb",
+                           "mnist_permuted.txtpb", "fashion_mnist_lstm.txtpb"}) {
     const std::string path = std::string(SEQTRAIN_SOURCE_DIR) + "/configs/" + name;
     EXPECT_EQ(LoadError(path, {{"--data-dir /d", "data.dir", "/d"},
                                {"--checkpoint-dir /c", "checkpoint.dir", "/c"}}),
@@ -86,6 +87,14 @@ TEST_F(ConfigLoaderTest, ShippedConfigsLoad) {
   EXPECT_EQ(ref.schedule().batch_size(), 128);
   EXPECT_EQ(ref.optimizer().learning_rate(), 0.001);
   EXPECT_EQ(ref.model().forget_bias(), 1.0);
+  EXPECT_EQ(ref.data().pixel_order(), DataConfig::ROWS);  // the defaults: today's reading
+  EXPECT_EQ(ref.data().bucket_window(), 0);
+  const TrainConfig permuted =
+      LoadTrainConfig(std::string(SEQTRAIN_SOURCE_DIR) + "/configs/mnist_permuted.txtpb",
+                      {{"--data-dir /d", "data.dir", "/d"}}, 2);
+  EXPECT_EQ(permuted.data().pixel_order(), DataConfig::PERMUTED_PIXELS);
+  EXPECT_EQ(permuted.model().time_steps(), 784);
+  EXPECT_EQ(permuted.model().input_size(), 1);
 }
 
 TEST_F(ConfigLoaderTest, SyntaxErrorsNameFileLineAndColumn) {

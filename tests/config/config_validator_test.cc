@@ -53,6 +53,8 @@ TEST(ConfigSchema, DefaultsAreThePreviousOnes) {
   EXPECT_EQ(c.data().test_labels(), "t10k-labels-idx1-ubyte.gz");
   EXPECT_TRUE(c.data().shuffle());
   EXPECT_TRUE(c.data().cache());
+  EXPECT_EQ(c.data().pixel_order(), DataConfig::ROWS);
+  EXPECT_EQ(c.data().bucket_window(), 0);
   EXPECT_EQ(c.optimizer().learning_rate(), 0.001);
   EXPECT_EQ(c.optimizer().beta1(), 0.9);
   EXPECT_EQ(c.optimizer().beta2(), 0.999);
@@ -144,6 +146,8 @@ const std::vector<Bound>& Bounds() {
       {"optimizer.weight_decay", "1e300", "inf", "must be >= 0 and finite"},
       {"optimizer.clip_grad_norm", "0", "-1e-300", "must be >= 0 and finite"},
       {"optimizer.clip_grad_norm", "1e300", "inf", "must be >= 0 and finite"},
+      {"data.bucket_window", "0", "-1", "must be in [0, 1048576]"},
+      {"data.bucket_window", "1048576", "1048577", "must be in [0, 1048576]"},
       {"schedule.batch_size", "1", "0", "must be positive"},
       {"schedule.batch_size", "2147483647", "2147483648", "larger than 2147483647"},
       {"schedule.epochs", "1", "0", "must be positive"},

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <random>
+#include <set>
 
 #include "data/data_source_contract.h"
 #include "data/idx_source.h"
@@ -58,6 +59,79 @@ TEST(IdxDataSource, ImagesThatDoNotFitTheModelAreRefused) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
                  "img.idx: images are 4x6 but model.time_steps * model.input_size = 5 * 5 = 25");
+  }
+}
+
+// Opens the test split of files written under dir, read as steps x inputs in order.
+std::unique_ptr<data::DataSource> OpenWritten(const std::string& dir, int steps, int inputs,
+                                              seqtrain::DataConfig::PixelOrder order,
+                                              uint64_t permutation_seed = 1) {
+  data::OpenRequest request;
+  request.config.set_dir(dir);
+  request.config.set_cache(true);  // the cache holds the images as stored, for every order
+  request.config.set_pixel_order(order);
+  request.config.set_permutation_seed(permutation_seed);
+  request.split = data::Split::kTest;
+  request.steps = steps;
+  request.inputs = inputs;
+  request.num_classes = 3;
+  return data::OpenDataSource(request);
+}
+
+std::string WriteImages(const std::string& name) {
+  const std::string dir = MakeTempDir(name);
+  WriteGzFile(dir + "/t10k-images-idx3-ubyte.gz", IdxBytes({kCount, kRows, kCols}, Pixels()));
+  std::vector<uint8_t> labels(kCount);
+  for (int i = 0; i < kCount; ++i) labels[i] = static_cast<uint8_t>(i % 3);
+  WriteFile(dir + "/t10k-labels-idx1-ubyte.gz", IdxBytes({kCount}, labels));
+  return dir;
+}
+
+// Sequential MNIST: step t is pixel t; permuted: pixel perm[t] for one fixed permutation, the
+// same from a fresh open and from the cache, and another for another seed.
+TEST(IdxDataSource, PixelOrdersReadOnePixelPerStep) {
+  using Order = seqtrain::DataConfig;
+  const std::string dir = WriteImages("pixel_orders");
+  const std::vector<uint8_t> p = Pixels();
+  constexpr int kPixels = kRows * kCols;
+  const auto sequential = OpenWritten(dir, kPixels, 1, Order::PIXELS);
+  ExpectDataSourceContract(*sequential);
+  const ReadSample s = ReadOne(*sequential, 5);
+  for (int t = 0; t < kPixels; ++t) EXPECT_FLOAT_EQ(s.x[t], p[5 * kPixels + t] / 255.0f);
+
+  const data::PixelOrder perm = data::PixelPermutation(1, kPixels);
+  ASSERT_EQ(static_cast<int>(perm.size()), kPixels);
+  EXPECT_EQ(std::set<int32_t>(perm.begin(), perm.end()).size(), size_t{kPixels});
+  EXPECT_NE(perm, data::PixelPermutation(2, kPixels));
+  std::vector<int32_t> identity(kPixels);
+  for (int t = 0; t < kPixels; ++t) identity[t] = t;
+  EXPECT_NE(perm, identity);
+  for (int pass = 0; pass < 2; ++pass) {  // the second from the cache the first wrote
+    const auto permuted = OpenWritten(dir, kPixels, 1, Order::PERMUTED_PIXELS);
+    ExpectDataSourceContract(*permuted);
+    for (int64_t i = 0; i < kCount; ++i) {
+      const ReadSample r = ReadOne(*permuted, i);
+      for (int t = 0; t < kPixels; ++t)
+        ASSERT_FLOAT_EQ(r.x[t], p[i * kPixels + perm[t]] / 255.0f) << "sample " << i;
+    }
+  }
+  const ReadSample other = ReadOne(*OpenWritten(dir, kPixels, 1, Order::PERMUTED_PIXELS, 2), 5);
+  EXPECT_NE(other.x, ReadOne(*OpenWritten(dir, kPixels, 1, Order::PERMUTED_PIXELS), 5).x);
+}
+
+TEST(IdxDataSource, PixelOrderNeedsOnePixelPerStep) {
+  const std::string dir = WriteImages("pixel_order_shape");
+  for (const auto& [steps, inputs] : {std::pair{kRows, kCols}, std::pair{kRows * kCols / 2, 2}}) {
+    try {
+      OpenWritten(dir, steps, inputs, seqtrain::DataConfig::PERMUTED_PIXELS);
+      ADD_FAILURE() << "opened";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()),
+                dir + "/t10k-images-idx3-ubyte.gz: data.pixel_order = PERMUTED_PIXELS reads 24 " +
+                    "steps of 1 pixel (images 4x6) but model.time_steps = " +
+                    std::to_string(steps) + " and model.input_size = " + std::to_string(inputs) +
+                    " (set model.time_steps: 24, model.input_size: 1)");
+    }
   }
 }
 
@@ -179,6 +253,17 @@ TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
   EXPECT_EQ(toy->count(), 128);
   EXPECT_EQ(toy->steps(), 5);
   ExpectDataSourceContract(*toy);
+  // Only the IDX source reads images.
+  request.config.set_pixel_order(seqtrain::DataConfig::PIXELS);
+  try {
+    data::OpenDataSource(request);
+    ADD_FAILURE() << "opened";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "data.pixel_order = PIXELS: only data.format \"idx\" reads images, not "
+                 "\"toy_sequences\"");
+  }
+  request.config.clear_pixel_order();
   request.config.set_format("csv");
   try {
     data::OpenDataSource(request);

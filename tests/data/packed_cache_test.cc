@@ -153,6 +153,19 @@ TEST_F(PackedCacheTest, ReadOnlyDataFolderUsesTheUserCacheFolder) {
       << report.cache_problem;
 }
 
+// A package's data set (/usr/share/datasets/...) is cached in the user's folder only.
+TEST_F(PackedCacheTest, FilesUnderUsrAreCachedInTheUserFolderOnly) {
+  const FileChecksum source{123, 0xABCDEF01u};
+  const std::string user = user_cache_ + "/seqtrain/train-images-idx3-ubyte.gz-123-ABCDEF01.packed";
+  EXPECT_EQ(PackedCachePaths("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", source),
+            std::vector<std::string>{user});
+  EXPECT_EQ(PackedCachePaths("/usr/train-images-idx3-ubyte.gz", source),
+            std::vector<std::string>{user});
+  EXPECT_EQ(PackedCachePaths("/usrdata/train-images-idx3-ubyte.gz", source),
+            (std::vector<std::string>{"/usrdata/.seqtrain-cache/train-images-idx3-ubyte.gz.packed",
+                                      user}));
+}
+
 // Ranks starting together all miss and all write: each replaces the file
 // atomically, so every reader sees a whole cache or none.
 TEST_F(PackedCacheTest, ConcurrentWritersLeaveAValidCache) {

@@ -170,6 +170,33 @@ TEST(LstmClassifier, FullLengthsAreBitIdenticalToNoLengths) {
   EXPECT_EQ(dx_a, dx_b);
 }
 
+// A batch whose longest sequence is L < T runs L steps, not T: its loss, gradient and dx are
+// bit for bit those of a model of T = L on the first L steps, and NaN in x past L (which any
+// step run over it would spread into the gradient) changes nothing. So a length-bucketed batch
+// of short sequences costs only its own length.
+TEST(LstmClassifier, TimeLoopStopsAtTheLongestSequence) {
+  const int batch = 4, longest = 5;
+  const ModelConfig full = Shape(3, 12, 8, 2, 4), cut = Shape(3, longest, 8, 2, 4);
+  const std::vector<int32_t> lengths = {3, longest, 1, 4};
+  const Inputs in = RandomInputs(full, batch, 21, lengths);
+  std::vector<float> x(in.x.begin(), in.x.end());
+  const size_t ran = static_cast<size_t>(longest) * batch * 3;
+  std::fill(x.begin() + static_cast<std::ptrdiff_t>(ran), x.end(), std::nanf(""));
+  SequenceClassifier<float> a = MakeModel<float>(full, 4), b(cut);
+  std::copy(a.params(), a.params() + a.num_params(), b.params());
+  ASSERT_EQ(a.num_params(), b.num_params());
+  std::vector<float> dx_a(x.size(), 7.0f), dx_b(ran);
+  const BatchStats sa = a.ForwardBackward(x.data(), in.labels.data(), batch, dx_a.data(),
+                                          lengths.data());
+  const BatchStats sb = b.ForwardBackward(x.data(), in.labels.data(), batch, dx_b.data(),
+                                          lengths.data());
+  EXPECT_TRUE(std::isfinite(sa.loss_sum));
+  EXPECT_EQ(sa.loss_sum, sb.loss_sum);
+  EXPECT_TRUE(std::equal(a.grads(), a.grads() + a.num_params(), b.grads()));
+  EXPECT_TRUE(std::equal(dx_b.begin(), dx_b.end(), dx_a.begin()));
+  for (size_t i = ran; i < dx_a.size(); ++i) ASSERT_EQ(dx_a[i], 0.0f) << i;
+}
+
 TEST(LstmClassifier, LengthOutOfRangeIsAnError) {
   const ModelConfig s = Shape(2, 4, 3, 1, 2);
   SequenceClassifier<float> model = MakeModel<float>(s, 1);

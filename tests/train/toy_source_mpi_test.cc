@@ -92,8 +92,9 @@ TEST(ToySource, TrainsOnNRanksAsOnOneRank) {
 
 // Sequences of lengths 1..8 in one batch: the trainer passes the lengths to the model, and
 // N ranks (each with its own slice of every batch) make the updates of 1 rank.
-Outcome TrainVarying(MPI_Comm comm) {
+Outcome TrainVarying(MPI_Comm comm, int64_t bucket_window = 0) {
   TrainConfig config = ToyConfig();
+  config.mutable_data()->set_bucket_window(bucket_window);
   config.mutable_schedule()->set_max_steps(24);
   dist::Communicator c(comm);
   const testing::ToySequences train(512, 8, 4, 4, true, 1), test(128, 8, 4, 4, true, 2);
@@ -175,6 +176,24 @@ TEST(ToySource, TargetsOfAnotherKindAreRefused) {
                  "training set: targets are 2 values per step but model.head = "
                  "PER_STEP_REGRESSION reads 3 values per step (model.output_size = 3)");
   }
+}
+
+}  // namespace
+}  // namespace seqtrain::train
+
+namespace seqtrain::train {
+namespace {
+
+// Length-bucketed batches: every rank derives the same order, so N ranks still make 1 rank's
+// updates.
+TEST(ToySource, BucketedBatchesTrainOnNRanksAsOnOneRank) {
+  const Outcome world = TrainVarying(MPI_COMM_WORLD, 4);
+  ASSERT_EQ(world.result.steps, 24);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank != 0) return;
+  ExpectSameRun(world, TrainVarying(MPI_COMM_SELF, 4));
+  EXPECT_LT(world.history.back().loss, world.history.front().loss);
 }
 
 }  // namespace
