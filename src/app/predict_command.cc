@@ -9,6 +9,7 @@
 #include "data/idx_source.h"
 #include "dist/agreement.h"
 #include "nn/sequence_classifier.h"
+#include "util/atomic_file.h"
 
 namespace seqtrain::app {
 
@@ -34,6 +35,7 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
     std::vector<int64_t> indices;
     std::vector<float> x, probs;
     std::vector<int32_t> lengths, unused_targets;
+    std::string all_probabilities;  // --probabilities: K values per line
     std::printf("index\tlabel\tprobability\n");
     for (int64_t done = 0; done < total; done += chunk) {
       const int batch = static_cast<int>(std::min(chunk, total - done));
@@ -49,7 +51,16 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
         const float* p = probs.data() + static_cast<size_t>(b) * K;
         const int best = static_cast<int>(std::max_element(p, p + K) - p);
         std::printf("%lld\t%d\t%.4f\n", static_cast<long long>(done + b), best, p[best]);
+        if (request.probabilities.empty()) continue;
+        for (int k = 0; k < K; ++k) {
+          char value[32];
+          std::snprintf(value, sizeof value, "%.9g%c", p[k], k + 1 == K ? '\n' : '\t');
+          all_probabilities += value;
+        }
       }
+    }
+    if (!request.probabilities.empty()) {
+      WriteFileAtomically(request.probabilities, all_probabilities);
     }
   });
   return kExitOk;
