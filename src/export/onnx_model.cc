@@ -33,6 +33,16 @@ void AddInt64Initializer(onnx::GraphProto* graph, const std::string& name,
   for (int64_t v : values) t->add_int64_data(v);
 }
 
+// The name of the int64 [1] constant {axis} (Squeeze's axes), added once.
+std::string AxesConstant(onnx::GraphProto* graph, int64_t axis) {
+  const std::string name = "axes_" + std::to_string(axis);
+  for (const onnx::TensorProto& t : graph->initializer()) {
+    if (t.name() == name) return name;
+  }
+  AddInt64Initializer(graph, name, {axis});
+  return name;
+}
+
 onnx::NodeProto* AddNode(onnx::GraphProto* graph, const std::string& op, const std::string& name,
                          const std::vector<std::string>& inputs,
                          const std::vector<std::string>& outputs) {
@@ -120,7 +130,7 @@ LayerOutputNames AddLstmLayer(const ExportPlan& plan, int l, bool top, const std
   AddIntAttribute(node, "hidden_size", H);
   // Y is [T, num_directions = 1, batch, H].
   if (!top)
-    AddNode(graph, "Squeeze", prefix + ".squeeze", {prefix + ".Y_4d", "axes_1"}, {out.sequence});
+    AddNode(graph, "Squeeze", prefix + ".squeeze", {prefix + ".Y_4d", AxesConstant(graph, 1)}, {out.sequence});
   return out;
 }
 
@@ -132,7 +142,7 @@ void AddSoftmaxHead(const ExportPlan& plan, const LayerOutputNames& top, const f
   AddFloatInitializer(graph, "fc.weight", {F, K},
                       std::vector<float>(params + w.offset, params + w.offset + F * K));
   AddFloatInitializer(graph, "fc.bias", {K}, std::vector<float>(b, b + K));
-  AddNode(graph, "Squeeze", "last_step", {top.last_state, "axes_0"}, {"last_state"});
+  AddNode(graph, "Squeeze", "last_step", {top.last_state, AxesConstant(graph, 0)}, {"last_state"});
   AddNode(graph, "Gemm", "fc", {"last_state", "fc.weight", "fc.bias"}, {"logits"});
   AddIntAttribute(AddNode(graph, "Softmax", "softmax", {"logits"}, {"probabilities"}), "axis", 1);
   AddValueInfo(graph->mutable_output(), "probabilities", onnx::TensorProto::FLOAT, {-1, K});
@@ -159,8 +169,6 @@ std::string ExportOnnx(const ModelConfig& model, const float* params, const Onnx
     sequence_lens = "sequence_lens";
     AddValueInfo(graph->mutable_input(), sequence_lens, onnx::TensorProto::INT32, {-1});
   }
-  AddInt64Initializer(graph, "axes_0", {0});
-  AddInt64Initializer(graph, "axes_1", {1});
   // ONNX's LSTM reads [T, batch, in] (layout 0, the one every runtime implements).
   AddIntsAttribute(AddNode(graph, "Transpose", "time_major", {"input"}, {"input_time_major"}),
                    "perm", {1, 0, 2});

@@ -98,6 +98,7 @@ TEST(FuzzCorpus, AVersion3CheckpointLoads) {
 TEST(FuzzCorpus, Idx) { Replay("idx", IdxInput); }
 TEST(FuzzCorpus, Config) { Replay("config", ConfigInput); }
 TEST(FuzzCorpus, Checkpoint) { Replay("checkpoint", CheckpointInput); }
+TEST(FuzzCorpus, Safetensors) { Replay("safetensors", SafetensorsInput); }
 
 }  // namespace
 }  // namespace seqtrain::fuzz
