@@ -14,8 +14,9 @@ declare -A allowed=(
   [metrics]="util config"
   [data]="util config dist"
   [checkpoint]="util config tensor simd nn optim dist"
+  [export]="util config tensor simd nn optim dist checkpoint"
   [train]="util config tensor simd nn optim dist metrics data checkpoint"
-  [app]="util config tensor simd nn optim dist metrics data checkpoint train"
+  [app]="util config tensor simd nn optim dist metrics data checkpoint train export"
 )
 bad=0
 for dir in src/*/; do

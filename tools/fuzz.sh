@@ -10,9 +10,10 @@ seconds=${1:-60}
 cd "$(dirname "$0")/.."
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEQTRAIN_FUZZ=ON \
   -DSEQTRAIN_BUILD_TESTS=ON -DSEQTRAIN_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target idx_fuzzer npy_fuzzer npz_fuzzer config_fuzzer checkpoint_fuzzer
+cmake --build build-fuzz -j"$(nproc)" --target idx_fuzzer npy_fuzzer npz_fuzzer config_fuzzer checkpoint_fuzzer \
+  safetensors_fuzzer
 status=0
-for target in idx npy npz config checkpoint; do
+for target in idx npy npz config checkpoint safetensors; do
   work=build-fuzz/tests/corpus-$target
   mkdir -p "$work"
   cp -n tests/fuzz/corpus/$target/* "$work/"   # new finds go to the work copy, not the source tree

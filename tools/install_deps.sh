@@ -6,6 +6,7 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev           # MPI
   libopenblas-dev                      # BLAS
   libprotobuf-dev protobuf-compiler    # config and checkpoint formats
+  libonnx-dev                          # onnx.proto, the schema `seqtrain export --format onnx` writes
   libboost-program-options-dev         # command line
   libgtest-dev libgmock-dev            # tests
   zlib1g-dev                           # .gz data files, .npz archives
@@ -17,9 +18,13 @@ PACKAGES=(
   python3-numpy                        # tests, tools/csv_to_npy.py: NumPy writes the .npy/.npz test data
   clang-format                         # tests: the sources follow .clang-format (format_check)
   dataset-fashion-mnist                # tests: Fashion-MNIST through the IDX path (cli_fashion_mnist)
+  python3-onnx python3-torch nodejs     # tests: the export's consumers (onnx checker, PyTorch, onnxruntime-node)
   clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)
   # and network-namespace "hosts" (ip, ss; unshare is in util-linux); ps/pgrep
   slurmctld slurmd slurm-client munge libpmix-dev iproute2 procps
 )
-exec "$(dirname "$0")/apt_install_missing.sh" "${PACKAGES[@]}"
+# Debian's npm, unless the installed nodejs brings its own (NodeSource's does, and conflicts with it).
+command -v npm >/dev/null || PACKAGES+=(npm)
+"$(dirname "$0")/apt_install_missing.sh" "${PACKAGES[@]}"
+"$(dirname "$0")/install_onnxruntime_node.sh"

@@ -20,6 +20,8 @@ const char* kUsage =
     "  inspect   a checkpoint's metadata and config\n"
     "  diff      largest difference between the parameters of two checkpoints\n"
     "  plot      loss and accuracy curves of a metrics file as an SVG\n"
+    "  export    a checkpoint's model as ONNX or safetensors (PyTorch names)\n"
+    "  init      a run's initial weights as safetensors, without training\n"
     "  version   this build's version, compiler, SIMD targets and libraries (also --version)\n"
     "  help      this text; `seqtrain <command> --help` shows a command's options\n"
     "\n"
@@ -48,7 +50,49 @@ const Shorthand kShorthands[] = {
     {"tensorboard-dir", "logging.tensorboard_dir", "write TensorBoard event files in DIR (rank 0)"},
     {"checkpoint-dir", "checkpoint.dir"},
     {"checkpoint-every", "checkpoint.every_steps"},
+    {"init-from", "init_from",
+     "start from the weights in FILE.safetensors (PyTorch names) instead of drawing them"},
 };
+
+// The options that make a run's config (train and init): --config, --set and the shorthands.
+struct ConfigOptions {
+  std::string* config_path;
+  std::vector<std::string> sets;
+};
+
+void AddConfigFileOptions(po::options_description& opts, ConfigOptions& c) {
+  opts.add_options()("config", po::value(c.config_path),
+                     "protobuf text config (configs/*.txtpb); flags below override it")(
+      "set", po::value(&c.sets)->composing(),
+      "override one field: --set schedule.batch_size=256 (repeatable)");
+}
+
+void AddShorthandOptions(po::options_description& opts) {
+  for (const Shorthand& s : kShorthands) {
+    const std::string help = s.help ? s.help : config::HelpOf(s.field);
+    opts.add_options()(s.flag, po::value<std::string>(), (help + "; sets " + s.field).c_str());
+  }
+}
+
+// Flags apply in a fixed order, then --set in the order given: --set wins.
+std::vector<config::Override> OverridesOf(const std::string& command, const po::variables_map& vm,
+                                          const ConfigOptions& c) {
+  std::vector<config::Override> overrides;
+  for (const Shorthand& s : kShorthands) {
+    if (vm.count(s.flag)) {
+      const std::string value = vm[s.flag].as<std::string>();
+      overrides.push_back({std::string("--") + s.flag + " " + value, s.field, value});
+    }
+  }
+  for (const std::string& assignment : c.sets) {
+    try {
+      overrides.push_back(config::ParseSetFlag(assignment));
+    } catch (const Error& e) {
+      throw UsageError(command + ": " + e.what());
+    }
+  }
+  return overrides;
+}
 
 po::variables_map Parse(const std::string& command, const std::vector<std::string>& args,
                         const po::options_description& opts,
@@ -85,13 +129,11 @@ CliRequest ParseTrain(const std::vector<std::string>& args) {
   CliRequest request;
   request.command = CliRequest::Command::kTrain;
   TrainRequest& t = request.train;
-  std::vector<std::string> sets;
+  ConfigOptions config_options{&t.config_path, {}};
   po::options_description opts("seqtrain train [options]");
-  opts.add_options()("help,h", "show this help")(
-      "config", po::value(&t.config_path),
-      "protobuf text config (configs/*.txtpb); flags below override it")(
-      "set", po::value(&sets)->composing(),
-      "override one field: --set schedule.batch_size=256 (repeatable)")(
+  opts.add_options()("help,h", "show this help");
+  AddConfigFileOptions(opts, config_options);
+  opts.add_options()(
       "resume", po::value(&t.resume),
       "'auto': newest valid checkpoint in checkpoint.dir (none: start fresh); or a checkpoint "
       "FILE")("resume-lineage", po::value(&t.resume_lineage),
@@ -101,10 +143,7 @@ CliRequest ParseTrain(const std::vector<std::string>& args) {
       "start a new lineage although checkpoint.dir holds checkpoints (theirs are left alone)")(
       "blas-threads", po::value(&t.blas_threads)->default_value(0),
       "OpenBLAS threads per rank (0: $OPENBLAS_NUM_THREADS, else 1)");
-  for (const Shorthand& s : kShorthands) {
-    const std::string help = s.help ? s.help : config::HelpOf(s.field);
-    opts.add_options()(s.flag, po::value<std::string>(), (help + "; sets " + s.field).c_str());
-  }
+  AddShorthandOptions(opts);
   const po::variables_map vm = Parse("train", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;
   if (!t.resume_lineage.empty()) {
@@ -121,19 +160,51 @@ CliRequest ParseTrain(const std::vector<std::string>& args) {
   if (t.blas_threads < 0)
     throw UsageError("train: --blas-threads " + std::to_string(t.blas_threads) +
                      ": must not be negative");
-  // Flags apply in a fixed order, then --set in the order given: --set wins.
-  for (const Shorthand& s : kShorthands) {
-    if (vm.count(s.flag)) {
-      const std::string value = vm[s.flag].as<std::string>();
-      t.overrides.push_back({std::string("--") + s.flag + " " + value, s.field, value});
-    }
+  t.overrides = OverridesOf("train", vm, config_options);
+  return request;
+}
+
+CliRequest ParseInit(const std::vector<std::string>& args) {
+  CliRequest request;
+  request.command = CliRequest::Command::kInit;
+  InitRequest& i = request.init;
+  ConfigOptions config_options{&i.config_path, {}};
+  po::options_description opts(
+      "seqtrain init [train's config options] --out FILE.safetensors\n"
+      "writes the weights `seqtrain train` with the same config would start from");
+  opts.add_options()("help,h", "show this help")("out", po::value(&i.out),
+                                                 "safetensors file to write (PyTorch names)");
+  AddConfigFileOptions(opts, config_options);
+  AddShorthandOptions(opts);
+  const po::variables_map vm = Parse("init", args, opts, {});
+  if (WantsHelp(vm, opts, &request)) return request;
+  if (i.out.empty()) throw UsageError("init: --out FILE.safetensors is required");
+  i.overrides = OverridesOf("init", vm, config_options);
+  return request;
+}
+
+CliRequest ParseExport(const std::vector<std::string>& args) {
+  CliRequest request;
+  request.command = CliRequest::Command::kExport;
+  ExportRequest& e = request.export_request;
+  po::options_description opts(
+      "seqtrain export --checkpoint FILE --format onnx|safetensors --out FILE [options]");
+  opts.add_options()("help,h", "show this help")("checkpoint", po::value(&e.checkpoint),
+                                                 "checkpoint file")(
+      "format", po::value(&e.format),
+      "onnx (opset 14: LSTM, Gemm, Softmax) or safetensors (PyTorch state-dict names)")(
+      "out", po::value(&e.out), "file to write")(
+      "sequence-lens", po::bool_switch(&e.sequence_lens),
+      "onnx: add the input sequence_lens (int32 [batch]) for sequences shorter than time_steps");
+  const po::variables_map vm = Parse("export", args, opts, {});
+  if (WantsHelp(vm, opts, &request)) return request;
+  if (e.checkpoint.empty()) throw UsageError("export: --checkpoint FILE is required");
+  if (e.format != "onnx" && e.format != "safetensors") {
+    throw UsageError("export: --format '" + e.format + "': must be onnx or safetensors");
   }
-  for (const std::string& assignment : sets) {
-    try {
-      t.overrides.push_back(config::ParseSetFlag(assignment));
-    } catch (const Error& e) {
-      throw UsageError(std::string("train: ") + e.what());
-    }
+  if (e.out.empty()) throw UsageError("export: --out FILE is required");
+  if (e.sequence_lens && e.format != "onnx") {
+    throw UsageError("export: --sequence-lens is for --format onnx");
   }
   return request;
 }
@@ -183,6 +254,8 @@ CliRequest ParsePredict(const std::vector<std::string>& args) {
       "checkpoint", po::value(&p.checkpoint), "checkpoint file")("images", po::value(&p.images),
                                                                  "IDX image file (.gz or plain)")(
       "limit", po::value(&p.limit)->default_value(0), "> 0: only the first N images")(
+      "probabilities", po::value(&p.probabilities),
+      "also write every class's probability to FILE: a line per image, tab-separated")(
       "blas-threads", po::value(&p.blas_threads)->default_value(0), "OpenBLAS threads");
   const po::variables_map vm = Parse("predict", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;
@@ -247,12 +320,13 @@ CliRequest ParseCommandLine(const std::vector<std::string>& args) {
   }
   const std::pair<const char*, std::function<CliRequest(const std::vector<std::string>&)>>
       commands[] = {{"train", ParseTrain},     {"inspect", ParseInspect}, {"eval", ParseEval},
-                    {"predict", ParsePredict}, {"diff", ParseDiff},       {"plot", ParsePlot}};
+                    {"predict", ParsePredict}, {"diff", ParseDiff},       {"plot", ParsePlot},
+                    {"export", ParseExport},   {"init", ParseInit}};
   for (const auto& [name, parse] : commands) {
     if (args[0] == name) return parse(args);
   }
   throw UsageError("unknown command '" + args[0] +
-                   "' (commands: train, eval, predict, inspect, diff, plot, version, help)");
+                   "' (commands: train, eval, predict, inspect, diff, plot, export, init, version, help)");
 }
 
 }  // namespace seqtrain::app

@@ -26,6 +26,20 @@ struct TrainRequest {
   int blas_threads = 0;        // 0: OPENBLAS_NUM_THREADS if set, else 1 per rank
 };
 
+// `seqtrain init`: the config options of train, and where to write the weights.
+struct InitRequest {
+  std::string config_path;
+  std::vector<config::Override> overrides;
+  std::string out;  // a safetensors file
+};
+
+struct ExportRequest {
+  std::string checkpoint;
+  std::string format;  // "onnx" or "safetensors"
+  std::string out;
+  bool sequence_lens = false;  // onnx: an input sequence_lens for sequences of varying length
+};
+
 struct InspectRequest {
   std::string checkpoint;
   bool tensors = false;  // list tensors with shapes and statistics
@@ -43,6 +57,7 @@ struct PredictRequest {
   std::string images;
   int64_t limit = 0;  // 0: all
   int blas_threads = 0;
+  std::string probabilities;  // "" or a file for every class's probability, a line per image
 };
 
 struct DiffRequest {
@@ -57,7 +72,18 @@ struct PlotRequest {
 };
 
 struct CliRequest {
-  enum class Command { kHelp, kVersion, kTrain, kInspect, kEval, kPredict, kDiff, kPlot };
+  enum class Command {
+    kHelp,
+    kVersion,
+    kTrain,
+    kInspect,
+    kEval,
+    kPredict,
+    kDiff,
+    kPlot,
+    kExport,
+    kInit
+  };
   Command command = Command::kHelp;
   std::string help_text;  // what to print for kHelp
   TrainRequest train;
@@ -66,6 +92,8 @@ struct CliRequest {
   PredictRequest predict;
   DiffRequest diff;
   PlotRequest plot;
+  ExportRequest export_request;
+  InitRequest init;
 };
 
 CliRequest ParseCommandLine(const std::vector<std::string>& args);

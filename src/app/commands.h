@@ -12,6 +12,8 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm);
 int RunInspect(const InspectRequest& request, dist::Communicator& comm);
 int RunDiff(const DiffRequest& request, dist::Communicator& comm);
 int RunPlot(const PlotRequest& request, dist::Communicator& comm);
+int RunExport(const ExportRequest& request, dist::Communicator& comm);
+int RunInit(const InitRequest& request, dist::Communicator& comm);
 
 // One OpenBLAS thread per rank unless asked (requested > 0, or OPENBLAS_NUM_THREADS):
 // ranks already fill the cores, and oversubscribed BLAS threads slow every rank.

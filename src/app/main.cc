@@ -61,6 +61,12 @@ int main(int argc, char** argv) {
       case app::CliRequest::Command::kPlot:
         rc = app::RunPlot(request.plot, comm);
         break;
+      case app::CliRequest::Command::kExport:
+        rc = app::RunExport(request.export_request, comm);
+        break;
+      case app::CliRequest::Command::kInit:
+        rc = app::RunInit(request.init, comm);
+        break;
     }
   } catch (const AgreedFailure& e) {
     rc = e.exit_code();

@@ -10,6 +10,7 @@
 #include "dist/agreement.h"
 #include "nn/sequence_classifier.h"
 #include "train/batch_targets.h"
+#include "util/atomic_file.h"
 
 namespace seqtrain::app {
 
@@ -37,6 +38,7 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
     std::vector<int64_t> indices;
     std::vector<float> x, predictions;
     std::vector<int32_t> lengths;
+    std::string all_outputs;  // --probabilities: the K outputs per line
     train::BatchTargets unused_targets(set->target_spec());
     // One line per sequence, or per real step of each: the class and its probability, or the
     // K values.
@@ -50,6 +52,14 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
       }
       const int best = static_cast<int>(std::max_element(p, p + K) - p);
       std::printf("%d\t%.4f\n", best, p[best]);
+    };
+    auto keep = [&](const float* p) {
+      if (request.probabilities.empty()) return;
+      for (int k = 0; k < K; ++k) {
+        char value[32];
+        std::snprintf(value, sizeof value, "%.9g%c", p[k], k + 1 == K ? '\n' : '\t');
+        all_outputs += value;
+      }
     };
     for (int64_t done = 0; done < total; done += chunk) {
       const int batch = static_cast<int>(std::min(chunk, total - done));
@@ -67,13 +77,18 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
         if (!head.per_step) {
           std::printf("%lld\t", index);
           print(predictions.data() + static_cast<size_t>(b) * K);
+          keep(predictions.data() + static_cast<size_t>(b) * K);
           continue;
         }
         for (int t = 0; t < lengths[b]; ++t) {
           std::printf("%lld\t%d\t", index, t);
           print(predictions.data() + (static_cast<size_t>(t) * batch + b) * K);
+          keep(predictions.data() + (static_cast<size_t>(t) * batch + b) * K);
         }
       }
+    }
+    if (!request.probabilities.empty()) {
+      WriteFileAtomically(request.probabilities, all_outputs);
     }
   });
   return kExitOk;

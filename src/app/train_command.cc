@@ -7,6 +7,7 @@
 #include "checkpoint/shared_load.h"
 #include "dist/agreement.h"
 #include "dist/watchdog.h"
+#include "export/init_weights.h"
 #include "simd/simd_target.h"
 #include "train/build_info.h"
 #include "train/memory_preflight.h"
@@ -31,6 +32,30 @@ std::string Describe(const TrainConfig& c, const dist::Communicator& comm,
       << " -> " << trainer.final_step() << " (" << trainer.steps_per_epoch()
       << " per epoch); memory " << train::FormatBytes(memory.total()) << " per rank (estimated)";
   return out.str();
+}
+
+// init_from applies to a fresh start. A resume continues the checkpoint's weights, so it must
+// come from the same init_from (a requeued job passes the same flags); anything else is refused.
+void StartFromInitialWeights(const TrainConfig& config, const checkpoint::Start& start,
+                             dist::Communicator& comm, train::Trainer& trainer,
+                             train::MetricsLog& log) {
+  const std::string& path = config.init_from();
+  if (path.empty()) return;
+  if (const auto& loaded = start.resume_from) {
+    const std::string& started_from = loaded->checkpoint.config().init_from();
+    if (started_from != path) {
+      throw AgreedError("--init-from " + path + ": the run resumes from " + loaded->path +
+                        ", which " +
+                        (started_from.empty() ? std::string("drew its initial weights from its seed")
+                                              : "started from " + started_from) +
+                        "; drop --init-from to resume it, or start a new lineage with "
+                        "--new-lineage");
+    }
+    log.Info("seqtrain: init_from " + path + " was this lineage's start; resuming its checkpoint");
+    return;
+  }
+  exporting::LoadInitialWeights(comm, path, config.model(), trainer.model().params());
+  log.Info("seqtrain: initial weights from " + path);
 }
 
 }  // namespace
@@ -94,6 +119,7 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   log->Info("seqtrain: effective config:\n" + config::ToText(config));
   for (const std::string& note : data.notes) log->Info(note);
 
+  StartFromInitialWeights(config, start, comm, *trainer, *log);
   trainer->set_lineage(start.lineage);
   if (!start.note.empty()) log->Info(start.note);
   if (const auto& loaded = start.resume_from) {

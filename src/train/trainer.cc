@@ -41,6 +41,10 @@ double Now() {
 
 }  // namespace
 
+void InitializeModel(const TrainConfig& config, nn::SequenceClassifier<float>* model) {
+  model->Initialize(DeriveSeed(config.seed(), kInitStream, 0));
+}
+
 Trainer::Trainer(const TrainConfig& config, dist::Communicator& comm, const data::DataSource& train,
                  const data::DataSource& test)
     : config_(config),
@@ -54,7 +58,7 @@ Trainer::Trainer(const TrainConfig& config, dist::Communicator& comm, const data
   const auto& m = config_.model();
   CheckFitsModel(train_, m, "training set");
   CheckFitsModel(test_, m, "test set");
-  model_.Initialize(DeriveSeed(config_.seed(), kInitStream, 0));
+  InitializeModel(config_, &model_);
   final_step();  // throws when the schedule's step count overflows
   if (config_.data().bucket_window() > 0) {
     lengths_.resize(static_cast<size_t>(train_.count()));

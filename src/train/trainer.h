@@ -40,6 +40,10 @@ struct TrainResult {
   double samples_per_sec = 0;  // training samples over training time
 };
 
+// The weights a fresh run of config starts from (drawn from config.seed()), also for
+// `seqtrain init`.
+void InitializeModel(const TrainConfig& config, nn::SequenceClassifier<float>* model);
+
 class Trainer {
  public:
   // Makes no collective calls, so it can run inside dist::RunAgreed. Throws

@@ -100,6 +100,7 @@ TEST(FuzzCorpus, Npy) { Replay("npy", NpyInput); }
 TEST(FuzzCorpus, Npz) { Replay("npz", NpzInput); }
 TEST(FuzzCorpus, Config) { Replay("config", ConfigInput); }
 TEST(FuzzCorpus, Checkpoint) { Replay("checkpoint", CheckpointInput); }
+TEST(FuzzCorpus, Safetensors) { Replay("safetensors", SafetensorsInput); }
 
 }  // namespace
 }  // namespace seqtrain::fuzz

@@ -16,6 +16,8 @@
 #include "data/npy_file.h"
 #include "data/npy_source.h"
 #include "data/npz_archive.h"
+#include "export/safetensors.h"
+#include "export/torch_state_dict.h"
 #include "nn/sequence_classifier.h"
 #include "optim/registry.h"
 #include "util/error.h"
@@ -141,6 +143,25 @@ void CheckpointInput(const uint8_t* data, size_t size) {
     const std::unique_ptr<optim::Optimizer> optimizer =
         optim::CreateOptimizer(OptimizerConfig(), model.num_params());
     checkpoint::RestoreOptimizerState(c.optimizer(), model.layout(), optimizer.get(), "fuzz.ckpt");
+  } catch (const Error&) {
+  }
+}
+
+void SafetensorsInput(const uint8_t* data, size_t size) {
+  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  try {
+    const exporting::Safetensors file = exporting::DecodeSafetensors(bytes, "fuzz.safetensors");
+    exporting::EncodeSafetensors(file);
+    // The corpus's model: 2 inputs, 3 units, 2 layers, 2 classes.
+    ModelConfig model;
+    config::FillDefaults(&model);
+    model.set_input_size(2);
+    model.set_time_steps(2);
+    model.set_hidden_size(3);
+    model.set_num_layers(2);
+    model.set_num_classes(2);
+    std::vector<float> params(nn::ModelLayout(model).total_size());
+    exporting::FromTorchStateDict(file.tensors, model, params.data(), "fuzz.safetensors");
   } catch (const Error&) {
   }
 }

@@ -20,5 +20,7 @@ void NpzInput(const uint8_t* data, size_t size);
 void ConfigInput(const uint8_t* data, size_t size);
 // Bytes as a checkpoint file: decode, read its model shape, restore into a small fixed model.
 void CheckpointInput(const uint8_t* data, size_t size);
+// Bytes as a safetensors file: decode, then load into a small fixed model (PyTorch names).
+void SafetensorsInput(const uint8_t* data, size_t size);
 
 }  // namespace seqtrain::fuzz
