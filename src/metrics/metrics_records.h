@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct StepRecord {
   double loss = 0;    // mean over the global batch, before the update
   double train_accuracy = 0;
   double samples_per_sec = 0;  // since the previous display
+  // The step's learning rate; NaN (left out of the line) unless the run has a schedule.
+  double learning_rate = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct EvalRecord {
@@ -25,6 +28,9 @@ struct EvalRecord {
   double test_accuracy = 0;
   double test_loss = 0;
   int64_t count = 0;  // images evaluated: on the console only, not in the JSON line
+  // The same set on the moving average of the weights; NaN (left out) without one.
+  double ema_test_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double ema_test_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct FinalRecord {
@@ -55,9 +61,12 @@ struct FinalRecord {
 //   v.RawJson(name, member)                    any JSON value kept as its text; left
 //                                              out of the line when empty
 // A required field missing from a line is an error; an optional one keeps its default.
-enum class Presence { kRequired, kOptional };
+// kOmittedWhenNaN: optional, and left out of the line while NaN (its default), so lines of
+// runs without the feature stay as they were.
+enum class Presence { kRequired, kOptional, kOmittedWhenNaN };
 constexpr Presence kRequired = Presence::kRequired;
 constexpr Presence kOptional = Presence::kOptional;
+constexpr Presence kOmittedWhenNaN = Presence::kOmittedWhenNaN;
 
 template <class Record>
 struct Schema;
@@ -72,6 +81,7 @@ struct Schema<StepRecord> {
     v.Number("loss", r.loss, 9, kRequired);
     v.Number("train_accuracy", r.train_accuracy, 9, kRequired);
     v.Number("samples_per_sec", r.samples_per_sec, 6, kOptional);
+    v.Number("learning_rate", r.learning_rate, 9, kOmittedWhenNaN);
   }
 };
 
@@ -83,6 +93,8 @@ struct Schema<EvalRecord> {
     v.Integer("step", r.step, kRequired);
     v.Number("test_accuracy", r.test_accuracy, 9, kRequired);
     v.Number("test_loss", r.test_loss, 9, kRequired);
+    v.Number("ema_test_accuracy", r.ema_test_accuracy, 9, kOmittedWhenNaN);
+    v.Number("ema_test_loss", r.ema_test_loss, 9, kOmittedWhenNaN);
   }
 };
 

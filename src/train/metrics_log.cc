@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdarg>
 #include <cstring>
 
@@ -113,7 +114,9 @@ void MetricsLog::Step(const StepRecord& r) {
   if (tensorboard_) {
     tensorboard_->WriteScalars(r.step, {{"train/loss", r.loss},
                                         {"train/accuracy", r.train_accuracy},
-                                        {"train/learning_rate", learning_rate_},
+                                        {"train/learning_rate", std::isnan(r.learning_rate)
+                                                                    ? learning_rate_
+                                                                    : r.learning_rate},
                                         {"train/samples_per_sec", r.samples_per_sec}});
   }
 }
@@ -123,10 +126,18 @@ void MetricsLog::Eval(const EvalRecord& r) {
   Info(Format("Step %lld, Test Accuracy= %.4f, Test Loss= %.4f (%lld images)",
               static_cast<long long>(r.step), r.test_accuracy, r.test_loss,
               static_cast<long long>(r.count)));
+  if (!std::isnan(r.ema_test_accuracy)) {
+    Info(Format("Step %lld, EMA Test Accuracy= %.4f, EMA Test Loss= %.4f",
+                static_cast<long long>(r.step), r.ema_test_accuracy, r.ema_test_loss));
+  }
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
     tensorboard_->WriteScalars(r.step,
                                {{"test/accuracy", r.test_accuracy}, {"test/loss", r.test_loss}});
+    if (!std::isnan(r.ema_test_accuracy)) {
+      tensorboard_->WriteScalars(
+          r.step, {{"test/ema_accuracy", r.ema_test_accuracy}, {"test/ema_loss", r.ema_test_loss}});
+    }
   }
 }
 
