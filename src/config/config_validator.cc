@@ -120,6 +120,25 @@ void CheckField(const pb::Message& message, const Field& f, const std::string& p
 }
 
 // Rules that join fields, or limits of the code rather than of the value.
+void CheckOptimizerFields(const OptimizerConfig& o) {
+  // Before names existed weight_decay meant AdamW's; the name says which is meant now.
+  if (o.weight_decay() > 0 && !o.has_name()) {
+    Invalid("optimizer.weight_decay", o.weight_decay(),
+            "needs optimizer.name: \"adamw\" (decoupled, as before optimizer.name existed) or "
+            "\"adam\" (L2 added to the gradient, as torch.optim.Adam)");
+  }
+  if (o.momentum() > 0 && o.name() != "sgd") {
+    Invalid("optimizer.momentum", o.momentum(), "applies to optimizer.name \"sgd\" only");
+  }
+  if (o.nesterov() && (o.name() != "sgd" || o.momentum() <= 0)) {
+    Invalid("optimizer.nesterov", "true", "needs optimizer.name \"sgd\" and momentum > 0");
+  }
+  if (o.has_schedule() && o.schedule().min_lr() > o.learning_rate()) {
+    Invalid("optimizer.schedule.min_lr", o.schedule().min_lr(),
+            "above optimizer.learning_rate = " + ValueText(o.learning_rate()));
+  }
+}
+
 void CheckAcrossFields(const TrainConfig& c) {
   const ScheduleConfig& s = c.schedule();
   // A limit of the code: the model takes a rank's share of the batch as an int.
@@ -137,6 +156,11 @@ void CheckAcrossFields(const TrainConfig& c) {
             "only regression heads read it (model.head = " + ModelConfig::Head_Name(m.head()) +
                 " predicts model.num_classes classes)");
   }
+  if (s.accumulation_steps() > s.batch_size()) {
+    Invalid("schedule.accumulation_steps", s.accumulation_steps(),
+            "more micro-batches than schedule.batch_size = " + std::to_string(s.batch_size()));
+  }
+  CheckOptimizerFields(c.optimizer());
   const CheckpointConfig& k = c.checkpoint();
   const char* const kNeedsDir = "needs checkpoint.dir (use --checkpoint-dir DIR)";
   if (k.dir().empty() && k.every_steps() > 0) {

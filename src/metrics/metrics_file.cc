@@ -32,7 +32,8 @@ class LineWriter {
     Key(name);
     line_ += std::to_string(static_cast<long long>(value));
   }
-  void Number(const char* name, double value, int digits, Presence) {
+  void Number(const char* name, double value, int digits, Presence presence) {
+    if (presence == kOmittedWhenNaN && std::isnan(value)) return;
     Key(name);
     AppendNumber(value, digits);
   }

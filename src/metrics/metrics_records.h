@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct StepRecord {
   double samples_per_sec = 0;  // since the previous display
   Quality quality = Quality::kAccuracy;
   double train_rmse = 0;
+  // The step's learning rate; NaN (left out of the line) unless the run has a schedule.
+  double learning_rate = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct EvalRecord {
@@ -34,6 +37,9 @@ struct EvalRecord {
   int64_t count = 0;  // samples evaluated: on the console only, not in the JSON line
   Quality quality = Quality::kAccuracy;
   double test_rmse = 0;
+  // The same set on the moving average of the weights; NaN (left out) without one.
+  double ema_test_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double ema_test_loss = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct FinalRecord {
@@ -70,9 +76,12 @@ struct FinalRecord {
 //                                              kAccuracy, else rmse_name: rmse; reading
 //                                              sets quality from the one the line holds
 // A required field missing from a line is an error; an optional one keeps its default.
-enum class Presence { kRequired, kOptional };
+// kOmittedWhenNaN: optional, and left out of the line while NaN (its default), so lines of
+// runs without the feature stay as they were.
+enum class Presence { kRequired, kOptional, kOmittedWhenNaN };
 constexpr Presence kRequired = Presence::kRequired;
 constexpr Presence kOptional = Presence::kOptional;
+constexpr Presence kOmittedWhenNaN = Presence::kOmittedWhenNaN;
 
 template <class Record>
 struct Schema;
@@ -88,6 +97,7 @@ struct Schema<StepRecord> {
     v.Scored(r.quality, "train_accuracy", r.train_accuracy, "train_rmse", r.train_rmse, 9,
              kRequired);
     v.Number("samples_per_sec", r.samples_per_sec, 6, kOptional);
+    v.Number("learning_rate", r.learning_rate, 9, kOmittedWhenNaN);
   }
 };
 
@@ -99,6 +109,8 @@ struct Schema<EvalRecord> {
     v.Integer("step", r.step, kRequired);
     v.Scored(r.quality, "test_accuracy", r.test_accuracy, "test_rmse", r.test_rmse, 9, kRequired);
     v.Number("test_loss", r.test_loss, 9, kRequired);
+    v.Number("ema_test_accuracy", r.ema_test_accuracy, 9, kOmittedWhenNaN);
+    v.Number("ema_test_loss", r.ema_test_loss, 9, kOmittedWhenNaN);
   }
 };
 

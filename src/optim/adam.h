@@ -2,9 +2,12 @@
 // buffer; state "m" and "v", the moments:
 //   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
 //   p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
-// and, when weight_decay > 0, the decoupled decay of AdamW (Loshchilov & Hutter):
-//   p -= lr * weight_decay * p   (before the Adam update, on the old p)
-// It reads learning_rate, beta1, beta2, epsilon and weight_decay of OptimizerConfig.
+// Weight decay, when > 0, as PyTorch has it:
+//   "adam"  (torch.optim.Adam):  g += weight_decay * p   (L2, coupled to the moments)
+//   "adamw" (torch.optim.AdamW): p -= lr * weight_decay * p (Loshchilov & Hutter: decoupled,
+//                                 before the Adam update, on the old p)
+// It reads beta1, beta2, epsilon and weight_decay of OptimizerConfig; the learning rate is
+// the optimizer's learning_rate().
 #pragma once
 
 #include <cstddef>
@@ -22,15 +25,27 @@ class Adam : public Optimizer {
   static constexpr char kName[] = "adam";
   static const std::vector<std::string>& StateNames();  // "m", "v"
 
-  Adam(const OptimizerConfig& config, size_t num_params);
+  Adam(const OptimizerConfig& config, size_t num_params)
+      : Adam(kName, false, config, num_params) {}
 
   const std::vector<float>& first_moment() const { return state()[0].values; }
   const std::vector<float>& second_moment() const { return state()[1].values; }
+
+ protected:
+  Adam(const char* name, bool decoupled_decay, const OptimizerConfig& config, size_t num_params);
 
  private:
   void Update(float* params, const float* grads, float grad_scale, int64_t step) override;
 
   OptimizerConfig config_;
+  bool decoupled_decay_;
+};
+
+class AdamW : public Adam {
+ public:
+  static constexpr char kName[] = "adamw";
+  AdamW(const OptimizerConfig& config, size_t num_params)
+      : Adam(kName, true, config, num_params) {}
 };
 
 }  // namespace seqtrain::optim

@@ -5,8 +5,8 @@
 namespace seqtrain::optim {
 
 Optimizer::Optimizer(std::string name, size_t num_params,
-                     const std::vector<std::string>& state_names)
-    : name_(std::move(name)), num_params_(num_params) {
+                     const std::vector<std::string>& state_names, double learning_rate)
+    : name_(std::move(name)), num_params_(num_params), learning_rate_(learning_rate) {
   for (const std::string& state_name : state_names) {
     state_.push_back({state_name, std::vector<float>(num_params, 0.0f)});
   }

@@ -35,6 +35,11 @@ class Optimizer {
   // Counts the step first, so the update sees step() >= 1.
   void Step(float* params, const float* grads, float grad_scale);
 
+  // The learning rate of the next Step: OptimizerConfig.learning_rate until set (a schedule,
+  // optim/lr_schedule.h, sets it before each step).
+  double learning_rate() const { return learning_rate_; }
+  void set_learning_rate(double learning_rate) { learning_rate_ = learning_rate; }
+
   // Updates made, including those of restored runs.
   int64_t step() const { return step_; }
   // Every state tensor, in the optimizer's order, all zero before the first step.
@@ -47,7 +52,8 @@ class Optimizer {
   void Restore(int64_t step, std::vector<StateTensor> state);
 
  protected:
-  Optimizer(std::string name, size_t num_params, const std::vector<std::string>& state_names);
+  Optimizer(std::string name, size_t num_params, const std::vector<std::string>& state_names,
+            double learning_rate);
 
   // The update of step `step` (1-based); state_data(i) is state()[i]'s values.
   virtual void Update(float* params, const float* grads, float grad_scale, int64_t step) = 0;
@@ -57,6 +63,7 @@ class Optimizer {
   std::string name_;
   size_t num_params_;
   int64_t step_ = 0;
+  double learning_rate_;
   std::vector<StateTensor> state_;
 };
 

@@ -1,6 +1,7 @@
 #include "optim/registry.h"
 
 #include "optim/adam.h"
+#include "optim/sgd.h"
 #include "util/error.h"
 
 namespace seqtrain::optim {
@@ -16,6 +17,8 @@ std::unique_ptr<Optimizer> Make(const OptimizerConfig& config, size_t num_params
 const std::vector<OptimizerInfo>& Optimizers() {
   static const std::vector<OptimizerInfo> known = {
       {Adam::kName, Adam::StateNames(), &Make<Adam>},
+      {AdamW::kName, Adam::StateNames(), &Make<AdamW>},
+      {Sgd::kName, Sgd::StateNames(), &Make<Sgd>},
   };
   return known;
 }
@@ -33,12 +36,15 @@ std::string OptimizerNames() {
   return names;
 }
 
-std::string SelectedOptimizer(const OptimizerConfig&) { return Adam::kName; }
+std::string SelectedOptimizer(const OptimizerConfig& config) { return config.name(); }
 
 std::unique_ptr<Optimizer> CreateOptimizer(const OptimizerConfig& config, size_t num_params) {
   const std::string name = SelectedOptimizer(config);
   const OptimizerInfo* info = FindOptimizer(name);
-  if (!info) throw Error("optimizer '" + name + "' is not one of " + OptimizerNames());
+  if (!info) {
+    throw Error("optimizer.name = '" + name + "' is not an optimizer of this seqtrain (" +
+                OptimizerNames() + ")");
+  }
   return info->create(config, num_params);
 }
 

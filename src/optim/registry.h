@@ -25,8 +25,8 @@ const OptimizerInfo* FindOptimizer(const std::string& name);
 // "adam, sgd": for error messages.
 std::string OptimizerNames();
 
-// The optimizer's name config selects. OptimizerConfig has no field choosing one yet, so
-// this is "adam" until it does; callers ask here, never name an optimizer themselves.
+// The optimizer's name config selects (OptimizerConfig.name); callers ask here, never name
+// an optimizer themselves.
 std::string SelectedOptimizer(const OptimizerConfig& config);
 // The selected optimizer for num_params parameters, its state all zero.
 std::unique_ptr<Optimizer> CreateOptimizer(const OptimizerConfig& config, size_t num_params);

@@ -45,6 +45,11 @@ metrics::EvalRecord EvalRecordOf(int64_t step, const EvalResult& result) {
   return r;
 }
 
+void AddEmaResult(const EvalResult& average, metrics::EvalRecord* record) {
+  record->ema_test_accuracy = average.regression ? average.rmse : average.accuracy;
+  record->ema_test_loss = average.loss;
+}
+
 EvalResult EvaluateModel(nn::SequenceClassifier<float>& model, const data::DataSource& set,
                          dist::Communicator& comm, int64_t batch_size) {
   const ModelConfig& m = model.config();

@@ -26,6 +26,10 @@ struct EvalResult {
 // model.output_size wide.
 void CheckFitsModel(const data::DataSource& set, const ModelConfig& model, const std::string& role);
 
+// Adds the evaluation of the moving average of the weights to record: accuracy or RMSE (as
+// the head scores), and loss.
+void AddEmaResult(const EvalResult& average, metrics::EvalRecord* record);
+
 // The metrics record of an evaluation at step.
 metrics::EvalRecord EvalRecordOf(int64_t step, const EvalResult& result);
 

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdarg>
 #include <cstring>
 
@@ -120,7 +121,8 @@ void MetricsLog::Step(const StepRecord& r) {
     tensorboard_->WriteScalars(r.step, {{"train/loss", r.loss},
                                         {rmse ? "train/rmse" : "train/accuracy",
                                          rmse ? r.train_rmse : r.train_accuracy},
-                                        {"train/learning_rate", learning_rate_},
+                                        {"train/learning_rate",
+                                         std::isnan(r.learning_rate) ? learning_rate_ : r.learning_rate},
                                         {"train/samples_per_sec", r.samples_per_sec}});
   }
 }
@@ -131,11 +133,20 @@ void MetricsLog::Eval(const EvalRecord& r) {
   Info(Format("Step %lld, Test %s= %.4f, Test Loss= %.4f (%lld %s)", static_cast<long long>(r.step),
               rmse ? "RMSE" : "Accuracy", rmse ? r.test_rmse : r.test_accuracy, r.test_loss,
               static_cast<long long>(r.count), rmse ? "samples" : "images"));
+  if (!std::isnan(r.ema_test_loss)) {
+    Info(Format("Step %lld, EMA Test %s= %.4f, EMA Test Loss= %.4f", static_cast<long long>(r.step),
+                rmse ? "RMSE" : "Accuracy", r.ema_test_accuracy, r.ema_test_loss));
+  }
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
     tensorboard_->WriteScalars(r.step, {{rmse ? "test/rmse" : "test/accuracy",
                                          rmse ? r.test_rmse : r.test_accuracy},
                                         {"test/loss", r.test_loss}});
+    if (!std::isnan(r.ema_test_loss)) {
+      tensorboard_->WriteScalars(r.step, {{rmse ? "test/ema_rmse" : "test/ema_accuracy",
+                                           r.ema_test_accuracy},
+                                          {"test/ema_loss", r.ema_test_loss}});
+    }
   }
 }
 

@@ -55,6 +55,9 @@ Trainer::Trainer(const TrainConfig& config, dist::Communicator& comm, const data
       model_(config.model()),
       optimizer_(optim::CreateOptimizer(config.optimizer(), model_.num_params())),
       batch_targets_(TargetSpecOf(config.model())) {
+  if (config_.optimizer().ema_decay() > 0) {
+    ema_ = std::make_unique<optim::WeightEma>(config_.optimizer().ema_decay());
+  }
   const auto& m = config_.model();
   CheckFitsModel(train_, m, "training set");
   CheckFitsModel(test_, m, "test set");
@@ -107,20 +110,18 @@ void Trainer::ClipGradient(double count) {
   }
 }
 
-int64_t Trainer::FillBatch(int* batch) {
+int Trainer::FillShare(int64_t begin, int64_t size) {
   const auto& m = config_.model();
-  const int64_t begin = epoch_position_;
-  const int64_t global_batch = std::min(config_.schedule().batch_size(), train_.count() - begin);
-  const data::Range mine = data::ShardRange(global_batch, comm_.size(), comm_.rank());
+  const data::Range mine = data::ShardRange(size, comm_.size(), comm_.rank());
   const auto& order = EpochOrder(epoch_);
-  *batch = static_cast<int>(mine.size);
-  batch_x_.resize(static_cast<size_t>(m.time_steps()) * *batch * m.input_size());
-  batch_lengths_.resize(static_cast<size_t>(*batch));
-  batch_targets_.Resize(m.time_steps(), *batch);
+  const int batch = static_cast<int>(mine.size);
+  batch_x_.resize(static_cast<size_t>(m.time_steps()) * batch * m.input_size());
+  batch_lengths_.resize(static_cast<size_t>(batch));
+  batch_targets_.Resize(m.time_steps(), batch);
   ScopedPhase timer(Phase::kData);
-  train_.Fill(order.data() + begin + mine.begin, *batch, batch_x_.data(), batch_lengths_.data(),
+  train_.Fill(order.data() + begin + mine.begin, batch, batch_x_.data(), batch_lengths_.data(),
               batch_targets_.out());
-  return global_batch;
+  return batch;
 }
 
 void Trainer::AdvanceEpochPosition(int64_t global_batch) {
@@ -135,12 +136,10 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
   const int64_t this_step = step_ + 1;
   comm_.set_step(this_step);
   faults_.BeforeStep(this_step);
+  const int64_t global_batch =
+      std::min(config_.schedule().batch_size(), train_.count() - epoch_position_);
   int batch = 0;
-  const int64_t global_batch = FillBatch(&batch);
-  // Without varying lengths the model runs its unmasked path, as before lengths existed.
-  const int32_t* lengths = train_.variable_length() ? batch_lengths_.data() : nullptr;
-  const nn::BatchStats local =
-      model_.ForwardBackward(batch_x_.data(), batch_targets_.in(), batch, nullptr, lengths);
+  const nn::BatchStats local = LocalGradient(global_batch, &batch);
   faults_.AfterGradient(this_step, model_.grads());
 
   StepControl mine;
@@ -170,7 +169,9 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
   if (all.apply_update()) {
     ScopedPhase timer(Phase::kOptimizer);
     if (config_.optimizer().clip_grad_norm() > 0) ClipGradient(count);
+    optimizer_->set_learning_rate(lr_schedule_->At(this_step));
     optimizer_->Step(model_.params(), model_.grads(), static_cast<float>(1.0 / count));
+    if (ema_) ema_->Update(model_.params());
   }
   faults_.AfterUpdate(this_step, model_.params());
   record->step = ++step_;
@@ -182,12 +183,28 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
   } else {
     record->train_accuracy = all.accuracy();
   }
+  const auto& o = config_.optimizer();
+  if (o.has_schedule() || o.scale_lr_with_batch()) record->learning_rate = lr_schedule_->At(step_);
   AdvanceEpochPosition(global_batch);
   return all;
 }
 
 EvalResult Trainer::Evaluate(const data::DataSource& set) {
   return EvaluateModel(model_, set, comm_, config_.schedule().eval_batch_size());
+}
+
+EvalResult Trainer::EvaluateEma(const data::DataSource& set) {
+  SEQ_CHECK(ema_ != nullptr);
+  // The model evaluates its own buffer: the average goes in for the evaluation and out again.
+  float* params = model_.params();
+  std::vector<float>& average = ema_->values();
+  std::swap_ranges(average.begin(), average.end(), params);
+  struct SwapBack {
+    std::vector<float>& average;
+    float* params;
+    ~SwapBack() { std::swap_ranges(average.begin(), average.end(), params); }
+  } swap_back{average, params};
+  return Evaluate(set);
 }
 
 Checkpoint Trainer::MakeCheckpoint() const {
@@ -201,6 +218,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
   const nn::ParamLayout& layout = model_.layout();
   checkpoint::PackTensors(layout, model_.params(), c.mutable_params());
   checkpoint::PackOptimizerState(*optimizer_, layout, c.mutable_optimizer());
+  if (ema_) checkpoint::PackTensors(layout, ema_->values().data(), c.mutable_ema_params());
   c.set_wall_seconds(wall_before_ + (run_start_ > 0 ? Now() - run_start_ : 0));
   c.set_world_size(comm_.size());
   c.set_saved_unix_time(static_cast<int64_t>(std::time(nullptr)));
@@ -224,6 +242,12 @@ void Trainer::Restore(const Checkpoint& c, const std::string& path) {
   const nn::ParamLayout& layout = model_.layout();
   checkpoint::UnpackTensors(c.params(), layout, model_.params(), path, "params");
   checkpoint::RestoreOptimizerState(c.optimizer(), layout, optimizer_.get(), path);
+  // A checkpoint without an average (ema_decay turned on now) starts it at its weights (Run).
+  ema_restored_ = ema_ && c.ema_params_size() > 0;
+  if (ema_restored_) {
+    ema_->values().resize(model_.num_params());
+    checkpoint::UnpackTensors(c.ema_params(), layout, ema_->values().data(), path, "ema_params");
+  }
   step_ = c.global_step();
   epoch_ = c.epoch();
   epoch_position_ = c.epoch_position();
@@ -302,6 +326,9 @@ TrainResult Trainer::Run(MetricsLog& log) {
   RunProgress progress;
   progress.first_step = step_;
   progress.last_step = final_step();
+  lr_schedule_ = std::make_unique<optim::LrSchedule>(
+      config_.optimizer(), config_.schedule().batch_size(), progress.last_step);
+  if (ema_ && !ema_restored_) ema_->Reset(model_.params(), model_.num_params());
   run_start_ = Now();
   progress.display_start = progress.last_save = run_start_;
   while (step_ < progress.last_step) {
@@ -393,7 +420,9 @@ bool Trainer::EvalDue(const RunProgress& progress) const {
 }
 
 void Trainer::EvaluateAndLog(MetricsLog& log) {
-  log.Eval(EvalRecordOf(step_, Evaluate(test_)));
+  EvalRecord record = EvalRecordOf(step_, Evaluate(test_));
+  if (ema_) AddEmaResult(EvaluateEma(test_), &record);
+  log.Eval(record);
 }
 
 bool Trainer::SaveAndStop(const StepControl& control, bool eval_now, RunProgress& progress,
@@ -438,9 +467,14 @@ TrainResult Trainer::Finish(const RunProgress& progress, MetricsLog& log) {
   result.steps = step_;
   result.skipped_steps = progress.skipped_steps;
   result.test = Evaluate(test_);
+  EvalRecord record = EvalRecordOf(step_, result.test);
+  if (ema_) {
+    result.ema_test = EvaluateEma(test_);
+    AddEmaResult(result.ema_test, &record);
+  }
   result.wall_seconds = Now() - run_start_;
   result.samples_per_sec = progress.total_samples / std::max(train_seconds, 1e-9);
-  log.Eval(EvalRecordOf(step_, result.test));
+  log.Eval(record);
   LogFinalRecord(result, progress, log);
   return result;
 }

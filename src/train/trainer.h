@@ -19,7 +19,9 @@
 #include "data/data_source.h"
 #include "dist/communicator.h"
 #include "nn/sequence_classifier.h"
+#include "optim/lr_schedule.h"
 #include "optim/optimizer.h"
+#include "optim/weight_ema.h"
 #include "tensor/gemm_profile.h"
 #include "train/batch_targets.h"
 #include "train/evaluate.h"
@@ -36,6 +38,7 @@ struct TrainResult {
   bool stopped_by_signal = false;  // stopped early on SIGTERM/SIGINT/SIGUSR1 (no final evaluation)
   int64_t skipped_steps = 0;       // steps whose gradient was not finite on some rank
   EvalResult test;
+  EvalResult ema_test;  // on the moving average of the weights (count 0 without one)
   double wall_seconds = 0;     // this run's training loop plus final evaluation
   double samples_per_sec = 0;  // training samples over training time
 };
@@ -62,6 +65,10 @@ class Trainer {
 
   // Accuracy and loss over the whole set, sharded over the ranks.
   EvalResult Evaluate(const data::DataSource& set);
+  // The same on the moving average of the weights; requires ema().
+  EvalResult EvaluateEma(const data::DataSource& set);
+  // The moving average of the weights; nullptr when optimizer.ema_decay is 0.
+  const optim::WeightEma* ema() const { return ema_.get(); }
 
   // The full training state, with the effective config.
   Checkpoint MakeCheckpoint() const;
@@ -94,9 +101,13 @@ class Trainer {
   // One step, its phase times added to progress; the control summed over the ranks.
   StepControl TimedStep(RunProgress& progress, StepRecord* record);
   StepControl TrainStep(bool request_save, StepRecord* record);
-  // Fills this rank's share of the step's global batch into batch_x_, batch_lengths_ and
-  // batch_targets_; sets *batch to its size and returns the global batch's size.
-  int64_t FillBatch(int* batch);
+  // Fills this rank's ShardRange of samples [begin, begin + size) of the epoch's order into
+  // batch_x_, batch_lengths_ and batch_targets_; returns how many that is.
+  int FillShare(int64_t begin, int64_t size);
+  // The gradient sum of this rank's share of the global batch in model_.grads(), computed
+  // over schedule.accumulation_steps micro-batches (train/gradient_accumulation.cc) with no
+  // communication; returns the share's statistics and sets *samples to the share's size.
+  nn::BatchStats LocalGradient(int64_t global_batch, int* samples);
   void AdvanceEpochPosition(int64_t global_batch);
   // The periodic actions after a step, in this order.
   void CountSkip(const StepControl& control, const StepRecord& record, RunProgress& progress,
@@ -135,6 +146,10 @@ class Trainer {
   const data::DataSource& test_;
   nn::SequenceClassifier<float> model_;
   std::unique_ptr<optim::Optimizer> optimizer_;
+  std::unique_ptr<optim::LrSchedule> lr_schedule_;  // set by Run, which knows the last step
+  std::unique_ptr<optim::WeightEma> ema_;           // with optimizer.ema_decay > 0
+  bool ema_restored_ = false;
+  std::vector<float> grad_sum_;                     // accumulation over micro-batches
   int64_t step_ = 0;
   int64_t epoch_ = 0;           // epoch of the next batch
   int64_t epoch_position_ = 0;  // samples of that epoch's permutation already used

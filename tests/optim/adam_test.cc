@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "support/simd_targets.h"
@@ -10,6 +11,8 @@
 
 namespace seqtrain::optim {
 namespace {
+
+void ExpectSameBitsOnEveryTarget(bool decoupled);
 
 OptimizerConfig Config(double learning_rate, double beta1, double beta2, double epsilon) {
   OptimizerConfig config;
@@ -89,7 +92,7 @@ TEST(Adam, OneMinusBetaComesFromTheDoubleBeta) {
   });
 }
 
-// Many steps of AdamW against the same steps in double, with the betas the
+// Many steps of AdamW (decoupled decay) against the same steps in double, with the betas the
 // float moments decay by (float(beta), as PyTorch's float tensors use) but the
 // complements and bias corrections from the double betas. The float moments
 // stay unbiased (errors of both signs, mean near 0; 1 - float(0.999) would put
@@ -110,7 +113,7 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
     std::vector<float> params(n);
     for (float& p : params) p = static_cast<float>(rng.Uniform(-1, 1));
     std::vector<double> m(n, 0), v(n, 0);
-    Adam adam(config, n);
+    AdamW adam(config, n);
     std::vector<float> grads(n);
     const float scale = 1.0f / 64;
     for (int t = 1; t <= steps; ++t) {
@@ -150,7 +153,33 @@ TEST(Adam, LongRunMatchesDoubleReplayOnEveryTarget) {
 
 // The replicas of a job that spans AVX2 and AVX-512 nodes must stay identical:
 // every target makes the same update, bit for bit.
+// Both kinds of decay: adamw's decoupled one and adam's L2.
 TEST(Adam, EveryTargetGivesTheSameBits) {
+  for (const bool decoupled : {true, false}) {
+    SCOPED_TRACE(decoupled ? "adamw" : "adam with L2");
+    ExpectSameBitsOnEveryTarget(decoupled);
+  }
+}
+
+// Without decay adam and adamw are the same optimizer, bit for bit.
+TEST(Adam, AdamWWithoutDecayIsAdam) {
+  const size_t n = 101;
+  Rng rng(2);
+  std::vector<float> a(n), grads(n);
+  for (float& p : a) p = static_cast<float>(rng.Uniform(-1, 1));
+  std::vector<float> b = a;
+  Adam adam(OptimizerConfig(), n);
+  AdamW adamw(OptimizerConfig(), n);
+  for (int t = 0; t < 20; ++t) {
+    for (float& g : grads) g = static_cast<float>(rng.Uniform(-3, 3));
+    adam.Step(a.data(), grads.data(), 0.5f);
+    adamw.Step(b.data(), grads.data(), 0.5f);
+  }
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(adam.second_moment(), adamw.second_moment());
+}
+
+void ExpectSameBitsOnEveryTarget(bool decoupled) {
   const size_t n = 1000 + 13;
   OptimizerConfig config;
   config.set_weight_decay(0.01);
@@ -159,7 +188,9 @@ TEST(Adam, EveryTargetGivesTheSameBits) {
     Rng rng(9);
     std::vector<float> params(n), grads(n);
     for (float& p : params) p = static_cast<float>(rng.Uniform(-1, 1));
-    Adam adam(config, n);
+    std::unique_ptr<Adam> made =
+        decoupled ? std::make_unique<AdamW>(config, n) : std::make_unique<Adam>(config, n);
+    Adam& adam = *made;
     for (int t = 0; t < 50; ++t) {
       for (float& g : grads) g = static_cast<float>(rng.Uniform(-3, 3));
       adam.Step(params.data(), grads.data(), 0.125f);

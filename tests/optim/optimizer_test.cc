@@ -32,14 +32,36 @@ std::string ErrorOf(Optimizer& optimizer, int64_t step, std::vector<StateTensor>
   return "(no error)";
 }
 
-TEST(Registry, KnowsAdamAndSelectsItByDefault) {
-  EXPECT_EQ(OptimizerNames(), "adam");
+TEST(Registry, KnowsAdamAdamWAndSgdAndSelectsAdamByDefault) {
+  EXPECT_EQ(OptimizerNames(), "adam, adamw, sgd");
   ASSERT_NE(FindOptimizer("adam"), nullptr);
   EXPECT_EQ(FindOptimizer("adam")->state_names, (std::vector<std::string>{"m", "v"}));
   EXPECT_EQ(FindOptimizer("lion"), nullptr);
   EXPECT_EQ(FindOptimizer(""), nullptr);
   EXPECT_EQ(SelectedOptimizer(OptimizerConfig()), "adam");
   EXPECT_EQ(CreateOptimizer(OptimizerConfig(), 3)->name(), "adam");
+  OptimizerConfig sgd;
+  sgd.set_name("sgd");
+  EXPECT_EQ(CreateOptimizer(sgd, 3)->name(), "sgd");
+  EXPECT_EQ(FindOptimizer("sgd")->state_names, (std::vector<std::string>{"momentum_buffer"}));
+  OptimizerConfig lion;
+  lion.set_name("lion");
+  try {
+    CreateOptimizer(lion, 3);
+    ADD_FAILURE() << "no error for an unknown optimizer";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "optimizer.name = 'lion' is not an optimizer of this seqtrain (adam, adamw, sgd)");
+  }
+}
+
+// A config that gives every optimizer all of its state to keep (momentum, decay).
+OptimizerConfig Busy() {
+  OptimizerConfig config;
+  config.set_momentum(0.9);
+  config.set_nesterov(true);
+  config.set_weight_decay(0.01);
+  return config;
 }
 
 TEST(Registry, EachEntryBuildsWhatItDescribes) {
@@ -64,12 +86,12 @@ TEST(Optimizer, RestoringACopyOfTheStateContinuesBitForBit) {
     SCOPED_TRACE(info.name);
     Rng rng(3);
     std::vector<float> params = Random(rng, kParams, -1, 1);
-    const std::unique_ptr<Optimizer> straight = info.create(OptimizerConfig(), kParams);
+    const std::unique_ptr<Optimizer> straight = info.create(Busy(), kParams);
     for (int t = 0; t < 4; ++t) {
       straight->Step(params.data(), Random(rng, kParams, -2, 2).data(), 0.25f);
     }
     EXPECT_EQ(straight->step(), 4);
-    const std::unique_ptr<Optimizer> resumed = info.create(OptimizerConfig(), kParams);
+    const std::unique_ptr<Optimizer> resumed = info.create(Busy(), kParams);
     resumed->Restore(straight->step(), straight->state());
     std::vector<float> copy = params;
     const std::vector<float> grads = Random(rng, kParams, -2, 2);

@@ -37,6 +37,7 @@ const Data& LoadData() {
     out.config.set_seed(11);
     out.config.mutable_model()->set_hidden_size(48);
     out.config.mutable_schedule()->set_display_step(1000);
+    out.config.mutable_optimizer()->set_name("adamw");
     out.config.mutable_optimizer()->set_weight_decay(0.01);  // the decay path resumes too
     out.config.mutable_optimizer()->set_clip_grad_norm(1.0);
     const DataConfig& c = out.config.data();
