@@ -39,18 +39,19 @@ class SkewedLengths final : public seqtrain::data::DataSource {
   int num_classes() const override { return kClasses; }
   bool variable_length() const override { return true; }
   int length(int64_t index) const override { return lengths_[static_cast<size_t>(index)]; }
-  seqtrain::data::Sample Read(int64_t index, float* sequence) const override {
+  int Read(int64_t index, float* sequence,
+           const seqtrain::data::TargetsOut& targets) const override {
     Rng rng(seqtrain::DeriveSeed(seed_, 1, static_cast<uint64_t>(index)));
-    seqtrain::data::Sample s;
-    s.length = lengths_[static_cast<size_t>(index)];
-    s.target = static_cast<int32_t>(rng.Below(kClasses));
+    const int length = lengths_[static_cast<size_t>(index)];
+    const auto target = static_cast<int32_t>(rng.Below(kClasses));
+    targets.classes[0] = target;
     std::fill_n(sequence, static_cast<size_t>(steps_) * kInputs, 0.0f);
-    for (int t = 0; t < s.length; ++t) {
+    for (int t = 0; t < length; ++t) {
       for (int j = 0; j < kInputs; ++j)
         sequence[t * kInputs + j] = static_cast<float>(rng.Uniform(-0.1, 0.1));
-      sequence[t * kInputs + s.target % kInputs] += 1.0f;
+      sequence[t * kInputs + target % kInputs] += 1.0f;
     }
-    return s;
+    return length;
   }
   seqtrain::data::SetFacts Facts() const override {
     seqtrain::data::SetFacts f;

@@ -12,6 +12,7 @@
 
 #include "app/cli.h"
 #include "config/data_path.h"
+#include "train/batch_targets.h"
 #include "train/stop_signal.h"
 #include "util/error.h"
 #include "util/fault_injection.h"
@@ -77,6 +78,7 @@ std::unique_ptr<data::DataSource> LoadSet(const char* role, data::Split split,
   open.steps = request.steps;
   open.inputs = request.inputs;
   open.num_classes = request.num_classes;
+  open.targets = request.targets;
   open.stop_requested = [&stop] { return stop(); };
   open.notes = &result->data.notes;
   std::unique_ptr<data::DataSource> set = data::OpenDataSource(open);
@@ -130,7 +132,8 @@ std::unique_ptr<Prefetch> TakePrefetch() {
 
 bool DataRequest::operator==(const DataRequest& o) const {
   return config.SerializeAsString() == o.config.SerializeAsString() && with_train == o.with_train &&
-         steps == o.steps && inputs == o.inputs && num_classes == o.num_classes;
+         steps == o.steps && inputs == o.inputs && num_classes == o.num_classes &&
+         targets == o.targets;
 }
 
 DataRequest TrainingDataOf(const TrainConfig& config) {
@@ -145,6 +148,7 @@ DataRequest TestDataOf(const TrainConfig& config) {
   r.steps = config.model().time_steps();
   r.inputs = config.model().input_size();
   r.num_classes = config.model().num_classes();
+  r.targets = train::TargetSpecOf(config.model());
   return r;
 }
 

@@ -21,6 +21,7 @@ struct DataRequest {
   seqtrain::DataConfig config;                 // data.format opens the sets (data/data_source.h)
   bool with_train = false;                     // the training set too; the test set always
   int steps = 0, inputs = 0, num_classes = 0;  // the model's
+  data::TargetSpec targets;                    // what the model's head reads
 
   bool operator==(const DataRequest& other) const;
 };

@@ -75,7 +75,10 @@ void DataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* leng
 int DataSource::length(int64_t index) const {
   if (!variable_length()) return steps();
   std::vector<float> sequence(static_cast<size_t>(steps()) * inputs());
-  return Read(index, sequence.data()).length;
+  const TargetSpec spec = target_spec();
+  std::vector<int32_t> classes(spec.is_class() ? spec.PerSample(steps()) : 0);
+  std::vector<float> values(spec.is_class() ? 0 : spec.PerSample(steps()));
+  return Read(index, sequence.data(), {classes.data(), values.data()});
 }
 
 bool RegisterDataSource(const std::string& format, DataSourceOpener open) {

@@ -128,6 +128,9 @@ struct OpenRequest {
   Split split = Split::kTrain;
   // The model's shape: the samples must be read as steps x inputs with targets below num_classes.
   int steps = 0, inputs = 0, num_classes = 0;
+  // The targets the model's head reads: a source whose files can hold several kinds (npy)
+  // reads them as this; the trainer checks every source's target_spec() against the model.
+  TargetSpec targets;
   // Polled between pieces of at most a few MiB; true ends the open with LoadStopped.
   std::function<bool()> stop_requested;
   // Lines for rank 0's log (e.g. why a cache could not be written); may be null.

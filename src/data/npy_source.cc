@@ -77,45 +77,70 @@ std::string NpySetDescription(Split split) {
   return p + "_x.npy (with " + p + "_y.npy, [" + p + "_len.npy]) or " + p + ".npz";
 }
 
-std::vector<int32_t> TargetsFromY(const NpyArray& y, int64_t count, int steps, int num_classes) {
+NpyTargets TargetsFromY(const NpyArray& y, const TargetSpec& spec, int64_t count, int steps,
+                       int num_classes, const std::vector<int32_t>& lengths) {
   const std::vector<int64_t>& s = y.shape();
+  const std::string head = " (model.head reads " + Describe(spec) + ")";
   if (s.empty() || s[0] != count) {
-    Fail(y, DescrText(y) + ": y must hold one target per sequence, " + std::to_string(count) +
-                " (x's N)");
+    Fail(y, DescrText(y) + ": y must hold the targets of " + std::to_string(count) +
+                " sequences (x's N)");
   }
-  if (s.size() == 2 && s[1] == steps && steps > 1) {
-    Fail(y, DescrText(y) +
-                ": per-step targets (N, T) need model.head, which this build "
-                "does not have yet; class ids are y of shape (N,)");
+  // The shape y must have: (N,), (N, K); per step (N, T), (N, T, K). Width 1 may drop K.
+  std::vector<int64_t> wanted{count};
+  if (spec.per_step()) wanted.push_back(steps);
+  const bool with_width = spec.width > 1 || (s.size() == wanted.size() + 1 && spec.width == 1 &&
+                                             !spec.is_class());
+  if (with_width) wanted.push_back(spec.width);
+  if (s != wanted) {
+    Fail(y, DescrText(y) + ": y must be of shape " + ShapeText(wanted) + head);
   }
-  if (y.is_float()) {
-    Fail(y, DescrText(y) +
-                ": float y are regression targets, which need model.head (not in "
-                "this build yet); class ids are integers");
+  if (spec.is_class() && y.is_float()) {
+    Fail(y, DescrText(y) + ": class ids must be integers" + head);
   }
-  if (s.size() != 1) {
-    Fail(y, DescrText(y) + ": class ids must be of shape (N,) = (" + std::to_string(count) + ",)");
+  NpyTargets t;
+  const int per_sample = static_cast<int>(spec.PerSample(steps));
+  const size_t total = static_cast<size_t>(count) * per_sample;
+  if (spec.is_class()) {
+    t.classes.assign(total, 0);
+  } else {
+    t.values.assign(total, 0.0f);
   }
-  std::vector<int32_t> targets(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) {
-    const int64_t v = y.IntegerAt(i);
-    if (v < 0 || v >= num_classes) {
-      Fail(y, "class " + std::to_string(v) + " at index " + std::to_string(i) +
-                  " is out of range [0, " + std::to_string(num_classes) +
-                  ") (model.num_classes = " + std::to_string(num_classes) + ")");
+    // Per-step targets past a length are padding: kept 0, never checked.
+    const int real = spec.per_step() ? lengths[static_cast<size_t>(i)] * spec.width : per_sample;
+    for (int e = 0; e < real; ++e) {
+      const int64_t flat = i * per_sample + e;
+      if (spec.is_class()) {
+        const int64_t v = y.IntegerAt(flat);
+        if (v < 0 || v >= num_classes) {
+          Fail(y, "class " + std::to_string(v) + " at index " + std::to_string(i) +
+                      (spec.per_step() ? ", step " + std::to_string(e) : std::string()) +
+                      " is out of range [0, " + std::to_string(num_classes) +
+                      ") (model.num_classes = " + std::to_string(num_classes) + ")");
+        }
+        t.classes[static_cast<size_t>(flat)] = static_cast<int32_t>(v);
+      } else {
+        const double v = y.ValueAt(flat);
+        const float f = static_cast<float>(v);
+        if (!std::isfinite(f)) {
+          Fail(y, std::string(std::isnan(v) ? "NaN" : "Inf or a value beyond float32") +
+                      " in y at index " + std::to_string(i) + ": targets must be finite");
+        }
+        t.values[static_cast<size_t>(flat)] = f;
+      }
     }
-    targets[static_cast<size_t>(i)] = static_cast<int32_t>(v);
   }
-  return targets;
+  return t;
 }
 
 NpyDataSource::NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* lengths, int steps,
-                             int inputs, int num_classes, double uint8_scale,
-                             std::vector<AgreedFile> files_read)
+                             int inputs, int num_classes, const TargetSpec& targets,
+                             double uint8_scale, std::vector<AgreedFile> files_read)
     : x_(std::move(x)),
       steps_(steps),
       inputs_(inputs),
-      num_classes_(num_classes),
+      num_classes_(targets.is_class() ? num_classes : 0),
+      spec_(targets),
       uint8_scale_(static_cast<float>(uint8_scale)),
       files_(std::move(files_read)) {
   const NpyHeader& h = x_.header;
@@ -135,7 +160,6 @@ NpyDataSource::NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* leng
                  " --set model.input_size=" + std::to_string(h.shape[2]) + ")");
   }
   count_ = h.shape[0];
-  targets_ = TargetsFromY(y, count_, steps, num_classes);
   lengths_.assign(static_cast<size_t>(count_), steps);
   if (lengths) {
     const NpyArray& n = *lengths;
@@ -154,6 +178,7 @@ NpyDataSource::NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* leng
       variable_length_ = variable_length_ || v < steps;
     }
   }
+  targets_ = TargetsFromY(y, spec_, count_, steps, num_classes, lengths_);
   // Values within each length must be finite as float; padding is never read.
   if (d != "|u1") {
     std::vector<float> row(static_cast<size_t>(inputs));
@@ -183,17 +208,27 @@ void NpyDataSource::CopySteps(int64_t index, int length, float* out, size_t stri
   }
 }
 
-Sample NpyDataSource::Read(int64_t index, float* sequence) const {
+int NpyDataSource::Read(int64_t index, float* sequence, const TargetsOut& targets) const {
   SEQ_CHECK(index >= 0 && index < count_);
   const int length = lengths_[static_cast<size_t>(index)];
   CopySteps(index, length, sequence, static_cast<size_t>(inputs_));
   std::fill(sequence + static_cast<size_t>(length) * inputs_,
             sequence + static_cast<size_t>(steps_) * inputs_, 0.0f);
-  return {length, targets_[static_cast<size_t>(index)]};
+  const size_t per_sample = spec_.PerSample(steps_);
+  const size_t first = static_cast<size_t>(index) * per_sample;
+  if (spec_.is_class()) {
+    std::copy_n(targets_.classes.data() + first, per_sample, targets.classes);
+  } else {
+    std::copy_n(targets_.values.data() + first, per_sample, targets.values);
+  }
+  return length;
 }
 
 void NpyDataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
-                         int32_t* targets) const {
+                         const TargetsOut& targets) const {
+  const int width = spec_.width;
+  const int target_steps = spec_.per_step() ? steps_ : 1;
+  const size_t per_sample = spec_.PerSample(steps_);
   const size_t stride = static_cast<size_t>(batch) * inputs_;
   for (int b = 0; b < batch; ++b) {
     const int64_t index = indices[b];
@@ -203,7 +238,17 @@ void NpyDataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* l
     CopySteps(index, length, row, stride);
     for (int t = length; t < steps_; ++t) std::fill_n(row + t * stride, inputs_, 0.0f);
     lengths[b] = length;
-    targets[b] = targets_[static_cast<size_t>(index)];
+    // Time-major like x (data_source.h TargetsOut).
+    const size_t first = static_cast<size_t>(index) * per_sample;
+    for (int t = 0; t < target_steps; ++t) {
+      const size_t from = first + static_cast<size_t>(t) * width;
+      const size_t to = (static_cast<size_t>(t) * batch + b) * width;
+      if (spec_.is_class()) {
+        std::copy_n(targets_.classes.data() + from, width, targets.classes + to);
+      } else {
+        std::copy_n(targets_.values.data() + from, width, targets.values + to);
+      }
+    }
   }
 }
 
@@ -249,7 +294,7 @@ std::unique_ptr<DataSource> OpenNpyDataSource(const OpenRequest& request) {
   if (request.stop_requested && request.stop_requested()) throw LoadStopped();
   return std::make_unique<NpyDataSource>(std::move(*x), *y, lengths ? &*lengths : nullptr,
                                          request.steps, request.inputs, request.num_classes,
-                                         c.uint8_scale(), std::move(files));
+                                         request.targets, c.uint8_scale(), std::move(files));
 }
 
 }  // namespace seqtrain::data

@@ -2,7 +2,8 @@
 //   train_x.npy, train_y.npy and optionally train_len.npy (the same with test_), or
 //   train.npz (test.npz) holding arrays x, y and optionally len.
 // x is (N, T, I) float32, float64 (read as float) or uint8 (times data.uint8_scale);
-// y is (N,) integer class ids; len is (N,) integers in [1, T] (without it every
+// y holds the targets model.head reads (OpenRequest::targets): (N,) integer class ids,
+// (N,) or (N, K) floats, per step (N, T) integer classes or (N, T) / (N, T, K) floats; len is (N,) integers in [1, T] (without it every
 // sequence is T long). Steps from a sequence's length on are padding: never
 // read, whatever they hold. The model's shape must match the data: T is
 // model.time_steps and I model.input_size.
@@ -34,10 +35,15 @@ NpySetLookup FindNpySet(const std::string& dir, Split split);
 // "train_x.npy (with train_y.npy, [train_len.npy]) or train.npz": what FindNpySet looks for.
 std::string NpySetDescription(Split split);
 
-// The targets of a set, from y as read. Today: class ids, (N,) integers in
-// [0, num_classes). Float y ((N,) or (N, K)) and per-step y ((N, T)) are refused
-// with one line until the model has heads for them.
-std::vector<int32_t> TargetsFromY(const NpyArray& y, int64_t count, int steps, int num_classes);
+// The targets of a set as the source keeps them: classes or values, per sample
+// spec.PerSample(T) of them, 0 past a per-step sequence's length.
+struct NpyTargets {
+  std::vector<int32_t> classes;
+  std::vector<float> values;
+};
+// y as read, checked against spec (shape, dtype, classes below num_classes, finite values).
+NpyTargets TargetsFromY(const NpyArray& y, const TargetSpec& spec, int64_t count, int steps,
+                       int num_classes, const std::vector<int32_t>& lengths);
 
 class NpyDataSource final : public DataSource {
  public:
@@ -45,16 +51,19 @@ class NpyDataSource final : public DataSource {
   // num_classes; throws seqtrain::Error naming the file, field and value.
   // lengths: null for "every sequence is T long". files_read: the Facts() files.
   NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* lengths, int steps, int inputs,
-                int num_classes, double uint8_scale, std::vector<AgreedFile> files_read);
+                int num_classes, const TargetSpec& targets, double uint8_scale,
+                std::vector<AgreedFile> files_read);
 
   int64_t count() const override { return count_; }
   int steps() const override { return steps_; }
   int inputs() const override { return inputs_; }
   int num_classes() const override { return num_classes_; }
   bool variable_length() const override { return variable_length_; }
-  Sample Read(int64_t index, float* sequence) const override;
+  TargetSpec target_spec() const override { return spec_; }
+  int length(int64_t index) const override { return lengths_[static_cast<size_t>(index)]; }
+  int Read(int64_t index, float* sequence, const TargetsOut& targets) const override;
   void Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,
-            int32_t* targets) const override;
+            const TargetsOut& targets) const override;
   SetFacts Facts() const override;
 
  private:
@@ -64,8 +73,10 @@ class NpyDataSource final : public DataSource {
   NpyArray x_;
   int64_t count_;
   int steps_, inputs_, num_classes_;
+  TargetSpec spec_;
   float uint8_scale_;
-  std::vector<int32_t> lengths_, targets_;
+  std::vector<int32_t> lengths_;
+  NpyTargets targets_;
   bool variable_length_ = false;
   std::vector<AgreedFile> files_;
 };
