@@ -1,6 +1,8 @@
 #include "data/npy_file.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 

@@ -33,7 +33,7 @@ expect_error blas_threads_cap 2 "seqtrain: error: --blas-threads 100: this OpenB
 expect_error set_newline 1 "seqtrain: error: --set schedule.epochs=3[\\]nfake: .*3[\\]nfake" 10 -- \
   "${RUN2[@]}" train --data-dir "$D" --set "schedule.epochs=3
 fake"
-expect_error set_newline_path 1 "seqtrain: error: .*/no[\\]nseqtrain: error: fake/train-images" 20 -- \
+expect_error set_newline_path 1 "seqtrain: error: data.dir = /no[\\]nseqtrain: error: fake: no such folder" 20 -- \
   "${RUN2[@]}" train --data-dir "/no
 seqtrain: error: fake"
 # Resuming a checkpoint already at the end of this run's schedule says so.

@@ -148,6 +148,8 @@ const std::vector<Bound>& Bounds() {
       {"optimizer.clip_grad_norm", "1e300", "inf", "must be >= 0 and finite"},
       {"data.bucket_window", "0", "-1", "must be in [0, 1048576]"},
       {"data.bucket_window", "1048576", "1048577", "must be in [0, 1048576]"},
+      {"data.uint8_scale", "4.9406564584124654e-324", "0", "must be positive and finite"},
+      {"data.uint8_scale", "1e300", "inf", "must be positive and finite"},
       {"schedule.batch_size", "1", "0", "must be positive"},
       {"schedule.batch_size", "2147483647", "2147483648", "larger than 2147483647"},
       {"schedule.epochs", "1", "0", "must be positive"},

@@ -269,8 +269,9 @@ TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
     data::OpenDataSource(request);
     ADD_FAILURE() << "opened";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "data.format = \"csv\": no such data source (known: idx, npy, "
-                           "toy_sequences, auto)");
+    EXPECT_STREQ(e.what(),
+                 "data.format = \"csv\": no such data source (known: idx, npy, "
+                 "toy_sequences, auto)");
   }
 }
 
