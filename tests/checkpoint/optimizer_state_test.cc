@@ -261,7 +261,7 @@ TEST(OptimizerState, StateThatDoesNotFitIsRefusedWithOneLine) {
 // An optimizer the registry knows, but not the one resuming.
 class Toy : public optim::Optimizer {
  public:
-  explicit Toy(size_t n) : Optimizer("toy", n, {"m", "v"}) {}
+  explicit Toy(size_t n) : Optimizer("toy", n, {"m", "v"}, 0.001) {}
 
  private:
   void Update(float*, const float*, float, int64_t) override {}

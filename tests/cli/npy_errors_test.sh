@@ -20,7 +20,7 @@ d=$(variant class "y = np.load('$Y'); y[5] = 4; np.save('$Y', y)")
 expect_error class_range 1 "$d/$Y: class 4 at index 5 is out of range \[0, 4\) \(model.num_classes = 4\)$" 20 -- "${RUN2[@]}" --data-dir "$d"
 
 d=$(variant count "np.save('$Y', np.load('$Y')[:63])")
-expect_error y_count 1 "$d/$Y: descr = '<i8', shape \(63,\): y must hold one target per sequence, 64 \(x's N\)$" 20 -- "${RUN2[@]}" --data-dir "$d"
+expect_error y_count 1 "$d/$Y: descr = '<i8', shape \(63,\): y must hold the targets of 64 sequences \(x's N\)$" 20 -- "${RUN2[@]}" --data-dir "$d"
 
 d=$(variant length "n = np.load('$L'); n[3] = 101; np.save('$L', n)")
 expect_error length_range 1 "$d/$L: length 101 at index 3 is out of range \[1, 100\] \(T of x\)$" 20 -- "${RUN2[@]}" --data-dir "$d"
@@ -32,5 +32,5 @@ d=$(variant nan "x = np.load('$X'); x[2, 0, 1] = np.nan; np.save('$X', x)")
 expect_error nan_in_x 1 "$d/$X: NaN in x at sequence 2, step 0, input 1: x must be finite$" 20 -- "${RUN2[@]}" --data-dir "$d"
 
 d=$(variant float_y "np.save('$Y', np.load('$Y').astype('<f4'))")
-expect_error float_y 1 "$d/$Y: descr = '<f4', shape \(64,\): float y are regression targets, which need model.head" 20 -- "${RUN2[@]}" --data-dir "$d"
+expect_error float_y 1 "$d/$Y: descr = '<f4', shape \(64,\): class ids must be integers \(model.head reads class\)" 20 -- "${RUN2[@]}" --data-dir "$d"
 finish

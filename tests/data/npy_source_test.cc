@@ -75,9 +75,9 @@ TEST(NpySource, HoldsTheContractAndReadsTheValuesAsStored) {
   EXPECT_TRUE(source->variable_length());
   const std::vector<float> x = Values();
   std::vector<float> seq(kT * kI);
-  const data::Sample third = source->Read(2, seq.data());
-  EXPECT_EQ(third.length, 3);
-  EXPECT_EQ(third.target, 2);
+  int32_t third_class = -1;
+  EXPECT_EQ(source->Read(2, seq.data(), {&third_class, nullptr}), 3);
+  EXPECT_EQ(third_class, 2);
   for (int k = 0; k < kT * kI; ++k) {
     EXPECT_EQ(seq[k], k < 3 * kI ? x[2 * kT * kI + k] : 0.0f) << k;  // NaN padding reads as 0
   }
@@ -127,8 +127,8 @@ TEST(NpySource, ReadsTheNumPyWrittenArchivesAsTheNpyFiles) {
     for (int64_t i = 0; i < 3; ++i) {
       const ReadSample a = ReadOne(*npy, i), b = ReadOne(*npz, i);
       EXPECT_EQ(a.x, b.x);
-      EXPECT_EQ(a.sample.length, b.sample.length);
-      EXPECT_EQ(a.sample.target, b.sample.target);
+      EXPECT_EQ(a.length, b.length);
+      EXPECT_EQ(a.classes, b.classes);
     }
     const data::SetFacts facts = npz->Facts();
     ASSERT_EQ(facts.files.size(), 1u);
@@ -169,9 +169,9 @@ TEST(NpySource, Uint8ImagesGiveTheIdxSourcesValuesAndFloat64IsReadAsFloat) {
   const size_t size = batch.size() * kRows * kCols;
   std::vector<float> xi(size), xu(size), xd(size);
   std::vector<int32_t> li(5), lu(5), ld(5), ti(5), tu(5), td(5);
-  idx->Fill(batch.data(), 5, xi.data(), li.data(), ti.data());
-  u1->Fill(batch.data(), 5, xu.data(), lu.data(), tu.data());
-  f8->Fill(batch.data(), 5, xd.data(), ld.data(), td.data());
+  idx->Fill(batch.data(), 5, xi.data(), li.data(), {ti.data(), nullptr});
+  u1->Fill(batch.data(), 5, xu.data(), lu.data(), {tu.data(), nullptr});
+  f8->Fill(batch.data(), 5, xd.data(), ld.data(), {td.data(), nullptr});
   EXPECT_EQ(xu, xi);  // bit for bit: the default uint8_scale is the IDX pixels' 1/255
   EXPECT_EQ(tu, ti);
   EXPECT_EQ(lu, li);
@@ -181,8 +181,71 @@ TEST(NpySource, Uint8ImagesGiveTheIdxSourcesValuesAndFloat64IsReadAsFloat) {
   request.config.set_uint8_scale(2.0);
   const std::unique_ptr<data::DataSource> doubled = data::OpenDataSource(request);
   std::vector<float> seq(kRows * kCols);
-  doubled->Read(1, seq.data());
+  int32_t label = -1;
+  doubled->Read(1, seq.data(), {&label, nullptr});
   EXPECT_EQ(seq[3], 2.0f * pixels[kRows * kCols + 3]);
+}
+
+TEST(NpySource, ReadsTheTargetsTheHeadReads) {
+  Set s = WriteSet("npy_targets");  // lengths {6, 1, 3, 6, 2}
+  const std::string y = s.dir + "/train_y.npy";
+  // One value per sequence: (N,) or (N, 1); K values: (N, K).
+  s.request.targets = {data::TargetKind::kValue, 1};
+  WriteFile(y, NpyFloat32({kN}, {0.5f, -1, 2, 3, 1e-3f}));
+  std::unique_ptr<data::DataSource> source = data::OpenDataSource(s.request);
+  ExpectDataSourceContract(*source);
+  EXPECT_EQ(source->target_spec(), s.request.targets);
+  EXPECT_EQ(source->num_classes(), 0);
+  EXPECT_EQ(ReadOne(*source, 1).values, std::vector<float>{-1});
+  WriteFile(y, NpyFloat64({kN, 1}, {0.5, -1, 2, 3, 1e-3}));
+  EXPECT_EQ(ReadOne(*data::OpenDataSource(s.request), 4).values, std::vector<float>{1e-3f});
+  s.request.targets = {data::TargetKind::kValue, 2};
+  WriteFile(y, NpyFloat32({kN, 2}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  source = data::OpenDataSource(s.request);
+  ExpectDataSourceContract(*source);
+  EXPECT_EQ(ReadOne(*source, 3).values, (std::vector<float>{6, 7}));
+  // Batches are time-major: values[b * width + k].
+  const std::vector<int64_t> batch = {3, 0};
+  std::vector<float> x(2 * kT * kI), values(4);
+  std::vector<int32_t> lengths(2);
+  source->Fill(batch.data(), 2, x.data(), lengths.data(), {nullptr, values.data()});
+  EXPECT_EQ(values, (std::vector<float>{6, 7, 0, 1}));
+  WriteFile(y, NpyFloat32({kN}, {0, 1, 2, 3, 4}));
+  EXPECT_EQ(OpenError(s.request), y + ": descr = '<f4', shape (5,): y must be of shape (5, 2) "
+                                      "(model.head reads 2 values)");
+  WriteFile(y, NpyFloat32({kN, 2}, {0, 1, 2, std::nanf(""), 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(OpenError(s.request), y + ": NaN in y at index 1: targets must be finite");
+
+  // One class per step: (N, T); past each length the targets are padding (0, never checked).
+  s.request.targets = {data::TargetKind::kStepClass, 1};
+  std::vector<int64_t> tags(kN * kT, 99);
+  const int lengths_of[kN] = {6, 1, 3, 6, 2};
+  for (int n = 0; n < kN; ++n) {
+    for (int t = 0; t < lengths_of[n]; ++t) tags[n * kT + t] = (n + t) % kClasses;
+  }
+  WriteFile(y, NpyInt64({kN, kT}, tags));
+  source = data::OpenDataSource(s.request);
+  ExpectDataSourceContract(*source);
+  EXPECT_EQ(ReadOne(*source, 2).classes, (std::vector<int32_t>{2, 3, 0, 0, 0, 0}));
+  tags[2 * kT + 1] = kClasses;
+  WriteFile(y, NpyInt64({kN, kT}, tags));
+  EXPECT_EQ(OpenError(s.request), y + ": class 4 at index 2, step 1 is out of range [0, 4) "
+                                      "(model.num_classes = 4)");
+  WriteFile(y, NpyFloat32({kN, kT}, std::vector<float>(kN * kT, 1)));
+  EXPECT_EQ(OpenError(s.request), y + ": descr = '<f4', shape (5, 6): class ids must be integers "
+                                      "(model.head reads class per step)");
+
+  // Values per step: (N, T) for width 1, (N, T, K).
+  s.request.targets = {data::TargetKind::kStepValue, 1};
+  std::vector<float> series(kN * kT);
+  for (size_t i = 0; i < series.size(); ++i) series[i] = 0.25f * static_cast<float>(i);
+  WriteFile(y, NpyFloat32({kN, kT}, series));
+  source = data::OpenDataSource(s.request);
+  ExpectDataSourceContract(*source);
+  EXPECT_EQ(ReadOne(*source, 1).values, (std::vector<float>{1.5f, 0, 0, 0, 0, 0}));
+  s.request.targets = {data::TargetKind::kStepValue, 2};
+  EXPECT_EQ(OpenError(s.request), y + ": descr = '<f4', shape (5, 6): y must be of shape "
+                                      "(5, 6, 2) (model.head reads 2 values per step)");
 }
 
 TEST(NpySource, EachMismatchIsOneLineNamingFileFieldAndValue) {
@@ -214,16 +277,14 @@ TEST(NpySource, EachMismatchIsOneLineNamingFileFieldAndValue) {
   EXPECT_EQ(OpenError(s.request), y + ": descr = '<i8', shape (4,): y must hold one target per "
                                       "sequence, 5 (x's N)");
   WriteFile(y, NpyFloat32({kN}, {0, 1, 2, 3, 1}));
-  EXPECT_EQ(OpenError(s.request),
-            y + ": descr = '<f4', shape (5,): float y are regression targets, which need "
-                "model.head (not in this build yet); class ids are integers");
+  EXPECT_EQ(OpenError(s.request), y + ": descr = '<f4', shape (5,): class ids must be integers "
+                                      "(model.head reads class)");
   WriteFile(y, NpyInt64({kN, kT}, std::vector<int64_t>(kN * kT, 1)));
-  EXPECT_EQ(OpenError(s.request),
-            y + ": descr = '<i8', shape (5, 6): per-step targets (N, T) need model.head, which "
-                "this build does not have yet; class ids are y of shape (N,)");
+  EXPECT_EQ(OpenError(s.request), y + ": descr = '<i8', shape (5, 6): y must be of shape (5,) "
+                                      "(model.head reads class)");
   WriteFile(y, NpyInt64({kN, 2}, std::vector<int64_t>(kN * 2, 1)));
-  EXPECT_EQ(OpenError(s.request),
-            y + ": descr = '<i8', shape (5, 2): class ids must be of shape (N,) = (5,)");
+  EXPECT_EQ(OpenError(s.request), y + ": descr = '<i8', shape (5, 2): y must be of shape (5,) "
+                                      "(model.head reads class)");
   restore();
 
   WriteFile(len, NpyInt64({kN}, {6, 1, 7, 6, 2}));

@@ -72,9 +72,11 @@ void UseAsSet(data::NpyArray x) {
   y.header.count = y.header.data_bytes = x.shape()[0];
   y.bytes.assign(static_cast<size_t>(x.shape()[0]), 0);
   try {
-    const data::NpyDataSource set(std::move(x), y, nullptr, steps, inputs, 2, 1.0 / 255, {});
+    const data::NpyDataSource set(std::move(x), y, nullptr, steps, inputs, 2, data::TargetSpec{},
+                                  1.0 / 255, {});
     std::vector<float> sequence(static_cast<size_t>(steps) * inputs);
-    for (int64_t i = 0; i < set.count(); ++i) set.Read(i, sequence.data());
+    int32_t label = 0;
+    for (int64_t i = 0; i < set.count(); ++i) set.Read(i, sequence.data(), {&label, nullptr});
   } catch (const Error&) {
   }
 }
