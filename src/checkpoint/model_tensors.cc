@@ -113,6 +113,16 @@ void CheckModelMatches(const ModelConfig& saved, const ModelConfig& configured,
   check("hidden_size", saved.hidden_size(), configured.hidden_size());
   check("num_layers", saved.num_layers(), configured.num_layers());
   check("num_classes", saved.num_classes(), configured.num_classes());
+  auto check_text = [&](const char* field, const std::string& in_checkpoint,
+                        const std::string& in_config) {
+    if (in_checkpoint != in_config) {
+      throw Error(path + ": model." + field + " = " + in_checkpoint + " in the checkpoint but " +
+                  in_config + " in the config: the checkpoint is for another model");
+    }
+  };
+  check_text("cell", ModelConfig::Cell_Name(saved.cell()), ModelConfig::Cell_Name(configured.cell()));
+  auto yes_no = [](bool b) { return std::string(b ? "true" : "false"); };
+  check_text("bidirectional", yes_no(saved.bidirectional()), yes_no(configured.bidirectional()));
 }
 
 }  // namespace seqtrain::checkpoint

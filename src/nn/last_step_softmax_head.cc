@@ -15,6 +15,7 @@ using tensor::Gemm;
 namespace {
 template <typename T>
 const T* LastStep(const LayerOutputs<T>& outputs, int features) {
+  if (outputs.last) return outputs.last;
   return outputs.data + static_cast<size_t>(outputs.steps - 1) * outputs.batch * features;
 }
 }  // namespace

@@ -32,6 +32,7 @@ namespace {
 // Purposes for DeriveSeed, so each random stream is independent of the others.
 constexpr uint64_t kInitStream = 1;
 constexpr uint64_t kEpochOrderStream = 2;
+constexpr uint64_t kDropoutStream = 3;
 
 double Now() {
   using Clock = std::chrono::steady_clock;
@@ -115,6 +116,17 @@ int64_t Trainer::FillBatch() {
   ScopedPhase timer(Phase::kData);
   train_.Fill(order.data() + begin + mine.begin, batch, batch_x_.data(), batch_lengths_.data(),
               batch_labels_.data());
+  if (m.dropout() > 0) {
+    // A sample's masks follow from the seed, the epoch and its index in the set alone.
+    const uint64_t epoch_seed =
+        DeriveSeed(config_.seed(), kDropoutStream, static_cast<uint64_t>(epoch_));
+    dropout_keys_.resize(static_cast<size_t>(batch));
+    for (int b = 0; b < batch; ++b) {
+      dropout_keys_[b] =
+          DeriveSeed(epoch_seed, 0, static_cast<uint64_t>(order[begin + mine.begin + b]));
+    }
+    model_.SetDropoutKeys(dropout_keys_.data(), batch);
+  }
   return global_batch;
 }
 

@@ -138,6 +138,7 @@ class Trainer {
   std::vector<float> batch_x_;  // (T, B, I)
   std::vector<int32_t> batch_lengths_;
   std::vector<int32_t> batch_labels_;
+  std::vector<uint64_t> dropout_keys_;  // (B) model.dropout > 0 only
   std::vector<StepRecord> history_;
   std::string lineage_;
 };
