@@ -14,6 +14,7 @@ PACKAGES=(
   dpkg-dev                             # the .deb (cpack): dpkg-shlibdeps reads its library dependencies
   environment-modules man-db           # tests: the installed modulefile, `man seqtrain`
   python3 libxml2-utils bsdutils       # tests: an independent TensorBoard reader, SVG check, `script` for a TTY
+  python3-torch                        # tests: PyTorch as the peer of the GRU and bidirectional models
   clang-format                         # tests: the sources follow .clang-format (format_check)
   clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)
