@@ -120,7 +120,8 @@ void CheckModelMatches(const ModelConfig& saved, const ModelConfig& configured,
                   in_config + " in the config: the checkpoint is for another model");
     }
   };
-  check_text("cell", ModelConfig::Cell_Name(saved.cell()), ModelConfig::Cell_Name(configured.cell()));
+  check_text("cell", ModelConfig::Cell_Name(saved.cell()),
+             ModelConfig::Cell_Name(configured.cell()));
   auto yes_no = [](bool b) { return std::string(b ? "true" : "false"); };
   check_text("bidirectional", yes_no(saved.bidirectional()), yes_no(configured.bidirectional()));
 }

@@ -54,10 +54,9 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
   // keeps r z n (3H), W_h h's n block and h, one step's W_h h (3H), and in backward the
   // gradients on W_h h (3H per step), two recurrences and W_h transposed (3H x H).
   const bool gru = m.cell() == ModelConfig::GRU;
-  const double per_cell =
-      gru ? (5 * h * rows + h * batch + 3 * h * batch) + (3 * h * train_rows + 2 * h * train_batch +
-                                                          3 * h * h)
-          : (7 * h * rows + h * batch) + (2 * h * train_batch + 4 * h * h);
+  const double per_cell = gru ? (5 * h * rows + h * batch + 3 * h * batch) +
+                                    (3 * h * train_rows + 2 * h * train_batch + 3 * h * h)
+                              : (7 * h * rows + h * batch) + (2 * h * train_batch + 4 * h * h);
   // Output width of a layer (and the head's input).
   const double width = m.bidirectional() ? 2 * h : h;
   double activations = 0;
