@@ -72,7 +72,8 @@ TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
 }
 
 TEST_F(ConfigLoaderTest, ShippedConfigsLoad) {
-  for (const char* name : {"mnist_lstm.txtpb", "quick.txtpb"}) {
+  for (const char* name :
+       {"mnist_lstm.txtpb", "mnist_gru.txtpb", "mnist_bilstm.txtpb", "quick.txtpb"}) {
     const std::string path = std::string(SEQTRAIN_SOURCE_DIR) + "/configs/" + name;
     EXPECT_EQ(LoadError(path, {{"--data-dir /d", "data.dir", "/d"},
                                {"--checkpoint-dir /c", "checkpoint.dir", "/c"}}),
