@@ -119,6 +119,17 @@ void CheckModelMatches(const ModelConfig& saved, const ModelConfig& configured,
                 " in the config: the checkpoint is for another model");
   }
   check("output_size", saved.output_size(), configured.output_size());
+  auto check_text = [&](const char* field, const std::string& in_checkpoint,
+                        const std::string& in_config) {
+    if (in_checkpoint != in_config) {
+      throw Error(path + ": model." + field + " = " + in_checkpoint + " in the checkpoint but " +
+                  in_config + " in the config: the checkpoint is for another model");
+    }
+  };
+  check_text("cell", ModelConfig::Cell_Name(saved.cell()),
+             ModelConfig::Cell_Name(configured.cell()));
+  auto yes_no = [](bool b) { return std::string(b ? "true" : "false"); };
+  check_text("bidirectional", yes_no(saved.bidirectional()), yes_no(configured.bidirectional()));
 }
 
 }  // namespace seqtrain::checkpoint

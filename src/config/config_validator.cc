@@ -140,6 +140,11 @@ void CheckOptimizerFields(const OptimizerConfig& o) {
 }
 
 void CheckAcrossFields(const TrainConfig& c) {
+  // Dropout acts between layers only (as PyTorch's nn.LSTM): on one layer it would do nothing.
+  if (c.model().dropout() > 0 && c.model().num_layers() < 2) {
+    Invalid("model.dropout", c.model().dropout(),
+            "needs model.num_layers >= 2 (it drops the outputs of every layer but the top one)");
+  }
   const ScheduleConfig& s = c.schedule();
   // A limit of the code: the model takes a rank's share of the batch as an int.
   if (s.batch_size() > std::numeric_limits<int32_t>::max()) {

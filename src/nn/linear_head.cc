@@ -56,8 +56,10 @@ const T* LinearHead<T>::Rows(const LayerOutputs<T>& outputs, int* rows) const {
     *rows = outputs.steps * outputs.batch;
     return outputs.data;
   }
-  // Every sequence's state at its own last step is at the last step (the layers carry it).
+  // Every sequence's final state: the layer's own (a bidirectional one), else the last step's
+  // (the layers carry each sequence's state past its length).
   *rows = outputs.batch;
+  if (outputs.last) return outputs.last;
   return outputs.data + static_cast<size_t>(outputs.steps - 1) * outputs.batch * input_size_;
 }
 

@@ -20,6 +20,7 @@ struct LayerOutputs {
   const int32_t* lengths = nullptr;  // (batch) in 1..steps; null: all steps
   int steps = 0;
   int batch = 0;
+  const T* last = nullptr;  // (batch, F) each sequence's final state; null: data's last step
 };
 
 // Where a head's gradient enters the top layer (RecurrentLayer::Backward); either may be null.

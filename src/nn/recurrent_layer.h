@@ -50,6 +50,10 @@ class RecurrentLayer {
   // (steps, B, output_size()) of the last Forward.
   virtual const T* output() const = 0;
 
+  // Each sequence's final state (B, output_size()), which dy_last is the gradient on; null: the
+  // last step of output() (where a layer keeping the contract above carries it).
+  virtual const T* final_state() const { return nullptr; }
+
   // dy_seq (steps, B, output_size()) and dy_last (B, output_size()) are gradients flowing into
   // the outputs (either may be null). Overwrites grads with this batch's gradient and, when dx
   // is not null, writes dx (steps, B, input_size()). At most once per Forward: a layer may reuse

@@ -2,6 +2,7 @@
 
 #include <type_traits>
 
+#include "nn/gru_layer.h"
 #include "nn/lstm_layer.h"
 #include "util/error.h"
 
@@ -13,6 +14,7 @@ namespace {
 std::vector<RecurrentLayerEntry>& Entries() {
   static std::vector<RecurrentLayerEntry> entries = {
       RecurrentLayerEntryOf<LstmLayer>("lstm"),
+      RecurrentLayerEntryOf<GruLayer>("gru"),
   };
   return entries;
 }
@@ -28,6 +30,16 @@ const RecurrentLayerEntry& Find(const std::string& cell) {
 }
 
 }  // namespace
+
+std::string CellName(const ModelConfig& model) {
+  switch (model.cell()) {
+    case ModelConfig::LSTM:
+      return "lstm";
+    case ModelConfig::GRU:
+      return "gru";
+  }
+  throw Error("model.cell = " + std::to_string(model.cell()) + ": not a known cell");
+}
 
 void RegisterRecurrentLayer(RecurrentLayerEntry entry) {
   SEQ_CHECK(!entry.name.empty() && entry.make_float && entry.make_double);

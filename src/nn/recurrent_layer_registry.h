@@ -1,4 +1,4 @@
-// Recurrent cells by name ("lstm"), so the model builds its layers from a name alone.
+// Recurrent cells by name ("lstm", "gru"), so the model builds its layers from a name alone.
 //
 // Adding a cell: its own files (a class template Cell<T> implementing RecurrentLayer<T>, with a
 // constructor Cell(const ModelConfig& model, int input_size)) plus ONE registration line: in
@@ -16,8 +16,9 @@
 
 namespace seqtrain::nn {
 
-// The cell a model uses unless told otherwise.
-inline constexpr const char* kDefaultCell = "lstm";
+// The registered name of the cell model.cell selects ("lstm", "gru"): the prefix of its layers'
+// tensors. Models built without a cell name use it; tests pass other registered names.
+std::string CellName(const ModelConfig& model);
 
 template <typename T>
 using RecurrentLayerFactory = std::unique_ptr<RecurrentLayer<T>> (*)(const ModelConfig& model,

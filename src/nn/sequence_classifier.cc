@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "nn/bidirectional_layer.h"
+#include "nn/dropout_mask.h"
 #include "util/error.h"
 
 namespace seqtrain::nn {
@@ -20,7 +22,12 @@ Parts<T> MakeParts(const ModelConfig& c, const std::string& cell) {
   Parts<T> parts;
   int input_size = c.input_size();
   for (int l = 0; l < c.num_layers(); ++l) {
-    parts.layers.push_back(MakeRecurrentLayer<T>(cell, c, input_size));
+    std::unique_ptr<RecurrentLayer<T>> layer = MakeRecurrentLayer<T>(cell, c, input_size);
+    if (c.bidirectional()) {
+      layer = std::make_unique<BidirectionalLayer<T>>(std::move(layer),
+                                                      MakeRecurrentLayer<T>(cell, c, input_size));
+    }
+    parts.layers.push_back(std::move(layer));
     SEQ_CHECK(parts.layers.back()->input_size() == input_size);
     input_size = parts.layers.back()->output_size();
   }
@@ -36,14 +43,21 @@ size_t AddPart(const std::vector<ParamSpec>& specs, const std::string& prefix,
   return start;
 }
 
-// The one place the model's layout is decided: "<cell><index>/" per layer, then "out/".
+// The one place the model's layout is decided: "<cell><index>/" per layer (a bidirectional
+// layer's reverse direction right after it as "<cell><index>_reverse/"), then "out/".
 template <typename T>
 ParamLayout LayoutOf(const Parts<T>& parts, const std::string& cell,
                      std::vector<size_t>* layer_offsets, size_t* head_offset) {
   ParamLayout layout;
   for (size_t l = 0; l < parts.layers.size(); ++l) {
-    layer_offsets->push_back(
-        AddPart(parts.layers[l]->Params(), cell + std::to_string(l) + "/", &layout));
+    const std::string prefix = cell + std::to_string(l);
+    const auto* both = dynamic_cast<const BidirectionalLayer<T>*>(parts.layers[l].get());
+    if (!both) {
+      layer_offsets->push_back(AddPart(parts.layers[l]->Params(), prefix + "/", &layout));
+      continue;
+    }
+    layer_offsets->push_back(AddPart(both->forward().Params(), prefix + "/", &layout));
+    AddPart(both->reverse().Params(), prefix + "_reverse/", &layout);
   }
   *head_offset = AddPart(parts.head->Params(), "out/", &layout);
   return layout;
@@ -52,18 +66,21 @@ ParamLayout LayoutOf(const Parts<T>& parts, const std::string& cell,
 }  // namespace
 
 ParamLayout ModelLayout(const ModelConfig& config, const std::string& cell) {
+  const std::string name = cell.empty() ? CellName(config) : cell;
   std::vector<size_t> layer_offsets;
   size_t head_offset = 0;
-  return LayoutOf(MakeParts<float>(config, cell), cell, &layer_offsets, &head_offset);
+  return LayoutOf(MakeParts<float>(config, name), name, &layer_offsets, &head_offset);
 }
 
 template <typename T>
 SequenceClassifier<T>::SequenceClassifier(const ModelConfig& config, const std::string& cell)
-    : config_(config), cell_(cell) {
-  Parts<T> parts = MakeParts<T>(config, cell);
-  layout_ = LayoutOf(parts, cell, &layer_offsets_, &head_offset_);
+    : config_(config), cell_(cell.empty() ? CellName(config) : cell) {
+  Parts<T> parts = MakeParts<T>(config, cell_);
+  layout_ = LayoutOf(parts, cell_, &layer_offsets_, &head_offset_);
   layers_ = std::move(parts.layers);
   head_ = std::move(parts.head);
+  dropout_masks_.resize(layers_.size());
+  dropped_.resize(layers_.size());
   params_.assign(layout_.total_size(), T(0));
   grads_.assign(layout_.total_size(), T(0));
 }
@@ -77,7 +94,8 @@ void SequenceClassifier<T>::Initialize(uint64_t seed) {
 }
 
 template <typename T>
-LayerOutputs<T> SequenceClassifier<T>::RunLayers(const T* x, const int32_t* lengths, int batch) {
+LayerOutputs<T> SequenceClassifier<T>::RunLayers(const T* x, const int32_t* lengths, int batch,
+                                                 bool training) {
   const int time_steps = config_.time_steps(), input_size = config_.input_size();
   int steps = time_steps;
   bool padded = false;
@@ -111,15 +129,29 @@ LayerOutputs<T> SequenceClassifier<T>::RunLayers(const T* x, const int32_t* leng
   for (size_t l = 0; l < layers_.size(); ++l) {
     layers_[l]->Forward(params_.data() + layer_offsets_[l], input, layer_lengths, steps, batch);
     input = layers_[l]->output();
+    if (training && l + 1 < layers_.size() && config_.dropout() > 0) {
+      const size_t values = static_cast<size_t>(steps) * batch * layers_[l]->output_size();
+      dropout_masks_[l].resize(values);
+      FillDropoutMask(dropout_keys_.data(), static_cast<int>(l), steps, batch,
+                      layers_[l]->output_size(), config_.dropout(), dropout_masks_[l].data());
+      dropped_[l].resize(values);
+      for (size_t i = 0; i < values; ++i) dropped_[l][i] = input[i] * dropout_masks_[l][i];
+      input = dropped_[l].data();
+    }
   }
-  return {input, layer_lengths, steps, batch};
+  return {input, layer_lengths, steps, batch, layers_.back()->final_state()};
+}
+
+template <typename T>
+void SequenceClassifier<T>::SetDropoutKeys(const uint64_t* keys, int batch) {
+  dropout_keys_.assign(keys, keys + batch);
 }
 
 template <typename T>
 BatchStats SequenceClassifier<T>::Forward(const T* x, const HeadTargets<T>& targets, int batch,
                                           T* predictions, const int32_t* lengths) {
   if (batch == 0) return {};
-  const LayerOutputs<T> top = RunLayers(x, lengths, batch);
+  const LayerOutputs<T> top = RunLayers(x, lengths, batch, false);
   const BatchStats stats =
       head_->Forward(params_.data() + head_offset_, top, targets, predictions);
   if (predictions && head_->per_step()) {
@@ -137,7 +169,14 @@ BatchStats SequenceClassifier<T>::ForwardBackward(const T* x, const HeadTargets<
     std::fill(grads_.begin(), grads_.end(), T(0));
     return {};
   }
-  const LayerOutputs<T> top = RunLayers(x, lengths, batch);
+  const bool dropout = config_.dropout() > 0 && layers_.size() > 1;
+  if (dropout && dropout_keys_.size() != static_cast<size_t>(batch)) {
+    throw Error("model.dropout needs one dropout key per batch row (SetDropoutKeys): " +
+                std::to_string(dropout_keys_.size()) + " keys for " + std::to_string(batch) +
+                " rows");
+  }
+  const LayerOutputs<T> top = RunLayers(x, lengths, batch, true);
+  dropout_keys_.clear();  // each batch brings its own
   OutputGradient<T> d_top;
   const BatchStats stats = head_->ForwardBackward(params_.data() + head_offset_, top, targets,
                                                   grads_.data() + head_offset_, &d_top);
@@ -158,6 +197,11 @@ BatchStats SequenceClassifier<T>::ForwardBackward(const T* x, const HeadTargets<
       dh_seq_.swap(dh_below_);
       dh_seq = dh_seq_.data();
       dh_last = nullptr;
+      if (dropout) {
+        // The gradient on the dropped outputs of layer l - 1, onto its outputs.
+        const std::vector<T>& mask = dropout_masks_[l - 1];
+        for (size_t i = 0; i < mask.size(); ++i) dh_seq_[i] *= mask[i];
+      }
     }
   }
   if (dx && steps < config_.time_steps()) {

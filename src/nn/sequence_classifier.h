@@ -1,6 +1,8 @@
-// The sequence model: recurrent layers of one registered cell ("lstm"), stacked so each
-// reads the outputs of the one below, then the output head model.head names (head_registry.h;
-// by default last step -> linear -> softmax cross-entropy). Owns one flat parameter buffer and one flat gradient buffer with the same
+// The sequence model: recurrent layers of one registered cell ("lstm", "gru"; each layer
+// bidirectional or not), stacked so each reads the outputs of the one below (through dropout
+// in training when model.dropout > 0), then the output head model.head names
+// (head_registry.h; by default last step -> linear -> softmax cross-entropy). Owns one flat
+// parameter buffer and one flat gradient buffer with the same
 // layout (param_layout.h): each layer's tensors, bottom to top, then the head's.
 #pragma once
 
@@ -22,14 +24,14 @@ namespace seqtrain::nn {
 // The tensors a model of this config has, named and ordered as SequenceClassifier lays them out
 // ("lstm0/w_x", "lstm0/w_h", "lstm0/b", ..., "out/w", "out/b"), without allocating the model.
 // The config must be valid (train::ValidateModel); throws seqtrain::Error for an unknown cell.
-ParamLayout ModelLayout(const ModelConfig& config, const std::string& cell = kDefaultCell);
+// cell "" is the one config.cell names (CellName); tests pass other registered cells.
+ParamLayout ModelLayout(const ModelConfig& config, const std::string& cell = "");
 
 template <typename T>
 class SequenceClassifier {
  public:
-  // Uses input_size, time_steps, hidden_size, num_layers, num_classes, forget_bias, head and
-  // output_size.
-  explicit SequenceClassifier(const ModelConfig& config, const std::string& cell = kDefaultCell);
+  // Uses every field of the ModelConfig; cell as ModelLayout.
+  explicit SequenceClassifier(const ModelConfig& config, const std::string& cell = "");
 
   // Each part draws its initial weights from one generator seeded by seed, bottom to top.
   void Initialize(uint64_t seed);
@@ -47,6 +49,11 @@ class SequenceClassifier {
                              const int32_t* lengths = nullptr) {
     return ForwardBackward(x, HeadTargets<T>{labels, nullptr}, batch, dx, lengths);
   }
+
+  // With model.dropout > 0 (and more than one layer) the next ForwardBackward needs one key per
+  // batch row: a row's masks are drawn from its key alone (dropout_mask.h), so a sample gets the
+  // same masks whatever batch or rank it is in. Used by that one call. Forward never drops.
+  void SetDropoutKeys(const uint64_t* keys, int batch);
 
   // Loss and quality counts only; targets may be empty for pure prediction. predictions, when
   // not null, gets (B, num_outputs()) or, per step, (time_steps, B, num_outputs()) with 0 past
@@ -70,7 +77,7 @@ class SequenceClassifier {
 
  private:
   // Runs every layer; returns the outputs of the top one.
-  LayerOutputs<T> RunLayers(const T* x, const int32_t* lengths, int batch);
+  LayerOutputs<T> RunLayers(const T* x, const int32_t* lengths, int batch, bool training);
 
   ModelConfig config_;
   std::string cell_;
@@ -84,6 +91,9 @@ class SequenceClassifier {
   std::vector<T> x_zero_padded_;  // (steps, B, I): x with its padding zeroed (padded batches only)
   std::vector<T> dh_seq_;         // (steps, B, H) gradient on the outputs of the layer being run
   std::vector<T> dh_below_;       // (steps, B, H) gradient it passes to the layer below
+  std::vector<uint64_t> dropout_keys_;         // (B) for the next ForwardBackward
+  std::vector<std::vector<T>> dropout_masks_;  // per layer (steps, B, H): 0 or 1 / (1 - p)
+  std::vector<std::vector<T>> dropped_;        // per layer: its outputs times the mask
 };
 
 extern template class SequenceClassifier<float>;

@@ -9,7 +9,7 @@
 namespace seqtrain::train {
 namespace {
 
-// Purposes for DeriveSeed (train/trainer.cc has 1: initialization).
+// Purposes for DeriveSeed (train/trainer.cc has 1: initialization, 3: dropout).
 constexpr uint64_t kEpochOrderStream = 2;
 constexpr uint64_t kBatchShuffleStream = 4;
 

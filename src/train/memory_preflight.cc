@@ -48,13 +48,32 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
 
   MemoryEstimate e;
   e.model = (2 + optimizer_tensors) * params * kFloat;  // parameters, gradients, optimizer state
-  // Per layer the forward pass keeps gates (4H), c, tanh(c) and h (H each) for every
-  // step, sized by the larger batch since vectors keep their capacity; backward writes the
-  // gate gradients over the gates and adds two step-sized recurrences and W_h transposed.
-  double per_layer = (7 * h * rows + h * batch) + (2 * h * train_batch + 4 * h * h);
-  double activations = m.num_layers() * per_layer * kFloat;
-  activations += (2 * k * batch + h * train_batch) * kFloat;           // logits, dlogits, dh_last
-  if (m.num_layers() > 1) activations += 2 * h * train_rows * kFloat;  // dh_seq, dh_below
+  // Per cell the LSTM's forward keeps gates (4H), c, tanh(c) and h (H each) for every step,
+  // sized by the larger batch since vectors keep their capacity; backward writes the gate
+  // gradients over the gates and adds two step-sized recurrences and W_h transposed. The GRU
+  // keeps r z n (3H), W_h h's n block and h, one step's W_h h (3H), and in backward the
+  // gradients on W_h h (3H per step), two recurrences and W_h transposed (3H x H).
+  const bool gru = m.cell() == ModelConfig::GRU;
+  const double per_cell = gru ? (5 * h * rows + h * batch + 3 * h * batch) +
+                                    (3 * h * train_rows + 2 * h * train_batch + 3 * h * h)
+                              : (7 * h * rows + h * batch) + (2 * h * train_batch + 4 * h * h);
+  // Output width of a layer (and the head's input).
+  const double width = m.bidirectional() ? 2 * h : h;
+  double activations = 0;
+  for (int l = 0; l < m.num_layers(); ++l) {
+    activations += (m.bidirectional() ? 2 : 1) * per_cell;
+    if (!m.bidirectional()) continue;
+    const double layer_in = l == 0 ? in : width;
+    // Reversed input and its gradient, both outputs side by side, the final states, the
+    // gradients split by direction.
+    activations += 2 * layer_in * rows + 2 * h * rows + 2 * h * batch + 2 * h * train_rows +
+                   2 * h * train_batch;
+  }
+  activations *= kFloat;
+  activations += (2 * k * batch + width * train_batch) * kFloat;  // logits, dlogits, dh_last
+  if (m.num_layers() > 1) activations += 2 * width * train_rows * kFloat;  // dh_seq, dh_below
+  // Below the top layer: the mask and the dropped outputs, training only.
+  if (m.dropout() > 0) activations += (m.num_layers() - 1) * 2 * width * train_rows * kFloat;
   e.activations = activations;
   e.batch_inputs = (train_rows * in + eval_rows * in) * kFloat + (train_batch + eval_batch) * 12 +
                    static_cast<double>(train_count) * sizeof(int64_t) + kSmallBuffers;

@@ -33,6 +33,7 @@ namespace {
 // Purposes for DeriveSeed, so each random stream is independent of the others (the data order's
 // are in train/epoch_order.cc).
 constexpr uint64_t kInitStream = 1;
+constexpr uint64_t kDropoutStream = 3;
 
 double Now() {
   using Clock = std::chrono::steady_clock;
@@ -121,6 +122,17 @@ int Trainer::FillShare(int64_t begin, int64_t size) {
   ScopedPhase timer(Phase::kData);
   train_.Fill(order.data() + begin + mine.begin, batch, batch_x_.data(), batch_lengths_.data(),
               batch_targets_.out());
+  if (m.dropout() > 0) {
+    // A sample's masks follow from the seed, the epoch and its index in the set alone.
+    const uint64_t epoch_seed =
+        DeriveSeed(config_.seed(), kDropoutStream, static_cast<uint64_t>(epoch_));
+    dropout_keys_.resize(static_cast<size_t>(batch));
+    for (int b = 0; b < batch; ++b) {
+      dropout_keys_[b] =
+          DeriveSeed(epoch_seed, 0, static_cast<uint64_t>(order[begin + mine.begin + b]));
+    }
+    model_.SetDropoutKeys(dropout_keys_.data(), batch);
+  }
   return batch;
 }
 

@@ -162,6 +162,7 @@ class Trainer {
   std::vector<float> batch_x_;  // (T, B, I)
   std::vector<int32_t> batch_lengths_;
   BatchTargets batch_targets_;
+  std::vector<uint64_t> dropout_keys_;  // (B) model.dropout > 0 only
   std::vector<StepRecord> history_;
   std::string lineage_;
 };

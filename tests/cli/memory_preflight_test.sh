@@ -37,6 +37,9 @@ check_estimate deep2 2 --hidden-size 256 --set model.num_layers=3 --batch-size 2
 check_estimate eval_batch1 1 --set schedule.eval_batch_size=2000
 check_estimate big_batch2 2 --batch-size 4096
 check_estimate checkpoint1 1 --hidden-size 768 --checkpoint-dir "$SCRATCH/ck"
+check_estimate gru_wide1 1 --hidden-size 512 --batch-size 256 --set model.cell=GRU
+check_estimate bigru_deep2 2 --hidden-size 128 --set model.num_layers=2 --batch-size 1024 \
+  --set model.cell=GRU --set model.bidirectional=true --set model.dropout=0.3
 
 expect_error too_big_for_node 1 \
   "seqtrain: error: needs [0-9.]+ GiB per rank \(model.hidden_size = 16384, model.num_layers = 64, .*\); this node has [0-9.]+ [MG]iB per rank free \(.* over 2 ranks here\)$" \

@@ -262,12 +262,14 @@ TEST(LstmClassifier, LayoutIsTheCheckpointFormat) {
 
 TEST(LstmClassifier, UnknownCellIsAnError) {
   try {
-    ModelLayout(Shape(2, 2, 2, 1, 2), "gru");
+    ModelLayout(Shape(2, 2, 2, 1, 2), "nosuchcell");
     ADD_FAILURE();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind(
-                  "model cell 'gru' is not a registered recurrent layer (registered: lstm", 0),
-              0u)
+    EXPECT_EQ(
+        std::string(e.what()).rfind(
+            "model cell 'nosuchcell' is not a registered recurrent layer (registered: lstm, gru",
+            0),
+        0u)
         << e.what();
   }
 }

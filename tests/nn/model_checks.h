@@ -58,8 +58,7 @@ inline Inputs RandomInputs(const ModelConfig& m, int batch, uint64_t seed,
 
 // Asymmetric, non-trivial weights so every path carries gradient.
 template <typename T>
-SequenceClassifier<T> MakeModel(const ModelConfig& m, uint64_t seed,
-                                const std::string& cell = kDefaultCell) {
+SequenceClassifier<T> MakeModel(const ModelConfig& m, uint64_t seed, const std::string& cell = "") {
   SequenceClassifier<T> model(m, cell);
   model.Initialize(seed);
   Rng rng(seed + 99);

@@ -169,9 +169,13 @@ TEST_P(CellContract, LayerCarriesTheStateAndIgnoresGradientOnPadding) {
   const std::vector<int32_t> lengths = {1, 5, 3};
   auto layer = MakeRecurrentLayer<double>(GetParam(), s, I);
   const int H = layer->output_size();
-  std::vector<double> params(
-      ModelLayout(s, GetParam()).Find(GetParam() + "0/b").offset +
-      static_cast<size_t>(ModelLayout(s, GetParam()).Find(GetParam() + "0/b").size));
+  size_t layer_size = 0;
+  for (const ParamSpec& spec : layer->Params()) {
+    size_t size = 1;
+    for (int d : spec.shape) size *= static_cast<size_t>(d);
+    layer_size += size;
+  }
+  std::vector<double> params(layer_size);
   Rng rng(6);
   layer->Initialize(rng, params.data());
   std::vector<double> x(static_cast<size_t>(steps) * batch * I);

@@ -25,14 +25,21 @@ std::string RefusalOf(const TrainConfig& c, int world, int on_node, int64_t shar
 }
 
 TEST(MemoryPreflight, ModelBytesAreFourFloatsPerParameterOfTheRealLayout) {
-  for (const auto& [hidden, layers] : {std::pair{8, 1}, std::pair{32, 3}, std::pair{128, 2}}) {
-    TrainConfig c;
-    c.mutable_model()->set_hidden_size(hidden);
-    c.mutable_model()->set_num_layers(layers);
-    const nn::SequenceClassifier<float> model(c.model());
-    const MemoryEstimate e = EstimateTrainingMemory(c, 1, 60000, 10000, 0);
-    EXPECT_EQ(e.model, 4.0 * sizeof(float) * static_cast<double>(model.num_params()))
-        << hidden << "x" << layers;
+  for (const auto cell : {ModelConfig::LSTM, ModelConfig::GRU}) {
+    for (const bool bidirectional : {false, true}) {
+      for (const auto& [hidden, layers] : {std::pair{8, 1}, std::pair{32, 3}, std::pair{128, 2}}) {
+        TrainConfig c;
+        c.mutable_model()->set_hidden_size(hidden);
+        c.mutable_model()->set_num_layers(layers);
+        c.mutable_model()->set_cell(cell);
+        c.mutable_model()->set_bidirectional(bidirectional);
+        const nn::SequenceClassifier<float> model(c.model());
+        const MemoryEstimate e = EstimateTrainingMemory(c, 1, 60000, 10000, 0);
+        EXPECT_EQ(e.model, 4.0 * sizeof(float) * static_cast<double>(model.num_params()))
+            << ModelConfig::Cell_Name(cell) << " " << bidirectional << " " << hidden << "x"
+            << layers;
+      }
+    }
   }
 }
 

@@ -1,0 +1,178 @@
+#include "nn/gru_layer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nn/gru_kernels.h"
+#include "simd/array_kernels.h"
+#include "tensor/blas.h"
+#include "tensor/transpose.h"
+#include "util/error.h"
+#include "util/phase_timer.h"
+
+namespace seqtrain::nn {
+
+using tensor::Gemm;
+
+template <typename T>
+GruLayer<T>::GruLayer(const ModelConfig& model, int input_size)
+    : input_size_(input_size), hidden_size_(model.hidden_size()) {
+  SEQ_CHECK(input_size_ > 0 && hidden_size_ > 0);
+}
+
+template <typename T>
+std::vector<ParamSpec> GruLayer<T>::Params() const {
+  const int H = hidden_size_;
+  return {{"w_x", {input_size_, 3 * H}}, {"w_h", {H, 3 * H}}, {"b_x", {3 * H}}, {"b_h", {3 * H}}};
+}
+
+template <typename T>
+template <typename P>
+typename GruLayer<T>::template Tensors<P> GruLayer<T>::Split(P* block) const {
+  const size_t G = 3 * static_cast<size_t>(hidden_size_);
+  P* w_h = block + input_size_ * G;
+  P* b_x = w_h + hidden_size_ * G;
+  return {block, w_h, b_x, b_x + G};
+}
+
+template <typename T>
+void GruLayer<T>::Initialize(Rng& rng, T* params) const {
+  const int H = hidden_size_, I = input_size_;
+  const Tensors<T> p = Split(params);
+  const double limit = std::sqrt(6.0 / (I + H + 3 * H));
+  for (size_t i = 0; i < static_cast<size_t>(I + H) * 3 * H; ++i) {
+    p.w_x[i] = static_cast<T>(rng.Uniform(-limit, limit));  // w_h follows w_x
+  }
+  std::fill(p.b_x, p.b_x + 6 * static_cast<size_t>(H), T(0));  // b_x, b_h
+}
+
+template <typename T>
+void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, int steps,
+                          int batch) {
+  SEQ_CHECK(steps > 0 && batch > 0);
+  const Tensors<const T> w = Split(params);
+  const int H = hidden_size_, G = 3 * hidden_size_, I = input_size_;
+  const size_t rows = static_cast<size_t>(steps) * batch;
+  steps_ = steps;
+  batch_ = batch;
+  x_ = x;
+  padded_ = false;
+  if (lengths) {
+    for (int b = 0; b < batch; ++b) {
+      SEQ_CHECK(lengths[b] >= 1 && lengths[b] <= steps);
+      padded_ = padded_ || lengths[b] < steps;
+    }
+    if (padded_) lengths_.assign(lengths, lengths + batch);
+  }
+  gates_.resize(rows * G);
+  hn_.resize(rows * H);
+  hproj_.resize(static_cast<size_t>(batch) * G);
+  hidden_.resize(rows * H + hidden_block());
+  std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
+
+  {
+    ScopedPhase timer(Phase::kForwardGemm);
+    for (size_t r = 0; r < rows; ++r) std::copy(w.b_x, w.b_x + G, gates_.data() + r * G);
+    Gemm(false, false, static_cast<int>(rows), G, I, T(1), x, I, w.w_x, G, T(1), gates_.data(), G);
+  }
+
+  const size_t step_hidden = hidden_block();
+  const size_t step_gates = static_cast<size_t>(batch) * G;
+  for (int t = 0; t < steps; ++t) {
+    const T* h_prev = hidden_.data() + t * step_hidden;
+    T* h = hidden_.data() + (t + 1) * step_hidden;
+    {
+      ScopedPhase timer(Phase::kForwardGemm);
+      for (int b = 0; b < batch; ++b)
+        std::copy(w.b_h, w.b_h + G, hproj_.data() + static_cast<size_t>(b) * G);
+      if (t > 0) Gemm(false, false, batch, G, H, T(1), h_prev, H, w.w_h, G, T(1), hproj_.data(), G);
+    }
+    ScopedPhase timer(Phase::kGateMath);
+    GruGatesForward(gates_.data() + t * step_gates, hproj_.data(), h_prev,
+                    hn_.data() + t * step_hidden, h, batch, H);
+    if (!padded_) continue;
+    for (int b = 0; b < batch; ++b) {
+      if (!Padded(t, b)) continue;
+      const size_t row = static_cast<size_t>(b) * H;
+      std::copy(h_prev + row, h_prev + row + H, h + row);
+    }
+  }
+}
+
+template <typename T>
+void GruLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T* grads_out,
+                           T* dx) {
+  const Tensors<const T> w = Split(params);
+  const Tensors<T> grads = Split(grads_out);
+  const int H = hidden_size_, G = 3 * hidden_size_, I = input_size_;
+  const int steps = steps_, batch = batch_;
+  const size_t rows = static_cast<size_t>(steps) * batch;
+  SEQ_CHECK(rows > 0);
+  const size_t step_hidden = hidden_block();
+  const size_t step_gates = static_cast<size_t>(batch) * G;
+  dh_.assign(step_hidden, T(0));
+  dh_prev_.resize(step_hidden);
+  dgates_h_.resize(rows * G);
+  if (steps > 1) {
+    ScopedPhase timer(Phase::kBackwardGemm);
+    w_h_t_.resize(static_cast<size_t>(G) * H);
+    tensor::Transpose(w.w_h, H, G, w_h_t_.data());
+  }
+
+  for (int t = steps - 1; t >= 0; --t) {
+    T* dgx = gates_.data() + t * step_gates;  // in place over r, z, n
+    T* dgh = dgates_h_.data() + t * step_gates;
+    {
+      ScopedPhase timer(Phase::kGateMath);
+      if (!padded_) {
+        if (dh_seq) simd::AddTo(dh_.data(), dh_seq + t * step_hidden, step_hidden);
+        if (t == steps - 1 && dh_last) simd::AddTo(dh_.data(), dh_last, step_hidden);
+      } else {
+        // A padded row's dh_ is 0 here: its gradient enters at its own last step.
+        for (int b = 0; b < batch; ++b) {
+          const size_t row = static_cast<size_t>(b) * H;
+          if (Padded(t, b)) continue;
+          if (dh_seq) simd::AddTo(dh_.data() + row, dh_seq + t * step_hidden + row, H);
+          if (dh_last && t == lengths_[b] - 1) simd::AddTo(dh_.data() + row, dh_last + row, H);
+        }
+      }
+      GruGatesBackward(dgx, hn_.data() + t * step_hidden, hidden_.data() + t * step_hidden,
+                       dh_.data(), dgx, dgh, dh_prev_.data(), batch, H);
+      if (padded_) {
+        for (int b = 0; b < batch; ++b) {
+          if (!Padded(t, b)) continue;
+          std::fill_n(dgx + static_cast<size_t>(b) * G, G, T(0));
+          std::fill_n(dgh + static_cast<size_t>(b) * G, G, T(0));
+          std::fill_n(dh_prev_.data() + static_cast<size_t>(b) * H, H, T(0));
+        }
+      }
+    }
+    if (t > 0) {
+      ScopedPhase timer(Phase::kBackwardGemm);
+      Gemm(false, false, batch, H, G, T(1), dgh, G, w_h_t_.data(), H, T(1), dh_prev_.data(), H);
+    }
+    dh_.swap(dh_prev_);
+  }
+
+  {
+    ScopedPhase timer(Phase::kBackwardGemm);
+    const int all_rows = static_cast<int>(rows);
+    Gemm(true, false, I, G, all_rows, T(1), x_, I, gates_.data(), G, T(0), grads.w_x, G);
+    if (steps > 1) {
+      // h_{t-1} for t = 1..T-1 is hidden_[1..T-1]; h_0 = 0 adds nothing.
+      Gemm(true, false, H, G, all_rows - batch, T(1), hidden_.data() + step_hidden, H,
+           dgates_h_.data() + step_gates, G, T(0), grads.w_h, G);
+    } else {
+      std::fill(grads.w_h, grads.w_h + static_cast<size_t>(H) * G, T(0));
+    }
+    if (dx) Gemm(false, true, all_rows, I, G, T(1), gates_.data(), G, w.w_x, G, T(0), dx, I);
+  }
+  ScopedPhase timer(Phase::kGateMath);
+  simd::SumRows(gates_.data(), rows, static_cast<size_t>(G), grads.b_x);
+  simd::SumRows(dgates_h_.data(), rows, static_cast<size_t>(G), grads.b_h);
+}
+
+template class GruLayer<float>;
+template class GruLayer<double>;
+
+}  // namespace seqtrain::nn
