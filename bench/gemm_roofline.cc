@@ -80,7 +80,8 @@ std::vector<Shape> StepShapes(int B, int hidden, int layers, int inputs, int ste
     shapes.push_back({p + "fwd_recurrent", false, false, B, G, hidden, steps - 1});
     shapes.push_back(
         {p + "bwd_dh_recurrent", false, false, B, hidden, G, steps - 1});  // W_h^T kept
-    shapes.push_back({p + "bwd_dW_x", true, false, in, G, B, steps});  // per step, dgates in L2
+    // dW_x per step, while the step's dgates is in L2; dW_h as one GEMM over all steps.
+    shapes.push_back({p + "bwd_dW_x", true, false, in, G, B, steps});
     shapes.push_back({p + "bwd_dW_h", true, false, hidden, G, (steps - 1) * B, 1});
     if (l > 0) shapes.push_back({p + "bwd_dx", false, true, steps * B, in, G, 1});
   }

@@ -4,8 +4,9 @@
 // Parameters: "w_x" (I, 4H), "w_h" (H, 4H), "b" (4H), in that order.
 //
 // The input projection of all T steps is one GEMM; per step only the
-// recurrent GEMM and the gate math remain. Backward mirrors forward in reverse
-// and computes dW_x and dW_h as one GEMM each over all steps. With lengths, a
+// recurrent GEMM and the gate math remain. Backward mirrors forward in reverse,
+// adding each step's db and dW_x while its gate gradients are in cache, and
+// computes dW_h as one GEMM over all steps. With lengths, a
 // padded row's h and c are copied on after each step and its gate gradients
 // zeroed, so the GEMMs stay whole-batch.
 #pragma once
