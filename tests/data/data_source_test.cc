@@ -168,7 +168,8 @@ TEST(DataSourceContract, CatchesABrokenSource) {
 
 TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
   const std::vector<std::string> formats = data::DataSourceFormats();
-  EXPECT_EQ(formats, (std::vector<std::string>{"idx", kToyFormat}));
+  EXPECT_EQ(formats, (std::vector<std::string>{"idx", kToyStepClassesFormat, kToyStepValuesFormat,
+                                               kToyFormat, kToyValuesFormat}));
   data::OpenRequest request;
   request.config.set_format(kToyFormat);
   request.split = data::Split::kTest;
@@ -185,7 +186,8 @@ TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
     ADD_FAILURE() << "opened";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "data.format = \"npy\": no such data source (known: idx, toy_sequences)");
+                 "data.format = \"npy\": no such data source (known: idx, toy_step_classes, "
+                 "toy_step_values, toy_sequences, toy_values)");
   }
 }
 
