@@ -35,7 +35,9 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
   const optim::OptimizerInfo* optimizer =
       optim::FindOptimizer(optim::SelectedOptimizer(config.optimizer()));
   const double optimizer_tensors = optimizer ? optimizer->state_names.size() : 2;
-  const double h = m.hidden_size(), t = m.time_steps(), in = m.input_size(), k = m.num_classes();
+  const double h = m.hidden_size(), t = m.time_steps(), in = m.input_size();
+  const double k = nn::HeadOutputs(m);
+  const nn::HeadEntry& head = nn::FindHead(m.head());
   const double ranks = std::max(1, world_size);
   // The largest slice a rank gets (ShardRange sizes differ by at most one).
   const double train_batch =
@@ -53,7 +55,13 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
   // gate gradients over the gates and adds two step-sized recurrences and W_h transposed.
   double per_layer = (7 * h * rows + h * batch) + (2 * h * train_batch + 4 * h * h);
   double activations = m.num_layers() * per_layer * kFloat;
-  activations += (2 * k * batch + h * train_batch) * kFloat;           // logits, dlogits, dh_last
+  if (head.per_step) {
+    // Logits and dlogits of every step, the gradient on every step's outputs, per-step targets.
+    activations += (2 * k * rows + h * train_rows + k * (train_rows + eval_rows)) * kFloat;
+  } else {
+    activations += (2 * k * batch + h * train_batch) * kFloat;  // logits, dlogits, dh_last
+  }
+  if (head.regression && !head.per_step) activations += k * (train_batch + eval_batch) * kFloat;
   if (m.num_layers() > 1) activations += 2 * h * train_rows * kFloat;  // dh_seq, dh_below
   e.activations = activations;
   e.batch_inputs = (train_rows * in + eval_rows * in) * kFloat + (train_batch + eval_batch) * 12 +

@@ -117,11 +117,11 @@ void MetricsLog::Step(const StepRecord& r) {
   }
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
-    tensorboard_->WriteScalars(r.step, {{"train/loss", r.loss},
-                                        {rmse ? "train/rmse" : "train/accuracy",
-                                         rmse ? r.train_rmse : r.train_accuracy},
-                                        {"train/learning_rate", learning_rate_},
-                                        {"train/samples_per_sec", r.samples_per_sec}});
+    tensorboard_->WriteScalars(
+        r.step, {{"train/loss", r.loss},
+                 {rmse ? "train/rmse" : "train/accuracy", rmse ? r.train_rmse : r.train_accuracy},
+                 {"train/learning_rate", learning_rate_},
+                 {"train/samples_per_sec", r.samples_per_sec}});
   }
 }
 
@@ -133,9 +133,9 @@ void MetricsLog::Eval(const EvalRecord& r) {
               static_cast<long long>(r.count), rmse ? "samples" : "images"));
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
-    tensorboard_->WriteScalars(r.step, {{rmse ? "test/rmse" : "test/accuracy",
-                                         rmse ? r.test_rmse : r.test_accuracy},
-                                        {"test/loss", r.test_loss}});
+    tensorboard_->WriteScalars(
+        r.step, {{rmse ? "test/rmse" : "test/accuracy", rmse ? r.test_rmse : r.test_accuracy},
+                 {"test/loss", r.test_loss}});
   }
 }
 
@@ -147,8 +147,8 @@ void MetricsLog::Final(const FinalRecord& r) {
       Format("Optimization Finished! Testing %s: %.4f (%lld steps, %d rank%s, %.1f s, %.0f "
              "samples/s)",
              rmse ? "RMSE" : "Accuracy", rmse ? r.test_rmse : r.test_accuracy,
-             static_cast<long long>(r.step), r.world_size,
-             r.world_size == 1 ? "" : "s", r.wall_seconds, r.samples_per_sec));
+             static_cast<long long>(r.step), r.world_size, r.world_size == 1 ? "" : "s",
+             r.wall_seconds, r.samples_per_sec));
   std::string phases;
   double total = 0;
   for (double ms : r.phase_ms_per_step) total += ms;

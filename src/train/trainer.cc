@@ -360,9 +360,7 @@ bool Trainer::EvalDue(const RunProgress& progress) const {
   return every > 0 && step_ % every == 0 && step_ != progress.last_step;  // the last: Finish
 }
 
-void Trainer::EvaluateAndLog(MetricsLog& log) {
-  log.Eval(EvalRecordOf(step_, Evaluate(test_)));
-}
+void Trainer::EvaluateAndLog(MetricsLog& log) { log.Eval(EvalRecordOf(step_, Evaluate(test_))); }
 
 bool Trainer::SaveAndStop(const StepControl& control, bool eval_now, RunProgress& progress,
                           MetricsLog& log) {

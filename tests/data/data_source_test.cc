@@ -117,7 +117,8 @@ TEST(ToySequences, PerStepTargetsFollowTheInputs) {
     }
   }
   EXPECT_EQ(data::Describe({data::TargetKind::kStepValue, 3}), "3 values per step");
-  EXPECT_EQ(data::Describe({}), "class");
+  EXPECT_EQ(data::Describe({}), "a class per sequence");
+  EXPECT_EQ(data::Describe({data::TargetKind::kValue, 1}), "1 value per sequence");
 }
 
 // Fill disagrees with Read in one value: the contract must catch it.
@@ -168,8 +169,8 @@ TEST(DataSourceContract, CatchesABrokenSource) {
 
 TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
   const std::vector<std::string> formats = data::DataSourceFormats();
-  EXPECT_EQ(formats, (std::vector<std::string>{"idx", kToyStepClassesFormat, kToyStepValuesFormat,
-                                               kToyFormat, kToyValuesFormat}));
+  EXPECT_EQ(formats, (std::vector<std::string>{"idx", kToyFormat, kToyStepClassesFormat,
+                                               kToyStepValuesFormat, kToyValuesFormat}));
   data::OpenRequest request;
   request.config.set_format(kToyFormat);
   request.split = data::Split::kTest;
@@ -186,8 +187,8 @@ TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
     ADD_FAILURE() << "opened";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "data.format = \"npy\": no such data source (known: idx, toy_step_classes, "
-                 "toy_step_values, toy_sequences, toy_values)");
+                 "data.format = \"npy\": no such data source (known: idx, toy_sequences, "
+                 "toy_step_classes, toy_step_values, toy_values)");
   }
 }
 
