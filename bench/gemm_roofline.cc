@@ -69,7 +69,7 @@ std::string Key(const Shape& s) {
 }
 
 // The GEMMs of one step of B rows per rank, as src/nn/lstm_layer.cc and
-// last_step_softmax_head.cc call them.
+// linear_head.cc call them.
 std::vector<Shape> StepShapes(int B, int hidden, int layers, int inputs, int steps, int classes) {
   const int G = 4 * hidden;
   std::vector<Shape> shapes;

@@ -1,4 +1,4 @@
-// The cost of reducing a step's control (train::StepControl, 6 doubles) in its own
+// The cost of reducing a step's control (train::StepControl, 7 doubles) in its own
 // allreduce after the gradient's, against the former single allreduce of the
 // gradient with 6 float slots appended. Both variants alternate in one run, so
 // the machine's load falls on both alike. Run under mpirun:

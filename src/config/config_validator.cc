@@ -154,8 +154,8 @@ void CheckAcrossFields(const TrainConfig& c) {
   if (s.max_steps() == 0 && s.epochs() <= 0)
     Invalid("schedule.epochs", s.epochs(), "must be positive");
   const ModelConfig& m = c.model();
-  const bool regression = m.head() == ModelConfig::LAST_STEP_REGRESSION ||
-                          m.head() == ModelConfig::PER_STEP_REGRESSION;
+  const bool regression =
+      m.head() == ModelConfig::LAST_STEP_REGRESSION || m.head() == ModelConfig::PER_STEP_REGRESSION;
   if (!regression && m.output_size() != 1) {
     Invalid("model.output_size", m.output_size(),
             "only regression heads read it (model.head = " + ModelConfig::Head_Name(m.head()) +

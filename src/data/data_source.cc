@@ -29,8 +29,10 @@ Registry& TheRegistry() {
 }  // namespace
 
 std::string Describe(const TargetSpec& spec) {
-  const std::string what = spec.is_class() ? "class" : std::to_string(spec.width) + " values";
-  return spec.per_step() ? what + " per step" : what;
+  const std::string what = spec.is_class()   ? "a class"
+                           : spec.width == 1 ? "1 value"
+                                             : std::to_string(spec.width) + " values";
+  return what + (spec.per_step() ? " per step" : " per sequence");
 }
 
 void DataSource::Fill(const int64_t* indices, int batch, float* x, int32_t* lengths,

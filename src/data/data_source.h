@@ -73,7 +73,7 @@ struct TargetSpec {
   bool operator!=(const TargetSpec& o) const { return !(*this == o); }
 };
 
-// "class", "3 values", "class per step", "3 values per step".
+// "a class per sequence", "1 value per sequence", "a class per step", "3 values per step".
 std::string Describe(const TargetSpec& spec);
 
 // Where targets go: classes for the class kinds, values for the value kinds (the other

@@ -181,9 +181,15 @@ std::string RenderMetricsSvg(const MetricsHistory& history, const std::string& t
   for (const StepRecord& p : history.steps) rmse = rmse || p.quality == Quality::kRmse;
   for (const EvalRecord& p : history.evals) rmse = rmse || p.quality == Quality::kRmse;
   Series train_acc{rmse ? "train-rmse" : "train-accuracy",
-                   rmse ? "training RMSE" : "training accuracy", "#1f77b4", false, {}};
-  Series test_acc{rmse ? "test-rmse" : "test-accuracy", rmse ? "test RMSE" : "test accuracy",
-                  "#d62728", true, {}};
+                   rmse ? "training RMSE" : "training accuracy",
+                   "#1f77b4",
+                   false,
+                   {}};
+  Series test_acc{rmse ? "test-rmse" : "test-accuracy",
+                  rmse ? "test RMSE" : "test accuracy",
+                  "#d62728",
+                  true,
+                  {}};
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo;
   // A NaN loss (a skipped step) has no place on the chart; the points around it stay.
   const auto add = [&](Series* s, int64_t step, double y) {

@@ -1,11 +1,12 @@
 // A standalone SVG of a run's curves for `seqtrain plot`: a loss panel
 // (training loss per display step, test loss per evaluation) above an
-// accuracy panel (training and test accuracy; RMSE for a regression run), sharing the step axis. Written
-// by hand so the plot needs no library and opens in any browser.
+// accuracy panel (training and test accuracy; RMSE for a regression run), sharing the step axis.
+// Written by hand so the plot needs no library and opens in any browser.
 //
 // Each drawn series is one <polyline class="series" data-series="ID"> with one
 // point per finite value (ids: train-loss, test-loss, train-accuracy,
-// test-accuracy, or train-rmse and test-rmse); a series with no points is left out, legend included.
+// test-accuracy, or train-rmse and test-rmse); a series with no points is left out, legend
+// included.
 #pragma once
 
 #include <string>

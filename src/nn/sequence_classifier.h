@@ -42,8 +42,8 @@ class SequenceClassifier {
   // sequence. Overwrites the gradient with d(sum of losses)/dparams and, when dx is not null,
   // writes dx (time_steps, B, input_size), 0 at padded steps. Throws seqtrain::Error for a
   // length out of range.
-  BatchStats ForwardBackward(const T* x, const HeadTargets<T>& targets, int batch,
-                             T* dx = nullptr, const int32_t* lengths = nullptr);
+  BatchStats ForwardBackward(const T* x, const HeadTargets<T>& targets, int batch, T* dx = nullptr,
+                             const int32_t* lengths = nullptr);
   // A classifier's: labels (B), or (time_steps, B) for a per-step one.
   BatchStats ForwardBackward(const T* x, const int32_t* labels, int batch, T* dx = nullptr,
                              const int32_t* lengths = nullptr) {
@@ -58,8 +58,8 @@ class SequenceClassifier {
   // Loss and quality counts only; targets may be empty for pure prediction. predictions, when
   // not null, gets (B, num_outputs()) or, per step, (time_steps, B, num_outputs()) with 0 past
   // each length: probabilities for a classifier, values for a regression head.
-  BatchStats Forward(const T* x, const HeadTargets<T>& targets, int batch,
-                     T* predictions = nullptr, const int32_t* lengths = nullptr);
+  BatchStats Forward(const T* x, const HeadTargets<T>& targets, int batch, T* predictions = nullptr,
+                     const int32_t* lengths = nullptr);
   BatchStats Forward(const T* x, const int32_t* labels, int batch, T* probs = nullptr,
                      const int32_t* lengths = nullptr) {
     return Forward(x, HeadTargets<T>{labels, nullptr}, batch, probs, lengths);

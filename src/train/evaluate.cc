@@ -20,11 +20,11 @@ void CheckFitsModel(const data::DataSource& set, const ModelConfig& m, const std
   }
   const data::TargetSpec wanted = TargetSpecOf(m), has = set.target_spec();
   if (has != wanted) {
-    throw Error(role + ": targets are " + data::Describe(has) + " but model.head = " +
-                nn::HeadName(m.head()) + " reads " + data::Describe(wanted) +
-                (wanted.is_class() || has.is_class() ? std::string()
-                                                     : " (model.output_size = " +
-                                                           std::to_string(m.output_size()) + ")"));
+    throw Error(role + ": targets are " + data::Describe(has) +
+                " but model.head = " + nn::HeadName(m.head()) + " reads " + data::Describe(wanted) +
+                (wanted.is_class() || has.is_class()
+                     ? std::string()
+                     : " (model.output_size = " + std::to_string(m.output_size()) + ")"));
   }
   if (wanted.is_class() && set.num_classes() > m.num_classes()) {
     throw Error(role + ": targets go up to " + std::to_string(set.num_classes() - 1) +

@@ -35,7 +35,9 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
   const optim::OptimizerInfo* optimizer =
       optim::FindOptimizer(optim::SelectedOptimizer(config.optimizer()));
   const double optimizer_tensors = optimizer ? optimizer->state_names.size() : 2;
-  const double h = m.hidden_size(), t = m.time_steps(), in = m.input_size(), k = m.num_classes();
+  const double h = m.hidden_size(), t = m.time_steps(), in = m.input_size();
+  const double k = nn::HeadOutputs(m);
+  const nn::HeadEntry& head = nn::FindHead(m.head());
   const double ranks = std::max(1, world_size);
   // The largest slice a rank gets (ShardRange sizes differ by at most one).
   const double train_batch =
@@ -70,7 +72,13 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
                    2 * h * train_batch;
   }
   activations *= kFloat;
-  activations += (2 * k * batch + width * train_batch) * kFloat;  // logits, dlogits, dh_last
+  if (head.per_step) {
+    // Logits and dlogits of every step, the gradient on every step's outputs, per-step targets.
+    activations += (2 * k * rows + width * train_rows + k * (train_rows + eval_rows)) * kFloat;
+  } else {
+    activations += (2 * k * batch + width * train_batch) * kFloat;  // logits, dlogits, dh_last
+  }
+  if (head.regression && !head.per_step) activations += k * (train_batch + eval_batch) * kFloat;
   if (m.num_layers() > 1) activations += 2 * width * train_rows * kFloat;  // dh_seq, dh_below
   // Below the top layer: the mask and the dropped outputs, training only.
   if (m.dropout() > 0) activations += (m.num_layers() - 1) * 2 * width * train_rows * kFloat;

@@ -158,8 +158,8 @@ void MetricsLog::Final(const FinalRecord& r) {
       Format("Optimization Finished! Testing %s: %.4f (%lld steps, %d rank%s, %.1f s, %.0f "
              "samples/s)",
              rmse ? "RMSE" : "Accuracy", rmse ? r.test_rmse : r.test_accuracy,
-             static_cast<long long>(r.step), r.world_size,
-             r.world_size == 1 ? "" : "s", r.wall_seconds, r.samples_per_sec));
+             static_cast<long long>(r.step), r.world_size, r.world_size == 1 ? "" : "s",
+             r.wall_seconds, r.samples_per_sec));
   std::string phases;
   double total = 0;
   for (double ms : r.phase_ms_per_step) total += ms;

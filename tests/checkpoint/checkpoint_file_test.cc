@@ -281,6 +281,33 @@ TEST_F(CheckpointFileTest, RejectsOtherFormatVersions) {
   EXPECT_EQ(ErrorOf(bytes), "ck: payload format version 3 disagrees with the header's 1");
 }
 
+// The head is part of the model: a checkpoint of one head does not resume as another.
+TEST_F(CheckpointFileTest, RejectsAnotherHeadOrOutputSize) {
+  ModelConfig saved = MakeCheckpoint(5, 4).config().model();
+  saved.set_head(ModelConfig::PER_STEP_REGRESSION);
+  saved.set_output_size(3);
+  const auto refusal = [&](const ModelConfig& configured) -> std::string {
+    try {
+      CheckModelMatches(saved, configured, "ck");
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  ModelConfig other_head = saved, other_size = saved;
+  other_head.set_head(ModelConfig::LAST_STEP_REGRESSION);
+  other_size.set_output_size(2);
+  EXPECT_EQ(
+      refusal(other_head),
+      "ck: model.head = PER_STEP_REGRESSION in the checkpoint but LAST_STEP_REGRESSION in the "
+      "config: the checkpoint is for another model");
+  EXPECT_EQ(
+      refusal(other_size),
+      "ck: model.output_size = 3 in the checkpoint but 2 in the config: the checkpoint is for "
+      "another model");
+  EXPECT_EQ(refusal(saved), "(accepted)");
+}
+
 TEST_F(CheckpointFileTest, RejectsAnotherModelShape) {
   const Checkpoint c = MakeCheckpoint(5, 4);
   ModelConfig shape;

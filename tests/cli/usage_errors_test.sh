@@ -46,6 +46,16 @@ if [ -d "$D" ]; then
     "$SCRATCH/past.out" && echo "ok: past_end: warned" || fail "past_end: no warning: $(grep -i warn "$SCRATCH/past.out")"
 fi
 
+# Heads: a width without a regression head, an unknown head, and MNIST's classes for a regression head.
+expect_error output_size_classifier 1 "seqtrain: error: --set model.output_size=3: model.output_size = 3: only regression heads read it \(model.head = LAST_STEP_CLASSIFIER" 10 -- \
+  "${RUN2[@]}" train --data-dir "$D" --set model.output_size=3
+expect_error unknown_head 1 "seqtrain: error: --set model.head=LAST_STEP_SOFTMAX: " 10 -- \
+  "${RUN2[@]}" train --data-dir "$D" --set model.head=LAST_STEP_SOFTMAX
+if [ -d "$D" ]; then
+  expect_error head_of_other_targets 1 "^seqtrain: error: training set: targets are a class per sequence but model.head = LAST_STEP_REGRESSION reads 1 value per sequence$" 30 -- \
+    "${RUN2[@]}" train --data-dir "$D" --hidden-size 8 --max-steps 1 --set model.head=LAST_STEP_REGRESSION
+fi
+
 # --help succeeds and prints once.
 out=$("$MPIEXEC" -n 2 "$SEQTRAIN" train --help 2>&1)
 [ $? -eq 0 ] || fail "train --help exited non-zero"

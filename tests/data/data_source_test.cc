@@ -191,7 +191,8 @@ TEST(ToySequences, PerStepTargetsFollowTheInputs) {
     }
   }
   EXPECT_EQ(data::Describe({data::TargetKind::kStepValue, 3}), "3 values per step");
-  EXPECT_EQ(data::Describe({}), "class");
+  EXPECT_EQ(data::Describe({}), "a class per sequence");
+  EXPECT_EQ(data::Describe({data::TargetKind::kValue, 1}), "1 value per sequence");
 }
 
 // Fill disagrees with Read in one value: the contract must catch it.
@@ -242,7 +243,8 @@ TEST(DataSourceContract, CatchesABrokenSource) {
 
 TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
   const std::vector<std::string> formats = data::DataSourceFormats();
-  EXPECT_EQ(formats, (std::vector<std::string>{"idx", "npy", kToyFormat}));
+  EXPECT_EQ(formats, (std::vector<std::string>{"idx", "npy", kToyFormat, kToyStepClassesFormat,
+                                               kToyStepValuesFormat, kToyValuesFormat}));
   data::OpenRequest request;
   request.config.set_format(kToyFormat);
   request.split = data::Split::kTest;
@@ -271,7 +273,7 @@ TEST(DataSourceRegistry, OpensFormatsByNameAndListsThemWhenUnknown) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
                  "data.format = \"csv\": no such data source (known: idx, npy, "
-                 "toy_sequences, auto)");
+                 "toy_sequences, toy_step_classes, toy_step_values, toy_values, auto)");
   }
 }
 

@@ -42,15 +42,16 @@ int ToySequences::Read(int64_t index, float* sequence, const data::TargetsOut& t
   for (int t = 0; t < length; ++t) {
     float* step = sequence + static_cast<size_t>(t) * inputs_;
     for (int j = 0; j < inputs_; ++j) step[j] = static_cast<float>(rng.Uniform(-0.1, 0.1));
-    const int32_t lit =
-        targets_.kind == data::TargetKind::kStepClass ? static_cast<int32_t>(rng.Below(classes))
-                                                      : target;
+    const int32_t lit = targets_.kind == data::TargetKind::kStepClass
+                            ? static_cast<int32_t>(rng.Below(classes))
+                            : target;
     step[lit % inputs_] += 1.0f;
     if (targets_.kind == data::TargetKind::kStepClass) targets.classes[t] = lit;
     for (int k = 0; k < width && !targets_.is_class(); ++k) {
       sums[static_cast<size_t>(k)] += step[k % inputs_];
-      if (per_step) targets.values[static_cast<size_t>(t) * width + k] =
-          static_cast<float>(sums[static_cast<size_t>(k)] / (t + 1));
+      if (per_step)
+        targets.values[static_cast<size_t>(t) * width + k] =
+            static_cast<float>(sums[static_cast<size_t>(k)] / (t + 1));
     }
   }
   if (targets_.kind == data::TargetKind::kClass) targets.classes[0] = target;
@@ -70,18 +71,27 @@ data::SetFacts ToySequences::Facts() const {
   return f;
 }
 
+const char kToyValuesFormat[] = "toy_values";
+const char kToyStepClassesFormat[] = "toy_step_classes";
+const char kToyStepValuesFormat[] = "toy_step_values";
+
 namespace {
 
+template <data::TargetKind kKind, int kWidth>
 std::unique_ptr<data::DataSource> OpenToy(const data::OpenRequest& r) {
   const bool train = r.split == data::Split::kTrain;
   const uint64_t seed = r.config.dir().size() + (train ? 0 : 1000);
   return std::make_unique<ToySequences>(train ? 512 : 128, r.steps, r.inputs, r.num_classes, false,
-                                        seed);
+                                        seed, data::TargetSpec{kKind, kWidth});
 }
 
 }  // namespace
 
-// The one registration line.
-const bool kToyRegistered = data::RegisterDataSource(kToyFormat, &OpenToy);
+// The registration lines.
+const bool kToyRegistered =
+    data::RegisterDataSource(kToyFormat, &OpenToy<data::TargetKind::kClass, 1>) &&
+    data::RegisterDataSource(kToyValuesFormat, &OpenToy<data::TargetKind::kValue, 2>) &&
+    data::RegisterDataSource(kToyStepClassesFormat, &OpenToy<data::TargetKind::kStepClass, 1>) &&
+    data::RegisterDataSource(kToyStepValuesFormat, &OpenToy<data::TargetKind::kStepValue, 2>);
 
 }  // namespace seqtrain::testing

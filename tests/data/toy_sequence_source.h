@@ -38,5 +38,10 @@ class ToySequences final : public data::DataSource {
 // The format name it is registered under ("toy_sequences"): 512 training and 128 test
 // samples of the model's shape, seeded by data.dir's length (any dir works).
 extern const char kToyFormat[];
+// The same with the other target kinds: 2 values per sequence, a class per step, 2 values per
+// step.
+extern const char kToyValuesFormat[];
+extern const char kToyStepClassesFormat[];
+extern const char kToyStepValuesFormat[];
 
 }  // namespace seqtrain::testing

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "metrics/metrics_file.h"
+#include "metrics/svg_plot.h"
 #include "metrics/tfevents_reader.h"
 #include "util/error.h"
 
@@ -125,6 +127,71 @@ TEST_F(MetricsLogTest, WritesConsoleJsonAndTensorBoard) {
                   {"train/learning_rate", 0.002f},
                   {"train/samples_per_sec", 5000.f}});
   expect_scalars(events[4], 60, {{"test/accuracy", 0.75f}, {"test/loss", 0.625f}});
+}
+
+// A regression run reports RMSE where a classifier reports accuracy: on the console, in the
+// JSON lines (read back by the plot's reader) and in TensorBoard; the plot draws it.
+TEST_F(MetricsLogTest, ARegressionRunReportsRmseEverywhere) {
+  using metrics::Quality;
+  {
+    MetricsLog log(true, Outputs(MetricsOutputs::Progress::kOff), console_);
+    log.BeginRun(0, 60, 469);
+    StepRecord step{1, 0, 0.25, 0, 600};
+    step.quality = Quality::kRmse;
+    step.train_rmse = 0.5;
+    log.Step(step);
+    EvalRecord eval{60, 0, 0.0625, 128};
+    eval.quality = Quality::kRmse;
+    eval.test_rmse = 0.25;
+    log.Eval(eval);
+    FinalRecord final_record{60, 0, 3.5, 2, 4000, 1.0, {100, 100}, {}, 0, "avx2"};
+    final_record.quality = Quality::kRmse;
+    final_record.test_rmse = 0.25;
+    log.Final(final_record);
+  }
+  const std::string console = ReadAll(console_);
+  EXPECT_EQ(console.rfind("Step 1, Minibatch Loss= 0.2500, Training RMSE= 0.5000, 600 samples/s\n"
+                          "Step 60, Test RMSE= 0.2500, Test Loss= 0.0625 (128 samples)\n"
+                          "Optimization Finished! Testing RMSE: 0.2500 (60 steps, 2 ranks",
+                          0),
+            0u)
+      << console;
+  const std::string jsonl = Slurp(dir_ / "m.jsonl");
+  EXPECT_EQ(jsonl.rfind("{\"event\":\"step\",\"step\":1,\"epoch\":0,\"loss\":0.25,"
+                        "\"train_rmse\":0.5,\"samples_per_sec\":600}\n"
+                        "{\"event\":\"eval\",\"step\":60,\"test_rmse\":0.25,\"test_loss\":0.0625}\n"
+                        "{\"event\":\"final\",\"step\":60,\"test_rmse\":0.25,",
+                        0),
+            0u)
+      << jsonl;
+  EXPECT_EQ(jsonl.find("accuracy"), std::string::npos) << jsonl;
+  const metrics::MetricsHistory history = metrics::ReadMetricsFile((dir_ / "m.jsonl").string());
+  ASSERT_EQ(history.steps.size(), 1u);
+  EXPECT_EQ(history.steps[0].quality, Quality::kRmse);
+  EXPECT_EQ(history.steps[0].train_rmse, 0.5);
+  ASSERT_EQ(history.evals.size(), 1u);
+  EXPECT_EQ(history.evals[0].test_rmse, 0.25);
+  ASSERT_EQ(history.finals.size(), 1u);
+  EXPECT_EQ(history.finals[0].quality, Quality::kRmse);
+  EXPECT_EQ(history.finals[0].test_rmse, 0.25);
+  const std::string svg = metrics::RenderMetricsSvg(history, "regression");
+  for (const char* text : {"data-series=\"train-rmse\"", "data-series=\"test-rmse\"",
+                           ">RMSE</text>", ">training RMSE</text>", ">test RMSE</text>"}) {
+    EXPECT_NE(svg.find(text), std::string::npos) << text;
+  }
+  EXPECT_EQ(svg.find("accuracy"), std::string::npos);
+
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir_ / "tb")) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  const auto events = seqtrain::testing::ReadEventFile(Slurp(files[0]));
+  ASSERT_EQ(events.size(), 3u);  // version, step 1, eval 60
+  ASSERT_EQ(events[1].scalars.size(), 4u);
+  EXPECT_EQ(events[1].scalars[1].tag, "train/rmse");
+  EXPECT_EQ(events[1].scalars[1].value, 0.5f);
+  ASSERT_EQ(events[2].scalars.size(), 2u);
+  EXPECT_EQ(events[2].scalars[0].tag, "test/rmse");
+  EXPECT_EQ(events[2].scalars[0].value, 0.25f);
 }
 
 TEST_F(MetricsLogTest, ProgressLineLeavesThePlainLinesIntact) {

@@ -165,8 +165,8 @@ TEST(ToySource, TargetsOfAnotherKindAreRefused) {
     ADD_FAILURE();
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
-                 "training set: targets are class but model.head = PER_STEP_REGRESSION reads 3 "
-                 "values per step");
+                 "training set: targets are a class per sequence but model.head = "
+                 "PER_STEP_REGRESSION reads 3 values per step");
   }
   try {
     Trainer trainer(config, c, values, values);
