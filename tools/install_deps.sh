@@ -16,6 +16,7 @@ PACKAGES=(
   python3 libxml2-utils bsdutils       # tests: an independent TensorBoard reader, SVG check, `script` for a TTY
   clang-format                         # tests: the sources follow .clang-format (format_check)
   dataset-fashion-mnist                # tests: Fashion-MNIST through the IDX path (cli_fashion_mnist)
+  curl                                 # tools/fetch_mnist.sh's downloader (wget or python3 also do), cli_fetch_mnist
   clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)
   # and network-namespace "hosts" (ip, ss; unshare is in util-linux); ps/pgrep
