@@ -41,8 +41,8 @@ download() {
     out=$(curl --fail --silent --show-error --location --connect-timeout 15 --max-time 600 \
       --output "$2" "$1" 2>&1) || { echo "${out##*curl: }"; return 1; }
   elif command -v wget >/dev/null; then
-    out=$(wget --quiet --timeout=15 --tries=1 --output-document="$2" "$1" 2>&1) ||
-      { echo "wget failed${out:+: $out}"; return 1; }
+    out=$(wget --no-verbose --timeout=15 --tries=1 --output-document="$2" "$1" 2>&1) ||
+      { out=${out%$'\n'}; echo "wget: ${out##*$'\n'}"; return 1; }
   else
     out=$(python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \
       "$1" "$2" 2>&1) || { echo "${out##*$'\n'}"; return 1; }

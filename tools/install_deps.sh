@@ -19,6 +19,7 @@ PACKAGES=(
   clang-format                         # tests: the sources follow .clang-format (format_check)
   dataset-fashion-mnist                # tests: Fashion-MNIST through the IDX path (cli_fashion_mnist)
   python3-onnx python3-torch nodejs     # tests: the export's consumers (onnx checker, PyTorch, onnxruntime-node)
+  curl                                 # tools/fetch_mnist.sh's downloader (wget or python3 also do), cli_fetch_mnist
   clang libclang-rt-14-dev             # tests: libFuzzer and the sanitizers' runtime for clang
   # tests/cluster: a one-node Slurm (srun --mpi=pmix loads libpmix.so from libpmix-dev)
   # and network-namespace "hosts" (ip, ss; unshare is in util-linux); ps/pgrep

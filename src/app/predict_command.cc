@@ -25,9 +25,9 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   });
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
-    const std::unique_ptr<data::DataSource> set = data::OpenIdxImages(
-        request.images, request.limit, shape.time_steps(), shape.input_size(), shape.num_classes(),
-        loaded.checkpoint.config().data());
+    const std::unique_ptr<data::DataSource> set =
+        data::OpenIdxImages(request.images, request.limit, shape.time_steps(), shape.input_size(),
+                            shape.num_classes(), loaded.checkpoint.config().data());
     nn::SequenceClassifier<float> model(shape);
     checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(),
                               loaded.path, "params");

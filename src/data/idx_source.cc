@@ -61,8 +61,8 @@ std::unique_ptr<DataSource> OpenIdxDataSource(const OpenRequest& request) {
                              files.report.cache_problem + "): every start decompresses " +
                              files.images_path);
   }
-  PixelOrder order = PixelOrderOf(c, images.rows, images.cols, request.steps, request.inputs,
-                                  files.images_path);
+  PixelOrder order =
+      PixelOrderOf(c, images.rows, images.cols, request.steps, request.inputs, files.images_path);
   return std::make_unique<IdxDataSource>(std::move(images), request.steps, request.inputs,
                                          request.num_classes, std::move(files), std::move(order));
 }

@@ -286,8 +286,8 @@ void Trainer::CheckSameInputsAndOrder(const Checkpoint& c, const std::string& pa
   if (c.epoch_position() > 0 && bucketed &&
       (saved.bucket_window() != now.bucket_window() || saved_batch != batch)) {
     throw Error(path + ": saved mid-epoch with data.bucket_window = " +
-                std::to_string(saved.bucket_window()) + " and schedule.batch_size = " +
-                std::to_string(saved_batch) + ", resumed with " +
+                std::to_string(saved.bucket_window()) +
+                " and schedule.batch_size = " + std::to_string(saved_batch) + ", resumed with " +
                 std::to_string(now.bucket_window()) + " and " + std::to_string(batch) +
                 ": the rest of the epoch would skip or repeat samples (keep both until the epoch "
                 "ends)");

@@ -157,9 +157,9 @@ class Trainer {
   double run_start_ = 0;
   int64_t consecutive_skips_ = 0;
   int64_t order_epoch_ = -1;
-  std::vector<int64_t> order_;  // permutation of the training set for order_epoch_
+  std::vector<int64_t> order_;    // permutation of the training set for order_epoch_
   std::vector<int32_t> lengths_;  // of the training samples, with data.bucket_window only
-  std::vector<float> batch_x_;  // (T, B, I)
+  std::vector<float> batch_x_;    // (T, B, I)
   std::vector<int32_t> batch_lengths_;
   BatchTargets batch_targets_;
   std::vector<uint64_t> dropout_keys_;  // (B) model.dropout > 0 only

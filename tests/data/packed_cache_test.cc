@@ -157,8 +157,9 @@ TEST_F(PackedCacheTest, ReadOnlyDataFolderUsesTheUserCacheFolder) {
 TEST_F(PackedCacheTest, FilesUnderUsrAreCachedInTheUserFolderOnly) {
   const FileChecksum source{123, 0xABCDEF01u};
   const std::string user = user_cache_ + "/seqtrain/train-images-idx3-ubyte.gz-123-ABCDEF01.packed";
-  EXPECT_EQ(PackedCachePaths("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", source),
-            std::vector<std::string>{user});
+  EXPECT_EQ(
+      PackedCachePaths("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", source),
+      std::vector<std::string>{user});
   EXPECT_EQ(PackedCachePaths("/usr/train-images-idx3-ubyte.gz", source),
             std::vector<std::string>{user});
   EXPECT_EQ(PackedCachePaths("/usrdata/train-images-idx3-ubyte.gz", source),

@@ -186,10 +186,10 @@ TEST(LstmClassifier, TimeLoopStopsAtTheLongestSequence) {
   std::copy(a.params(), a.params() + a.num_params(), b.params());
   ASSERT_EQ(a.num_params(), b.num_params());
   std::vector<float> dx_a(x.size(), 7.0f), dx_b(ran);
-  const BatchStats sa = a.ForwardBackward(x.data(), in.labels.data(), batch, dx_a.data(),
-                                          lengths.data());
-  const BatchStats sb = b.ForwardBackward(x.data(), in.labels.data(), batch, dx_b.data(),
-                                          lengths.data());
+  const BatchStats sa =
+      a.ForwardBackward(x.data(), in.labels.data(), batch, dx_a.data(), lengths.data());
+  const BatchStats sb =
+      b.ForwardBackward(x.data(), in.labels.data(), batch, dx_b.data(), lengths.data());
   EXPECT_TRUE(std::isfinite(sa.loss_sum));
   EXPECT_EQ(sa.loss_sum, sb.loss_sum);
   EXPECT_TRUE(std::equal(a.grads(), a.grads() + a.num_params(), b.grads()));
