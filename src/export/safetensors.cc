@@ -150,7 +150,8 @@ std::string EncodeSafetensors(const Safetensors& file) {
     offset += bytes;
   }
   if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
-  std::string text = header.dump();
+  // Invalid UTF-8 (a path in the config, say) is replaced rather than thrown on.
+  std::string text = header.dump(-1, ' ', false, Json::error_handler_t::replace);
   text.append((8 - text.size() % 8) % 8, ' ');
   std::string out;
   out.reserve(8 + text.size() + offset);
