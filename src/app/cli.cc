@@ -325,8 +325,9 @@ CliRequest ParseCommandLine(const std::vector<std::string>& args) {
   for (const auto& [name, parse] : commands) {
     if (args[0] == name) return parse(args);
   }
-  throw UsageError("unknown command '" + args[0] +
-                   "' (commands: train, eval, predict, inspect, diff, plot, export, init, version, help)");
+  throw UsageError(
+      "unknown command '" + args[0] +
+      "' (commands: train, eval, predict, inspect, diff, plot, export, init, version, help)");
 }
 
 }  // namespace seqtrain::app

@@ -44,12 +44,12 @@ void StartFromInitialWeights(const TrainConfig& config, const checkpoint::Start&
   if (const auto& loaded = start.resume_from) {
     const std::string& started_from = loaded->checkpoint.config().init_from();
     if (started_from != path) {
-      throw AgreedError("--init-from " + path + ": the run resumes from " + loaded->path +
-                        ", which " +
-                        (started_from.empty() ? std::string("drew its initial weights from its seed")
-                                              : "started from " + started_from) +
-                        "; drop --init-from to resume it, or start a new lineage with "
-                        "--new-lineage");
+      throw AgreedError(
+          "--init-from " + path + ": the run resumes from " + loaded->path + ", which " +
+          (started_from.empty() ? std::string("drew its initial weights from its seed")
+                                : "started from " + started_from) +
+          "; drop --init-from to resume it, or start a new lineage with "
+          "--new-lineage");
     }
     log.Info("seqtrain: init_from " + path + " was this lineage's start; resuming its checkpoint");
     return;

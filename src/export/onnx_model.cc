@@ -130,7 +130,8 @@ LayerOutputNames AddLstmLayer(const ExportPlan& plan, int l, bool top, const std
   AddIntAttribute(node, "hidden_size", H);
   // Y is [T, num_directions = 1, batch, H].
   if (!top)
-    AddNode(graph, "Squeeze", prefix + ".squeeze", {prefix + ".Y_4d", AxesConstant(graph, 1)}, {out.sequence});
+    AddNode(graph, "Squeeze", prefix + ".squeeze", {prefix + ".Y_4d", AxesConstant(graph, 1)},
+            {out.sequence});
   return out;
 }
 

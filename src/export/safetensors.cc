@@ -20,12 +20,6 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 constexpr int kMaxRank = 8;
 constexpr int64_t kMaxDim = int64_t{1} << 31;
 
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 // A JSON value in an error message, cut short.
 std::string Shown(const Json& value) {
   std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -156,7 +150,8 @@ std::string EncodeSafetensors(const Safetensors& file) {
     offset += bytes;
   }
   if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
-  std::string text = header.dump();
+  // Invalid UTF-8 (a path in the config, say) is replaced rather than thrown on.
+  std::string text = header.dump(-1, ' ', false, Json::error_handler_t::replace);
   text.append((8 - text.size() % 8) % 8, ' ');
   std::string out;
   out.reserve(8 + text.size() + offset);
@@ -231,6 +226,12 @@ Safetensors DecodeSafetensors(const std::string& bytes, const std::string& path)
     file.tensors.push_back(std::move(t));
   }
   return file;
+}
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
 }
 
 Safetensors ReadSafetensors(const std::string& path) {

@@ -40,4 +40,7 @@ Safetensors DecodeSafetensors(const std::string& bytes, const std::string& path)
 
 Safetensors ReadSafetensors(const std::string& path);
 
+// "[4, 28]", for messages.
+std::string ShapeText(const std::vector<int64_t>& shape);
+
 }  // namespace seqtrain::exporting

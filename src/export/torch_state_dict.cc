@@ -8,12 +8,6 @@
 namespace seqtrain::exporting {
 namespace {
 
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 // (rows, cols) row-major -> (cols, rows).
 std::vector<float> Transposed(const float* in, int64_t rows, int64_t cols) {
   std::vector<float> out(static_cast<size_t>(rows * cols));

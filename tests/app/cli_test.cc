@@ -52,6 +52,44 @@ TEST(Cli, CheckpointCommands) {
   EXPECT_DOUBLE_EQ(d.diff.tolerance, 1e-4);
 }
 
+TEST(Cli, ExportAndInitCommands) {
+  const CliRequest x = ParseCommandLine({"export", "--checkpoint", "a.ckpt", "--format", "onnx",
+                                         "--out", "m.onnx", "--sequence-lens"});
+  ASSERT_EQ(x.command, CliRequest::Command::kExport);
+  EXPECT_EQ(x.export_request.checkpoint, "a.ckpt");
+  EXPECT_EQ(x.export_request.format, "onnx");
+  EXPECT_EQ(x.export_request.out, "m.onnx");
+  EXPECT_TRUE(x.export_request.sequence_lens);
+  const CliRequest i = ParseCommandLine(
+      {"init", "--config", "c.txtpb", "--seed", "3", "--set", "model.num_layers=2", "--out", "w"});
+  ASSERT_EQ(i.command, CliRequest::Command::kInit);
+  EXPECT_EQ(i.init.config_path, "c.txtpb");
+  EXPECT_EQ(i.init.out, "w");
+  ASSERT_EQ(i.init.overrides.size(), 2u);
+  EXPECT_EQ(i.init.overrides[0].field_path, "seed");
+  EXPECT_EQ(i.init.overrides[1].field_path, "model.num_layers");
+  const CliRequest t = ParseCommandLine({"train", "--init-from", "w.safetensors"});
+  ASSERT_EQ(t.train.overrides.size(), 1u);
+  EXPECT_EQ(t.train.overrides[0].field_path, "init_from");
+  EXPECT_EQ(t.train.overrides[0].origin, "--init-from w.safetensors");
+  const CliRequest p = ParseCommandLine(
+      {"predict", "--checkpoint", "a", "--images", "x", "--probabilities", "p.tsv"});
+  EXPECT_EQ(p.predict.probabilities, "p.tsv");
+
+  EXPECT_EQ(UsageMessage({"export", "--checkpoint", "a", "--out", "m"}),
+            "export: --format '': must be onnx or safetensors");
+  EXPECT_EQ(UsageMessage({"export", "--checkpoint", "a", "--format", "tflite", "--out", "m"}),
+            "export: --format 'tflite': must be onnx or safetensors");
+  EXPECT_EQ(UsageMessage({"export", "--format", "onnx", "--out", "m"}),
+            "export: --checkpoint FILE is required");
+  EXPECT_EQ(UsageMessage({"export", "--checkpoint", "a", "--format", "onnx"}),
+            "export: --out FILE is required");
+  EXPECT_EQ(UsageMessage({"export", "--checkpoint", "a", "--format", "safetensors", "--out", "m",
+                          "--sequence-lens"}),
+            "export: --sequence-lens is for --format onnx");
+  EXPECT_EQ(UsageMessage({"init", "--seed", "3"}), "init: --out FILE.safetensors is required");
+}
+
 TEST(Cli, LineageFlags) {
   const CliRequest fresh = ParseCommandLine({"train", "--new-lineage"});
   EXPECT_TRUE(fresh.train.new_lineage);

@@ -67,6 +67,14 @@ TEST(Safetensors, RoundTripsTensorsAndMetadataInTheDocumentedLayout) {
   EXPECT_EQ(back.metadata, file.metadata);
 }
 
+TEST(Safetensors, MetadataThatIsNotUtf8IsWrittenReplaced) {
+  Safetensors file = TwoTensors();
+  file.metadata["config"] = "dir: \"/data/\xff\"";
+  const Safetensors back = DecodeSafetensors(EncodeSafetensors(file), "w.safetensors");
+  EXPECT_EQ(back.metadata.at("config"), "dir: \"/data/\xef\xbf\xbd\"");  // U+FFFD
+  EXPECT_EQ(back.tensors[0].values, file.tensors[0].values);
+}
+
 TEST(Safetensors, ReadsTensorsInDataOrderWhateverTheHeaderOrder) {
   const Json header = Json::parse(R"({"z":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},
                                       "a":{"dtype":"F32","shape":[],"data_offsets":[4,8]},
