@@ -36,6 +36,7 @@ struct EvalRequest {
   std::string checkpoint;
   std::string data_dir;  // "" : the checkpoint's data.dir
   int blas_threads = 0;
+  std::string weights = "raw";  // checkpoint/weight_choice.h: "raw" or "ema"
 };
 
 struct PredictRequest {
@@ -43,6 +44,7 @@ struct PredictRequest {
   std::string images;
   int64_t limit = 0;  // 0: all
   int blas_threads = 0;
+  std::string weights = "raw";  // checkpoint/weight_choice.h: "raw" or "ema"
 };
 
 struct DiffRequest {

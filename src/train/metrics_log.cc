@@ -112,12 +112,12 @@ void MetricsLog::Step(const StepRecord& r) {
               static_cast<long long>(r.step), r.loss, r.train_accuracy, r.samples_per_sec));
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
-    tensorboard_->WriteScalars(r.step, {{"train/loss", r.loss},
-                                        {"train/accuracy", r.train_accuracy},
-                                        {"train/learning_rate", std::isnan(r.learning_rate)
-                                                                    ? learning_rate_
-                                                                    : r.learning_rate},
-                                        {"train/samples_per_sec", r.samples_per_sec}});
+    tensorboard_->WriteScalars(
+        r.step,
+        {{"train/loss", r.loss},
+         {"train/accuracy", r.train_accuracy},
+         {"train/learning_rate", std::isnan(r.learning_rate) ? learning_rate_ : r.learning_rate},
+         {"train/samples_per_sec", r.samples_per_sec}});
   }
 }
 
