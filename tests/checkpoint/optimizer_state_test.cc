@@ -213,13 +213,13 @@ TEST(OptimizerState, StateThatDoesNotFitIsRefusedWithOneLine) {
   OptimizerState s = good;
   s.set_name("lion");
   EXPECT_EQ(CheckError(s),
-            "ck: optimizer.name = 'lion' is not an optimizer of this seqtrain (adam)");
+            "ck: optimizer.name = 'lion' is not an optimizer of this seqtrain (adam, adamw, sgd)");
   s.set_name("li\non");  // a hostile name stays on one line
   EXPECT_EQ(CheckError(s),
-            "ck: optimizer.name = 'li?on' is not an optimizer of this seqtrain (adam)");
+            "ck: optimizer.name = 'li?on' is not an optimizer of this seqtrain (adam, adamw, sgd)");
   s.set_name(std::string(1000, 'x'));  // and is cut short
   EXPECT_EQ(CheckError(s), "ck: optimizer.name = '" + std::string(40, 'x') +
-                               "' is not an optimizer of this seqtrain (adam)");
+                               "' is not an optimizer of this seqtrain (adam, adamw, sgd)");
   s = good;
   s.set_step(-1);
   EXPECT_EQ(CheckError(s), "ck: optimizer.step = -1 is negative");
@@ -261,7 +261,7 @@ TEST(OptimizerState, StateThatDoesNotFitIsRefusedWithOneLine) {
 // An optimizer the registry knows, but not the one resuming.
 class Toy : public optim::Optimizer {
  public:
-  explicit Toy(size_t n) : Optimizer("toy", n, {"m", "v"}) {}
+  explicit Toy(size_t n) : Optimizer("toy", n, {"m", "v"}, 0.001) {}
 
  private:
   void Update(float*, const float*, float, int64_t) override {}
