@@ -41,7 +41,8 @@ TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
       Write("a.txtpb",
             "seed: 5\nmodel { hidden_size: 64 num_layers: 2 }\n"
             "data { dir: \"/data\" shuffle: false }\n"
-            "optimizer { name: \"adamw\" learning_rate: 0.01 weight_decay: 0.1 clip_grad_norm: 5 }\n"
+            "optimizer { name: \"adamw\" learning_rate: 0.01 weight_decay: 0.1\n"
+            "  clip_grad_norm: 5 }\n"
             "schedule { batch_size: 32 max_steps: 7 }\n"
             "checkpoint { dir: \"/ck\" every_steps: 3 every_seconds: 1.5 keep: 4 }\n"
             "logging { metrics_path: \"m.jsonl\" }\n");
