@@ -4,6 +4,7 @@
 #include <functional>
 #include <sstream>
 
+#include "checkpoint/weight_choice.h"
 #include "config/field_rules.h"
 
 namespace seqtrain::app {
@@ -228,6 +229,16 @@ CliRequest ParseInspect(const std::vector<std::string>& args) {
   return request;
 }
 
+constexpr char kWeightsFlag[] = "weights";
+constexpr char kWeightsHelp[] =
+    "raw: the trained weights; ema: their moving average (optimizer.ema_decay)";
+
+void RequireWeightChoice(const std::string& command, const std::string& weights) {
+  if (!checkpoint::WeightChoiceNamed(weights)) {
+    throw UsageError(command + ": --weights '" + weights + "': must be raw or ema");
+  }
+}
+
 CliRequest ParseEval(const std::vector<std::string>& args) {
   CliRequest request;
   request.command = CliRequest::Command::kEval;
@@ -237,11 +248,13 @@ CliRequest ParseEval(const std::vector<std::string>& args) {
       "data-dir", po::value(&request.eval.data_dir),
       "folder with the test files (default: the checkpoint's data.dir)")(
       "blas-threads", po::value(&request.eval.blas_threads)->default_value(0),
-      "OpenBLAS threads per rank");
+      "OpenBLAS threads per rank")(
+      kWeightsFlag, po::value(&request.eval.weights)->default_value("raw"), kWeightsHelp);
   const po::variables_map vm = Parse("eval", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;
   if (request.eval.checkpoint.empty()) throw UsageError("eval: --checkpoint FILE is required");
   RequireNonNegative("eval: --blas-threads", request.eval.blas_threads);
+  RequireWeightChoice("eval", request.eval.weights);
   return request;
 }
 
@@ -255,14 +268,17 @@ CliRequest ParsePredict(const std::vector<std::string>& args) {
                                                                  "IDX image file (.gz or plain)")(
       "limit", po::value(&p.limit)->default_value(0), "> 0: only the first N images")(
       "probabilities", po::value(&p.probabilities),
-      "also write every class's probability to FILE: a line per image, tab-separated")(
-      "blas-threads", po::value(&p.blas_threads)->default_value(0), "OpenBLAS threads");
+      "also write every output of the head to FILE: a line per sequence (per step for a per-step "
+      "head), tab-separated")(
+      "blas-threads", po::value(&p.blas_threads)->default_value(0), "OpenBLAS threads")(
+      kWeightsFlag, po::value(&p.weights)->default_value("raw"), kWeightsHelp);
   const po::variables_map vm = Parse("predict", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;
   if (p.checkpoint.empty()) throw UsageError("predict: --checkpoint FILE is required");
   if (p.images.empty()) throw UsageError("predict: --images FILE is required");
   RequireNonNegative("predict: --limit", p.limit);
   RequireNonNegative("predict: --blas-threads", p.blas_threads);
+  RequireWeightChoice("predict", p.weights);
   return request;
 }
 

@@ -50,6 +50,7 @@ struct EvalRequest {
   std::string checkpoint;
   std::string data_dir;  // "" : the checkpoint's data.dir
   int blas_threads = 0;
+  std::string weights = "raw";  // checkpoint/weight_choice.h: "raw" or "ema"
 };
 
 struct PredictRequest {
@@ -58,6 +59,7 @@ struct PredictRequest {
   int64_t limit = 0;  // 0: all
   int blas_threads = 0;
   std::string probabilities;  // "" or a file for every class's probability, a line per image
+  std::string weights = "raw";  // checkpoint/weight_choice.h: "raw" or "ema"
 };
 
 struct DiffRequest {

@@ -5,6 +5,7 @@
 #include "app/data_loading.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/shared_load.h"
+#include "checkpoint/weight_choice.h"
 #include "config/data_path.h"
 #include "dist/agreement.h"
 #include "nn/sequence_classifier.h"
@@ -30,8 +31,11 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
   dist::RunAgreed(comm, [&] {
     train::CheckFitsModel(test_set, config.model(), "test set");
     model = std::make_unique<nn::SequenceClassifier<float>>(config.model());
-    checkpoint::UnpackTensors(loaded.checkpoint.params(), model->layout(), model->params(),
-                              loaded.path, "params");
+    checkpoint::UnpackTensors(
+        checkpoint::ChosenWeights(loaded.checkpoint,
+                                  *checkpoint::WeightChoiceNamed(request.weights), loaded.path),
+        model->layout(), model->params(), loaded.path,
+        request.weights == "ema" ? "ema_params" : "params");
   });
   const train::EvalResult result = train::EvaluateModel(*model, test_set, comm, eval_batch_size);
   if (comm.is_root()) {

@@ -6,6 +6,7 @@
 #include "app/commands.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/shared_load.h"
+#include "checkpoint/weight_choice.h"
 #include "data/idx_source.h"
 #include "dist/agreement.h"
 #include "nn/sequence_classifier.h"
@@ -29,8 +30,11 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
         data::OpenIdxImages(request.images, request.limit, shape.time_steps(), shape.input_size(),
                             shape.num_classes(), loaded.checkpoint.config().data());
     nn::SequenceClassifier<float> model(shape);
-    checkpoint::UnpackTensors(loaded.checkpoint.params(), model.layout(), model.params(),
-                              loaded.path, "params");
+    checkpoint::UnpackTensors(
+        checkpoint::ChosenWeights(loaded.checkpoint,
+                                  *checkpoint::WeightChoiceNamed(request.weights), loaded.path),
+        model.layout(), model.params(), loaded.path,
+        request.weights == "ema" ? "ema_params" : "params");
     const int64_t total = set->count();
     const int64_t chunk = 256;
     const nn::HeadEntry& head = nn::FindHead(shape.head());

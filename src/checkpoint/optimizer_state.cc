@@ -94,6 +94,20 @@ void RestoreOptimizerState(const OptimizerState& state, const nn::ParamLayout& l
   optimizer->Restore(state.step(), std::move(restored));
 }
 
+namespace {
+
+// Before optimizer.name existed the one optimizer was "adam", and its weight_decay was
+// AdamW's decoupled decay: such a checkpoint holds the state of what is "adamw" now.
+void NameDecoupledAdam(Checkpoint* checkpoint) {
+  const OptimizerConfig& saved = checkpoint->config().optimizer();
+  if (saved.has_name() || saved.weight_decay() <= 0 || checkpoint->optimizer().name() != "adam")
+    return;
+  checkpoint->mutable_config()->mutable_optimizer()->set_name("adamw");
+  checkpoint->mutable_optimizer()->set_name("adamw");
+}
+
+}  // namespace
+
 // The one place that reads the deprecated fields.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -106,6 +120,7 @@ void UpgradeOptimizerFields(Checkpoint* checkpoint, const std::string& path) {
                   std::to_string(checkpoint->format_version()) +
                   " checkpoint, which keeps them in optimizer");
     }
+    NameDecoupledAdam(checkpoint);
     return;
   }
   if (checkpoint->has_optimizer()) {
@@ -127,6 +142,7 @@ void UpgradeOptimizerFields(Checkpoint* checkpoint, const std::string& path) {
   move_state("m", checkpoint->mutable_adam_m());
   move_state("v", checkpoint->mutable_adam_v());
   checkpoint->clear_adam_step();
+  NameDecoupledAdam(checkpoint);
 }
 #pragma GCC diagnostic pop
 

@@ -29,7 +29,8 @@ void RestoreOptimizerState(const OptimizerState& state, const nn::ParamLayout& l
 // A checkpoint of format version 1 or 2 as version 3 holds it: adam_m, adam_v and adam_step
 // moved (not copied) into optimizer { name: "adam" state "m", "v" }, the format_version
 // kept. Nothing when it has none of them. Throws seqtrain::Error "path: ..." when a version
-// sets the fields of the other.
+// sets the fields of the other. A checkpoint saved before optimizer.name existed with
+// weight_decay > 0 becomes "adamw"'s (config and state): what its update was.
 void UpgradeOptimizerFields(Checkpoint* checkpoint, const std::string& path);
 
 }  // namespace seqtrain::checkpoint

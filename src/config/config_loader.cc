@@ -202,8 +202,9 @@ TrainConfig LoadTrainConfig(const std::string& path, const std::vector<Override>
     ApplyOverride(o, &proto);
     origins[o.field_path] = o.origin;
   }
-  FillDefaults(&proto);
   try {
+    CheckExplicitChoices(proto);
+    FillDefaults(&proto);
     Validate(proto, world_size);
   } catch (const FieldError& e) {
     const auto it = origins.find(e.field());

@@ -121,19 +121,13 @@ void CheckField(const pb::Message& message, const Field& f, const std::string& p
 
 // Rules that join fields, or limits of the code rather than of the value.
 void CheckOptimizerFields(const OptimizerConfig& o) {
-  // Before names existed weight_decay meant AdamW's; the name says which is meant now.
-  if (o.weight_decay() > 0 && !o.has_name()) {
-    Invalid("optimizer.weight_decay", o.weight_decay(),
-            "needs optimizer.name: \"adamw\" (decoupled, as before optimizer.name existed) or "
-            "\"adam\" (L2 added to the gradient, as torch.optim.Adam)");
-  }
   if (o.momentum() > 0 && o.name() != "sgd") {
     Invalid("optimizer.momentum", o.momentum(), "applies to optimizer.name \"sgd\" only");
   }
   if (o.nesterov() && (o.name() != "sgd" || o.momentum() <= 0)) {
     Invalid("optimizer.nesterov", "true", "needs optimizer.name \"sgd\" and momentum > 0");
   }
-  if (o.has_schedule() && o.schedule().min_lr() > o.learning_rate()) {
+  if (o.schedule().min_lr() > o.learning_rate()) {
     Invalid("optimizer.schedule.min_lr", o.schedule().min_lr(),
             "above optimizer.learning_rate = " + ValueText(o.learning_rate()));
   }
@@ -189,6 +183,17 @@ void ValidateFields(const pb::Message& message, const std::string& prefix, int w
     } else {
       CheckField(message, f, path, world_size);
     }
+  }
+}
+
+void CheckExplicitChoices(const TrainConfig& as_written) {
+  const OptimizerConfig& o = as_written.optimizer();
+  // Before optimizer.name existed weight_decay meant AdamW's decay; adam's is L2 now, so a
+  // config says which it means rather than changing meaning silently.
+  if (o.weight_decay() > 0 && !o.has_name()) {
+    Invalid("optimizer.weight_decay", o.weight_decay(),
+            "needs optimizer.name: \"adamw\" (decoupled, what it meant before optimizer.name "
+            "existed) or \"adam\" (L2 added to the gradient, as torch.optim.Adam)");
   }
 }
 

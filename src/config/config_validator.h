@@ -28,6 +28,10 @@ class FieldError : public Error {
 // field. world_size > 0 also checks the rules that depend on the number of ranks.
 void Validate(const TrainConfig& config, int world_size);
 
+// The rules on what a config sets itself, checked before the defaults are filled in (with
+// them every field is set). Throws FieldError.
+void CheckExplicitChoices(const TrainConfig& as_written);
+
 // The (rules) of one message alone, fields named prefix + name: e.g. a checkpoint's
 // model as ValidateFields(model, "model.", 0).
 void ValidateFields(const google::protobuf::Message& message, const std::string& prefix,

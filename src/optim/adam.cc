@@ -92,8 +92,7 @@ const std::vector<std::string>& Adam::StateNames() {
   return names;
 }
 
-Adam::Adam(const char* name, bool decoupled_decay, const OptimizerConfig& config,
-           size_t num_params)
+Adam::Adam(const char* name, bool decoupled_decay, const OptimizerConfig& config, size_t num_params)
     : Optimizer(name, num_params, StateNames(), config.learning_rate()),
       config_(config),
       decoupled_decay_(decoupled_decay) {}

@@ -25,8 +25,7 @@ class Adam : public Optimizer {
   static constexpr char kName[] = "adam";
   static const std::vector<std::string>& StateNames();  // "m", "v"
 
-  Adam(const OptimizerConfig& config, size_t num_params)
-      : Adam(kName, false, config, num_params) {}
+  Adam(const OptimizerConfig& config, size_t num_params) : Adam(kName, false, config, num_params) {}
 
   const std::vector<float>& first_moment() const { return state()[0].values; }
   const std::vector<float>& second_moment() const { return state()[1].values; }
@@ -44,8 +43,7 @@ class Adam : public Optimizer {
 class AdamW : public Adam {
  public:
   static constexpr char kName[] = "adamw";
-  AdamW(const OptimizerConfig& config, size_t num_params)
-      : Adam(kName, true, config, num_params) {}
+  AdamW(const OptimizerConfig& config, size_t num_params) : Adam(kName, true, config, num_params) {}
 };
 
 }  // namespace seqtrain::optim

@@ -12,8 +12,13 @@ LrSchedule::LrSchedule(const OptimizerConfig& config, int64_t batch_size, int64_
                 : config.learning_rate()),
       last_step_(last_step) {}
 
+bool LrSchedule::Varies(const OptimizerConfig& config) {
+  const seqtrain::LrSchedule& s = config.schedule();
+  return config.scale_lr_with_batch() || s.warmup_steps() > 0 ||
+         s.kind() != seqtrain::LrSchedule::CONSTANT;
+}
+
 double LrSchedule::At(int64_t step) const {
-  if (!config_.has_schedule()) return peak_;
   const seqtrain::LrSchedule& s = config_.schedule();
   const int64_t done = std::max<int64_t>(step - 1, 0);
   const int64_t warmup = s.warmup_steps();
@@ -31,9 +36,9 @@ double LrSchedule::At(int64_t step) const {
       return std::max(s.min_lr(),
                       peak_ * std::pow(s.gamma(), static_cast<double>(after / s.step_size())));
     case seqtrain::LrSchedule::INVERSE_SQRT:
-      return std::max(s.min_lr(), peak_ * std::sqrt(static_cast<double>(std::max<int64_t>(
-                                                        warmup, 1)) /
-                                                    static_cast<double>(done + 1)));
+      return std::max(s.min_lr(),
+                      peak_ * std::sqrt(static_cast<double>(std::max<int64_t>(warmup, 1)) /
+                                        static_cast<double>(done + 1)));
     case seqtrain::LrSchedule::CONSTANT:
     default:
       return peak_;

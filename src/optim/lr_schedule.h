@@ -8,7 +8,8 @@
 //                   D = decay_steps, or last_step - W when 0
 //     STEP          max(min_lr, peak * gamma^floor(u / step_size))
 //     INVERSE_SQRT  max(min_lr, peak * sqrt(max(W, 1) / (s + 1)))
-// Without a schedule every step gets the peak, exactly learning_rate without the scaling.
+// CONSTANT without warmup (the defaults) gives every step the peak: exactly learning_rate
+// without the scaling, as before schedules existed.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,9 @@ class LrSchedule {
   // The learning rate of optimizer step `step` (1-based).
   double At(int64_t step) const;
   double peak() const { return peak_; }
+  // Whether the learning rate differs from learning_rate at some step (then the metrics
+  // report it per step).
+  static bool Varies(const OptimizerConfig& config);
 
  private:
   OptimizerConfig config_;

@@ -29,7 +29,8 @@ nn::BatchStats Trainer::LocalGradient(int64_t global_batch, int* samples) {
   grad_sum_.assign(n, 0.0f);
   nn::BatchStats total{};
   for (int64_t k = 0; k < micro_steps; ++k) {
-    const data::Range micro = data::ShardRange(global_batch, static_cast<int>(micro_steps), static_cast<int>(k));
+    const data::Range micro =
+        data::ShardRange(global_batch, static_cast<int>(micro_steps), static_cast<int>(k));
     // A slice this rank does not hold (a short last batch) adds nothing.
     if (data::ShardRange(micro.size, comm_.size(), comm_.rank()).size == 0) continue;
     const int batch = FillShare(epoch_position_ + micro.begin, micro.size);

@@ -39,10 +39,12 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
   const double k = nn::HeadOutputs(m);
   const nn::HeadEntry& head = nn::FindHead(m.head());
   const double ranks = std::max(1, world_size);
-  // The largest slice a rank gets (ShardRange sizes differ by at most one).
-  const double train_batch =
-      std::min(CeilDiv(static_cast<double>(config.schedule().batch_size()), ranks),
-               static_cast<double>(train_count));
+  // The largest slice a rank gets (ShardRange sizes differ by at most one), of a micro-batch
+  // with gradient accumulation.
+  const double accumulation = static_cast<double>(config.schedule().accumulation_steps());
+  const double train_batch = std::min(
+      CeilDiv(CeilDiv(static_cast<double>(config.schedule().batch_size()), accumulation), ranks),
+      static_cast<double>(train_count));
   const double eval_batch = std::min(static_cast<double>(config.schedule().eval_batch_size()),
                                      CeilDiv(static_cast<double>(test_count), ranks));
   const double train_rows = t * train_batch, eval_rows = t * eval_batch;
@@ -50,6 +52,8 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
 
   MemoryEstimate e;
   e.model = (2 + optimizer_tensors) * params * kFloat;  // parameters, gradients, optimizer state
+  if (accumulation > 1) e.model += params * kFloat;                  // the gradient sum
+  if (config.optimizer().ema_decay() > 0) e.model += params * kFloat;  // the weight average
   // Per cell the LSTM's forward keeps gates (4H), c, tanh(c) and h (H each) for every step,
   // sized by the larger batch since vectors keep their capacity; backward writes the gate
   // gradients over the gates and adds two step-sized recurrences and W_h transposed. The GRU

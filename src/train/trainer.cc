@@ -195,8 +195,8 @@ StepControl Trainer::TrainStep(bool request_save, StepRecord* record) {
   } else {
     record->train_accuracy = all.accuracy();
   }
-  const auto& o = config_.optimizer();
-  if (o.has_schedule() || o.scale_lr_with_batch()) record->learning_rate = lr_schedule_->At(step_);
+  if (optim::LrSchedule::Varies(config_.optimizer()))
+    record->learning_rate = lr_schedule_->At(step_);
   AdvanceEpochPosition(global_batch);
   return all;
 }

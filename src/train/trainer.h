@@ -38,7 +38,7 @@ struct TrainResult {
   bool stopped_by_signal = false;  // stopped early on SIGTERM/SIGINT/SIGUSR1 (no final evaluation)
   int64_t skipped_steps = 0;       // steps whose gradient was not finite on some rank
   EvalResult test;
-  EvalResult ema_test;  // on the moving average of the weights (count 0 without one)
+  EvalResult ema_test;         // on the moving average of the weights (count 0 without one)
   double wall_seconds = 0;     // this run's training loop plus final evaluation
   double samples_per_sec = 0;  // training samples over training time
 };
@@ -149,7 +149,7 @@ class Trainer {
   std::unique_ptr<optim::LrSchedule> lr_schedule_;  // set by Run, which knows the last step
   std::unique_ptr<optim::WeightEma> ema_;           // with optimizer.ema_decay > 0
   bool ema_restored_ = false;
-  std::vector<float> grad_sum_;                     // accumulation over micro-batches
+  std::vector<float> grad_sum_;  // accumulation over micro-batches
   int64_t step_ = 0;
   int64_t epoch_ = 0;           // epoch of the next batch
   int64_t epoch_position_ = 0;  // samples of that epoch's permutation already used

@@ -213,13 +213,13 @@ TEST(OptimizerState, StateThatDoesNotFitIsRefusedWithOneLine) {
   OptimizerState s = good;
   s.set_name("lion");
   EXPECT_EQ(CheckError(s),
-            "ck: optimizer.name = 'lion' is not an optimizer of this seqtrain (adam)");
+            "ck: optimizer.name = 'lion' is not an optimizer of this seqtrain (adam, adamw, sgd)");
   s.set_name("li\non");  // a hostile name stays on one line
   EXPECT_EQ(CheckError(s),
-            "ck: optimizer.name = 'li?on' is not an optimizer of this seqtrain (adam)");
+            "ck: optimizer.name = 'li?on' is not an optimizer of this seqtrain (adam, adamw, sgd)");
   s.set_name(std::string(1000, 'x'));  // and is cut short
   EXPECT_EQ(CheckError(s), "ck: optimizer.name = '" + std::string(40, 'x') +
-                               "' is not an optimizer of this seqtrain (adam)");
+                               "' is not an optimizer of this seqtrain (adam, adamw, sgd)");
   s = good;
   s.set_step(-1);
   EXPECT_EQ(CheckError(s), "ck: optimizer.step = -1 is negative");
@@ -266,6 +266,26 @@ class Toy : public optim::Optimizer {
  private:
   void Update(float*, const float*, float, int64_t) override {}
 };
+
+// Before optimizer.name, "adam" with weight_decay > 0 made AdamW's update: read as adamw's.
+TEST(OptimizerState, AnUnnamedAdamWithDecayReadsAsAdamW) {
+  Checkpoint c;
+  c.set_format_version(kFormatVersion);
+  *c.mutable_optimizer() = PackedAdam();
+  c.mutable_config()->mutable_optimizer()->set_weight_decay(0.01);
+  Checkpoint back = Decode(Encode(c), "ck");
+  EXPECT_EQ(back.optimizer().name(), "adamw");
+  EXPECT_EQ(back.config().optimizer().name(), "adamw");
+  EXPECT_EQ(back.optimizer().state_size(), 2);
+  // Named, or without decay: as saved.
+  c.mutable_config()->mutable_optimizer()->set_name("adam");
+  EXPECT_EQ(Decode(Encode(c), "ck").optimizer().name(), "adam");
+  c.mutable_config()->mutable_optimizer()->clear_name();
+  c.mutable_config()->mutable_optimizer()->set_weight_decay(0);
+  back = Decode(Encode(c), "ck");
+  EXPECT_EQ(back.optimizer().name(), "adam");
+  EXPECT_FALSE(back.config().optimizer().has_name());
+}
 
 TEST(OptimizerState, AnotherOptimizersStateIsRefused) {
   Toy toy(SmallLayout().total_size());

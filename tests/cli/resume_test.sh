@@ -78,7 +78,7 @@ PY
 grep -q "^optimizer: *lion (step 60; state m, v)$" <("$SEQTRAIN" inspect "$SCRATCH/lion.ckpt") \
   || fail "inspect of an unknown optimizer's checkpoint"
 expect_error unknown_optimizer 1 "seqtrain: error: $SCRATCH/lion.ckpt: optimizer.name = 'lion' \
-is not an optimizer of this seqtrain \(adam\)$" 30 -- \
+is not an optimizer of this seqtrain \(adam, adamw, sgd\)$" 30 -- \
   "$MPIEXEC" -n 2 "$SEQTRAIN" train --config "$CONFIG" --data-dir "$SEQTRAIN_MNIST_DIR" \
   --checkpoint-dir "$SCRATCH/other" --resume "$SCRATCH/lion.ckpt"
 expect_error auto_without_dir 1 "seqtrain: error: --resume auto: checkpoint.dir is not set" 30 -- \

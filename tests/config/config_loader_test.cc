@@ -41,7 +41,8 @@ TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
       Write("a.txtpb",
             "seed: 5\nmodel { hidden_size: 64 num_layers: 2 }\n"
             "data { dir: \"/data\" shuffle: false }\n"
-            "optimizer { learning_rate: 0.01 weight_decay: 0.1 clip_grad_norm: 5 }\n"
+            "optimizer { name: \"adamw\" learning_rate: 0.01 weight_decay: 0.1\n"
+            "  clip_grad_norm: 5 }\n"
             "schedule { batch_size: 32 max_steps: 7 }\n"
             "checkpoint { dir: \"/ck\" every_steps: 3 every_seconds: 1.5 keep: 4 }\n"
             "logging { metrics_path: \"m.jsonl\" }\n");
@@ -173,7 +174,7 @@ TEST_F(ConfigLoaderTest, BadSetPathsAndValuesAreNamed) {
   EXPECT_EQ(LoadError(p, {ParseSetFlag("schedule.batchsize=3")}),
             "--set schedule.batchsize=3: no field 'batchsize' in schedule (fields: batch_size, "
             "epochs, max_steps, "
-            "display_step, eval_every, eval_batch_size)");
+            "display_step, eval_every, eval_batch_size, accumulation_steps)");
   EXPECT_EQ(LoadError(p, {ParseSetFlag("nosuch.x=3")})
                 .rfind("--set nosuch.x=3: no field 'nosuch' in the top level", 0),
             0u);

@@ -150,6 +150,12 @@ const std::vector<Bound>& Bounds() {
       {"data.bucket_window", "1048576", "1048577", "must be in [0, 1048576]"},
       {"data.uint8_scale", "4.9406564584124654e-324", "0", "must be positive and finite"},
       {"data.uint8_scale", "1e300", "inf", "must be positive and finite"},
+      {"optimizer.momentum", "0", "-1e-300", "must be in [0, 1)"},
+      {"optimizer.momentum", "0.99999999999999989", "1", "must be in [0, 1)"},
+      {"optimizer.ema_decay", "0", "-1e-300", "must be in [0, 1)"},
+      {"optimizer.ema_decay", "0.99999999999999989", "1", "must be in [0, 1)"},
+      {"schedule.accumulation_steps", "1", "0", "must be in [1, 65536]"},
+      {"schedule.accumulation_steps", "65536", "65537", "must be in [1, 65536]"},
       {"schedule.batch_size", "1", "0", "must be positive"},
       {"schedule.batch_size", "2147483647", "2147483648", "larger than 2147483647"},
       {"schedule.epochs", "1", "0", "must be positive"},
@@ -173,9 +179,56 @@ const std::vector<Bound>& Bounds() {
 }
 
 TEST(ConfigValidator, AcceptsJustInsideAndRefusesJustOutsideEachBound) {
+  // Where the bounds alone decide: momentum is sgd's, and every micro-batch holds a sample.
+  TrainConfig config = Valid();
+  config.mutable_optimizer()->set_name("sgd");
+  config.mutable_schedule()->set_batch_size(65536);
   for (const Bound& b : Bounds()) {
-    EXPECT_EQ(Refusal(b.field, b.inside), "(no error)") << b.field << " = " << b.inside;
-    EXPECT_EQ(Refusal(b.field, b.outside), b.field + " = " + b.outside + ": " + b.why);
+    EXPECT_EQ(Refusal(b.field, b.inside, 1, config), "(no error)") << b.field << " = " << b.inside;
+    EXPECT_EQ(Refusal(b.field, b.outside, 1, config), b.field + " = " + b.outside + ": " + b.why);
+  }
+}
+
+TEST(ConfigValidator, OptimizerAndScheduleRules) {
+  EXPECT_EQ(Refusal("optimizer.momentum", "0.9"),
+            "optimizer.momentum = 0.9: applies to optimizer.name \"sgd\" only");
+  TrainConfig sgd = Valid();
+  sgd.mutable_optimizer()->set_name("sgd");
+  EXPECT_EQ(Refusal("optimizer.nesterov", "true", 1, sgd),
+            "optimizer.nesterov = true: needs optimizer.name \"sgd\" and momentum > 0");
+  sgd.mutable_optimizer()->set_momentum(0.9);
+  EXPECT_EQ(Refusal("optimizer.nesterov", "true", 1, sgd), "(no error)");
+  EXPECT_EQ(Refusal("optimizer.schedule.min_lr", "0.002"),
+            "optimizer.schedule.min_lr = 0.002: above optimizer.learning_rate = 0.001");
+  EXPECT_EQ(Refusal("optimizer.schedule.min_lr", "0.001"), "(no error)");
+  EXPECT_EQ(Refusal("schedule.accumulation_steps", "129"),
+            "schedule.accumulation_steps = 129: more micro-batches than schedule.batch_size = 128");
+  EXPECT_EQ(Refusal("schedule.accumulation_steps", "128"), "(no error)");
+  EXPECT_EQ(Refusal("optimizer.schedule.warmup_steps", "-1"),
+            "optimizer.schedule.warmup_steps = -1: must not be negative");
+  EXPECT_EQ(Refusal("optimizer.schedule.gamma", "1.5"),
+            "optimizer.schedule.gamma = 1.5: must be in (0, 1]");
+  EXPECT_EQ(Refusal("optimizer.schedule.step_size", "0"),
+            "optimizer.schedule.step_size = 0: must be positive");
+}
+
+// weight_decay meant AdamW's before optimizer.name: a config with it names the optimizer.
+TEST(ConfigValidator, WeightDecayNeedsANamedOptimizer) {
+  TrainConfig c = Valid();
+  c.mutable_optimizer()->set_weight_decay(0.01);
+  try {
+    CheckExplicitChoices(c);
+    ADD_FAILURE() << "no error";
+  } catch (const FieldError& e) {
+    EXPECT_EQ(e.field(), "optimizer.weight_decay");
+    EXPECT_STREQ(e.what(),
+                 "optimizer.weight_decay = 0.01: needs optimizer.name: \"adamw\" (decoupled, "
+                 "what it meant before optimizer.name existed) or \"adam\" (L2 added to the "
+                 "gradient, as torch.optim.Adam)");
+  }
+  for (const char* name : {"adam", "adamw", "sgd"}) {
+    c.mutable_optimizer()->set_name(name);
+    EXPECT_NO_THROW(CheckExplicitChoices(c)) << name;
   }
 }
 

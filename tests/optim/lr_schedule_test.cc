@@ -81,14 +81,9 @@ TEST(LrSchedule, StepDecayDownToMinLr) {
   OptimizerConfig config = Scheduled(seqtrain::LrSchedule::STEP, 0, 0.02);
   config.mutable_schedule()->set_step_size(3);
   config.mutable_schedule()->set_gamma(0.5);
-  ExpectTable(LrSchedule(config, 128, 100), {{1, 0.1},
-                                             {3, 0.1},
-                                             {4, 0.05},
-                                             {6, 0.05},
-                                             {7, 0.025},
-                                             {9, 0.025},
-                                             {10, 0.02},
-                                             {99, 0.02}});
+  ExpectTable(
+      LrSchedule(config, 128, 100),
+      {{1, 0.1}, {3, 0.1}, {4, 0.05}, {6, 0.05}, {7, 0.025}, {9, 0.025}, {10, 0.02}, {99, 0.02}});
   // With a warmup the steps count from its end.
   config.mutable_schedule()->set_warmup_steps(2);
   ExpectTable(LrSchedule(config, 128, 100), {{1, 0.05}, {2, 0.1}, {5, 0.1}, {6, 0.05}});

@@ -55,8 +55,8 @@ TEST(OptimizerVsTorch, EveryStepAndTheFinalStateMatch) {
     config.set_weight_decay(c->weight_decay);
     seqtrain::testing::ForEachSimdTarget([&](const simd::Target& target) {
       SCOPED_TRACE(std::string(c->optimizer) + " momentum " + std::to_string(c->momentum) +
-                   (c->nesterov ? " nesterov" : "") + " decay " +
-                   std::to_string(c->weight_decay) + " on " + target.name);
+                   (c->nesterov ? " nesterov" : "") + " decay " + std::to_string(c->weight_decay) +
+                   " on " + target.name);
       std::unique_ptr<Optimizer> optimizer = CreateOptimizer(config, kParams);
       std::vector<float> params = InitialParams();
       for (int t = 0; t < kSteps; ++t) {

@@ -68,6 +68,22 @@ TEST(MemoryPreflight, BatchIsSplitOverRanksAndCheckpointsCostThreeCopies) {
   EXPECT_DOUBLE_EQ(saving.checkpoint, 9.0 / 4.0 * saving.model);
 }
 
+// A micro-batch of 1/4 of the batch holds the activations of 4 ranks' slices; the gradient
+// sum and the weight average are one parameter-sized buffer each.
+TEST(MemoryPreflight, AccumulationSplitsTheBatchAndTheAverageCostsAParameterCopy) {
+  TrainConfig c;
+  c.mutable_schedule()->set_batch_size(1 << 20);
+  const MemoryEstimate whole = EstimateTrainingMemory(c, 1, 1 << 21, 10000, 0);
+  c.mutable_schedule()->set_accumulation_steps(4);
+  const MemoryEstimate micro = EstimateTrainingMemory(c, 1, 1 << 21, 10000, 0);
+  EXPECT_NEAR(whole.activations / micro.activations, 4.0, 0.01);
+  const double param_bytes = whole.model / 4;  // parameters, gradients and Adam's m and v
+  EXPECT_DOUBLE_EQ(micro.model, whole.model + param_bytes);
+  c.mutable_optimizer()->set_ema_decay(0.999);
+  EXPECT_DOUBLE_EQ(EstimateTrainingMemory(c, 1, 1 << 21, 10000, 0).model,
+                   whole.model + 2 * param_bytes);
+}
+
 TEST(MemoryPreflight, RefusesWithOneLineNamingTheSizesAndTheRoom) {
   TrainConfig c;
   c.mutable_model()->set_hidden_size(16384);
