@@ -46,6 +46,10 @@ TEST(ConfigSchema, DefaultsAreThePreviousOnes) {
   EXPECT_EQ(c.model().num_layers(), 1);
   EXPECT_EQ(c.model().num_classes(), 10);
   EXPECT_EQ(c.model().forget_bias(), 1.0);
+  // The model fields added later default to the model before them.
+  EXPECT_EQ(c.model().cell(), ModelConfig::LSTM);
+  EXPECT_FALSE(c.model().bidirectional());
+  EXPECT_EQ(c.model().dropout(), 0.0);
   EXPECT_EQ(c.data().dir(), "");
   EXPECT_EQ(c.data().train_images(), "train-images-idx3-ubyte.gz");
   EXPECT_EQ(c.data().train_labels(), "train-labels-idx1-ubyte.gz");
@@ -133,6 +137,8 @@ const std::vector<Bound>& Bounds() {
       // (Above 1 only with a regression head: RulesAcrossFields.)
       {"model.output_size", "1", "0", "must be in [1, 65536]"},
       {"model.forget_bias", "-1e300", "inf", "must be finite"},
+      // The upper bound needs num_layers >= 2: DropoutBoundsAndLayers.
+      {"model.dropout", "0", "-1e-300", "must be in [0, 1)"},
       {"model.forget_bias", "1e300", "nan", "must be finite"},
       {"optimizer.learning_rate", "4.9406564584124654e-324", "0", "must be positive and finite"},
       {"optimizer.learning_rate", "1e300", "inf", "must be positive and finite"},
@@ -253,6 +259,16 @@ TEST(ConfigValidator, TheTableCoversEveryBoundedField) {
   for (const std::string& field : bounded) {
     EXPECT_TRUE(in_table.count(field)) << field << " is not in the table";
   }
+}
+
+TEST(ConfigValidator, DropoutBoundsAndLayers) {
+  TrainConfig deep = Valid();
+  deep.mutable_model()->set_num_layers(2);
+  EXPECT_EQ(Refusal("model.dropout", "0.99999999999999989", 1, deep), "(no error)");
+  EXPECT_EQ(Refusal("model.dropout", "1", 1, deep), "model.dropout = 1: must be in [0, 1)");
+  EXPECT_EQ(Refusal("model.dropout", "0.5"),
+            "model.dropout = 0.5: needs model.num_layers >= 2 (it drops the outputs of every "
+            "layer but the top one)");
 }
 
 TEST(ConfigValidator, RequiredStringsAndRanks) {
