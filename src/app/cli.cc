@@ -184,6 +184,16 @@ CliRequest ParseInit(const std::vector<std::string>& args) {
   return request;
 }
 
+constexpr char kWeightsFlag[] = "weights";
+constexpr char kWeightsHelp[] =
+    "raw: the trained weights; ema: their moving average (optimizer.ema_decay)";
+
+void RequireWeightChoice(const std::string& command, const std::string& weights) {
+  if (!checkpoint::WeightChoiceNamed(weights)) {
+    throw UsageError(command + ": --weights '" + weights + "': must be raw or ema");
+  }
+}
+
 CliRequest ParseExport(const std::vector<std::string>& args) {
   CliRequest request;
   request.command = CliRequest::Command::kExport;
@@ -196,7 +206,8 @@ CliRequest ParseExport(const std::vector<std::string>& args) {
       "onnx (opset 14: LSTM, Gemm, Softmax) or safetensors (PyTorch state-dict names)")(
       "out", po::value(&e.out), "file to write")(
       "sequence-lens", po::bool_switch(&e.sequence_lens),
-      "onnx: add the input sequence_lens (int32 [batch]) for sequences shorter than time_steps");
+      "onnx: add the input sequence_lens (int32 [batch]) for sequences shorter than time_steps")(
+      kWeightsFlag, po::value(&e.weights)->default_value("raw"), kWeightsHelp);
   const po::variables_map vm = Parse("export", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;
   if (e.checkpoint.empty()) throw UsageError("export: --checkpoint FILE is required");
@@ -207,6 +218,7 @@ CliRequest ParseExport(const std::vector<std::string>& args) {
   if (e.sequence_lens && e.format != "onnx") {
     throw UsageError("export: --sequence-lens is for --format onnx");
   }
+  RequireWeightChoice("export", e.weights);
   return request;
 }
 
@@ -227,16 +239,6 @@ CliRequest ParseInspect(const std::vector<std::string>& args) {
     throw UsageError("inspect: a checkpoint file is required");
   request.inspect.tensors |= request.inspect.values;
   return request;
-}
-
-constexpr char kWeightsFlag[] = "weights";
-constexpr char kWeightsHelp[] =
-    "raw: the trained weights; ema: their moving average (optimizer.ema_decay)";
-
-void RequireWeightChoice(const std::string& command, const std::string& weights) {
-  if (!checkpoint::WeightChoiceNamed(weights)) {
-    throw UsageError(command + ": --weights '" + weights + "': must be raw or ema");
-  }
 }
 
 CliRequest ParseEval(const std::vector<std::string>& args) {
@@ -262,20 +264,30 @@ CliRequest ParsePredict(const std::vector<std::string>& args) {
   CliRequest request;
   request.command = CliRequest::Command::kPredict;
   PredictRequest& p = request.predict;
-  po::options_description opts("seqtrain predict --checkpoint FILE --images FILE [options]");
+  po::options_description opts(
+      "seqtrain predict --checkpoint FILE (--images FILE | --inputs X.npy [--lengths LEN.npy]) "
+      "[options]");
   opts.add_options()("help,h", "show this help")(
       "checkpoint", po::value(&p.checkpoint), "checkpoint file")("images", po::value(&p.images),
                                                                  "IDX image file (.gz or plain)")(
-      "limit", po::value(&p.limit)->default_value(0), "> 0: only the first N images")(
+      "inputs", po::value(&p.inputs),
+      "NumPy (N, T, I) inputs, read as the npy source reads x (docs/data_sources.md)")(
+      "lengths", po::value(&p.lengths), "with --inputs: NumPy (N,) sequence lengths in 1..T")(
+      "limit", po::value(&p.limit)->default_value(0), "> 0: only the first N sequences")(
       "probabilities", po::value(&p.probabilities),
       "also write every output of the head to FILE: a line per sequence (per step for a per-step "
-      "head), tab-separated")(
-      "blas-threads", po::value(&p.blas_threads)->default_value(0), "OpenBLAS threads")(
+      "head), tab-separated")("blas-threads", po::value(&p.blas_threads)->default_value(0),
+                              "OpenBLAS threads")(
       kWeightsFlag, po::value(&p.weights)->default_value("raw"), kWeightsHelp);
   const po::variables_map vm = Parse("predict", args, opts, {});
   if (WantsHelp(vm, opts, &request)) return request;
   if (p.checkpoint.empty()) throw UsageError("predict: --checkpoint FILE is required");
-  if (p.images.empty()) throw UsageError("predict: --images FILE is required");
+  if (p.images.empty() == p.inputs.empty()) {
+    throw UsageError("predict: give either --images FILE (IDX) or --inputs FILE (.npy)");
+  }
+  if (!p.lengths.empty() && p.inputs.empty()) {
+    throw UsageError("predict: --lengths goes with --inputs");
+  }
   RequireNonNegative("predict: --limit", p.limit);
   RequireNonNegative("predict: --blas-threads", p.blas_threads);
   RequireWeightChoice("predict", p.weights);

@@ -37,7 +37,8 @@ struct ExportRequest {
   std::string checkpoint;
   std::string format;  // "onnx" or "safetensors"
   std::string out;
-  bool sequence_lens = false;  // onnx: an input sequence_lens for sequences of varying length
+  bool sequence_lens = false;   // onnx: an input sequence_lens for sequences of varying length
+  std::string weights = "raw";  // checkpoint/weight_choice.h: "raw" or "ema"
 };
 
 struct InspectRequest {
@@ -55,11 +56,13 @@ struct EvalRequest {
 
 struct PredictRequest {
   std::string checkpoint;
-  std::string images;
-  int64_t limit = 0;  // 0: all
+  std::string images;  // IDX images, or inputs
+  int64_t limit = 0;   // 0: all
   int blas_threads = 0;
-  std::string probabilities;  // "" or a file for every class's probability, a line per image
+  std::string probabilities;    // "" or a file for every class's probability, a line per image
   std::string weights = "raw";  // checkpoint/weight_choice.h: "raw" or "ema"
+  std::string inputs;           // NumPy x (N, T, I) instead of images
+  std::string lengths;          // with inputs: NumPy (N,) lengths, or "" (every sequence T long)
 };
 
 struct DiffRequest {

@@ -4,6 +4,7 @@
 #include "app/commands.h"
 #include "checkpoint/model_tensors.h"
 #include "checkpoint/shared_load.h"
+#include "checkpoint/weight_choice.h"
 #include "config/config_loader.h"
 #include "dist/agreement.h"
 #include "export/onnx_model.h"
@@ -25,8 +26,10 @@ int RunExport(const ExportRequest& request, dist::Communicator& comm) {
     checkpoint::CheckTensors(loaded.checkpoint, shape, false, loaded.path);  // before allocating
     const nn::ParamLayout layout = checkpoint::LayoutOf(shape);
     std::vector<float> params(layout.total_size());
-    checkpoint::UnpackTensors(loaded.checkpoint.params(), layout, params.data(), loaded.path,
-                              "params");
+    const checkpoint::WeightChoice weights = *checkpoint::WeightChoiceNamed(request.weights);
+    checkpoint::UnpackTensors(checkpoint::ChosenWeights(loaded.checkpoint, weights, loaded.path),
+                              layout, params.data(), loaded.path,
+                              weights == checkpoint::WeightChoice::kEma ? "ema_params" : "params");
     const std::string config_text = config::ToText(loaded.checkpoint.config());
     const std::string built_by = train::CurrentBuildInfo().version();
     std::string bytes;
@@ -44,6 +47,7 @@ int RunExport(const ExportRequest& request, dist::Communicator& comm) {
       file.metadata = {{"format", "pt"},
                        {"seqtrain_config", config_text},
                        {"seqtrain_step", std::to_string(loaded.checkpoint.global_step())},
+                       {"seqtrain_weights", request.weights},
                        {"seqtrain_version", built_by}};
       bytes = exporting::EncodeSafetensors(file);
     }

@@ -8,6 +8,7 @@
 #include "checkpoint/shared_load.h"
 #include "checkpoint/weight_choice.h"
 #include "data/idx_source.h"
+#include "data/npy_source.h"
 #include "dist/agreement.h"
 #include "nn/sequence_classifier.h"
 #include "train/batch_targets.h"
@@ -26,16 +27,21 @@ int RunPredict(const PredictRequest& request, dist::Communicator& comm) {
   });
   dist::RunAgreed(comm, [&] {
     if (!comm.is_root()) return;
+    const DataConfig& data = loaded.checkpoint.config().data();
     const std::unique_ptr<data::DataSource> set =
-        data::OpenIdxImages(request.images, request.limit, shape.time_steps(), shape.input_size(),
-                            shape.num_classes(), loaded.checkpoint.config().data());
+        request.inputs.empty()
+            ? data::OpenIdxImages(request.images, request.limit, shape.time_steps(),
+                                  shape.input_size(), shape.num_classes(), data)
+            : data::OpenNpyInputs(request.inputs, request.lengths, shape.time_steps(),
+                                  shape.input_size(), train::TargetSpecOf(shape),
+                                  data.uint8_scale());
     nn::SequenceClassifier<float> model(shape);
     checkpoint::UnpackTensors(
         checkpoint::ChosenWeights(loaded.checkpoint,
                                   *checkpoint::WeightChoiceNamed(request.weights), loaded.path),
         model.layout(), model.params(), loaded.path,
         request.weights == "ema" ? "ema_params" : "params");
-    const int64_t total = set->count();
+    const int64_t total = request.limit > 0 ? std::min(request.limit, set->count()) : set->count();
     const int64_t chunk = 256;
     const nn::HeadEntry& head = nn::FindHead(shape.head());
     const int K = model.head().num_outputs(), T = shape.time_steps();

@@ -78,7 +78,7 @@ std::string NpySetDescription(Split split) {
 }
 
 NpyTargets TargetsFromY(const NpyArray& y, const TargetSpec& spec, int64_t count, int steps,
-                       int num_classes, const std::vector<int32_t>& lengths) {
+                        int num_classes, const std::vector<int32_t>& lengths) {
   const std::vector<int64_t>& s = y.shape();
   const std::string head = " (model.head reads " + Describe(spec) + ")";
   if (s.empty() || s[0] != count) {
@@ -88,8 +88,8 @@ NpyTargets TargetsFromY(const NpyArray& y, const TargetSpec& spec, int64_t count
   // The shape y must have: (N,), (N, K); per step (N, T), (N, T, K). Width 1 may drop K.
   std::vector<int64_t> wanted{count};
   if (spec.per_step()) wanted.push_back(steps);
-  const bool with_width = spec.width > 1 || (s.size() == wanted.size() + 1 && spec.width == 1 &&
-                                             !spec.is_class());
+  const bool with_width =
+      spec.width > 1 || (s.size() == wanted.size() + 1 && spec.width == 1 && !spec.is_class());
   if (with_width) wanted.push_back(spec.width);
   if (s != wanted) {
     Fail(y, DescrText(y) + ": y must be of shape " + ShapeText(wanted) + head);
@@ -133,7 +133,7 @@ NpyTargets TargetsFromY(const NpyArray& y, const TargetSpec& spec, int64_t count
   return t;
 }
 
-NpyDataSource::NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* lengths, int steps,
+NpyDataSource::NpyDataSource(NpyArray x, const NpyArray* y, const NpyArray* lengths, int steps,
                              int inputs, int num_classes, const TargetSpec& targets,
                              double uint8_scale, std::vector<AgreedFile> files_read)
     : x_(std::move(x)),
@@ -178,7 +178,13 @@ NpyDataSource::NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* leng
       variable_length_ = variable_length_ || v < steps;
     }
   }
-  targets_ = TargetsFromY(y, spec_, count_, steps, num_classes, lengths_);
+  if (y) {
+    targets_ = TargetsFromY(*y, spec_, count_, steps, num_classes, lengths_);
+  } else if (spec_.is_class()) {  // inputs only (prediction): every target 0
+    targets_.classes.assign(static_cast<size_t>(count_) * spec_.PerSample(steps), 0);
+  } else {
+    targets_.values.assign(static_cast<size_t>(count_) * spec_.PerSample(steps), 0.0f);
+  }
   // Values within each length must be finite as float; padding is never read.
   if (d != "|u1") {
     std::vector<float> row(static_cast<size_t>(inputs));
@@ -292,9 +298,25 @@ std::unique_ptr<DataSource> OpenNpyDataSource(const OpenRequest& request) {
     }
   }
   if (request.stop_requested && request.stop_requested()) throw LoadStopped();
-  return std::make_unique<NpyDataSource>(std::move(*x), *y, lengths ? &*lengths : nullptr,
+  return std::make_unique<NpyDataSource>(std::move(*x), &*y, lengths ? &*lengths : nullptr,
                                          request.steps, request.inputs, request.num_classes,
                                          request.targets, c.uint8_scale(), std::move(files));
+}
+
+std::unique_ptr<DataSource> OpenNpyInputs(const std::string& x_path,
+                                          const std::string& lengths_path, int steps, int inputs,
+                                          const TargetSpec& targets, double uint8_scale) {
+  AgreedFile file{x_path, {}};
+  NpyArray x = ReadNpyFile(x_path, nullptr, &file.checksum);
+  std::vector<AgreedFile> files{file};
+  std::optional<NpyArray> lengths;
+  if (!lengths_path.empty()) {
+    file.path = lengths_path;
+    lengths = ReadNpyFile(lengths_path, nullptr, &file.checksum);
+    files.push_back(file);
+  }
+  return std::make_unique<NpyDataSource>(std::move(x), nullptr, lengths ? &*lengths : nullptr,
+                                         steps, inputs, 0, targets, uint8_scale, std::move(files));
 }
 
 }  // namespace seqtrain::data

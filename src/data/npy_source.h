@@ -3,9 +3,9 @@
 //   train.npz (test.npz) holding arrays x, y and optionally len.
 // x is (N, T, I) float32, float64 (read as float) or uint8 (times data.uint8_scale);
 // y holds the targets model.head reads (OpenRequest::targets): (N,) integer class ids,
-// (N,) or (N, K) floats, per step (N, T) integer classes or (N, T) / (N, T, K) floats; len is (N,) integers in [1, T] (without it every
-// sequence is T long). Steps from a sequence's length on are padding: never
-// read, whatever they hold. The model's shape must match the data: T is
+// (N,) or (N, K) floats, per step (N, T) integer classes or (N, T) / (N, T, K) floats; len is (N,)
+// integers in [1, T] (without it every sequence is T long). Steps from a sequence's length on are
+// padding: never read, whatever they hold. The model's shape must match the data: T is
 // model.time_steps and I model.input_size.
 #pragma once
 
@@ -43,14 +43,15 @@ struct NpyTargets {
 };
 // y as read, checked against spec (shape, dtype, classes below num_classes, finite values).
 NpyTargets TargetsFromY(const NpyArray& y, const TargetSpec& spec, int64_t count, int steps,
-                       int num_classes, const std::vector<int32_t>& lengths);
+                        int num_classes, const std::vector<int32_t>& lengths);
 
 class NpyDataSource final : public DataSource {
  public:
   // Checks everything against each other and against the model's steps, inputs and
   // num_classes; throws seqtrain::Error naming the file, field and value.
   // lengths: null for "every sequence is T long". files_read: the Facts() files.
-  NpyDataSource(NpyArray x, const NpyArray& y, const NpyArray* lengths, int steps, int inputs,
+  // y: null for inputs only (prediction), every target 0.
+  NpyDataSource(NpyArray x, const NpyArray* y, const NpyArray* lengths, int steps, int inputs,
                 int num_classes, const TargetSpec& targets, double uint8_scale,
                 std::vector<AgreedFile> files_read);
 
@@ -83,5 +84,11 @@ class NpyDataSource final : public DataSource {
 
 // The registry's opener: FindNpySet under data.dir for request.split.
 std::unique_ptr<DataSource> OpenNpyDataSource(const OpenRequest& request);
+
+// x (and lengths, unless empty) as the npy source reads them, for `seqtrain predict --inputs`:
+// the same checks, no targets (target_spec() is targets', every target 0).
+std::unique_ptr<DataSource> OpenNpyInputs(const std::string& x_path,
+                                          const std::string& lengths_path, int steps, int inputs,
+                                          const TargetSpec& targets, double uint8_scale);
 
 }  // namespace seqtrain::data

@@ -152,8 +152,7 @@ BatchStats SequenceClassifier<T>::Forward(const T* x, const HeadTargets<T>& targ
                                           T* predictions, const int32_t* lengths) {
   if (batch == 0) return {};
   const LayerOutputs<T> top = RunLayers(x, lengths, batch, false);
-  const BatchStats stats =
-      head_->Forward(params_.data() + head_offset_, top, targets, predictions);
+  const BatchStats stats = head_->Forward(params_.data() + head_offset_, top, targets, predictions);
   if (predictions && head_->per_step()) {
     // Steps past the longest sequence were not run: nothing was predicted there.
     const size_t row = static_cast<size_t>(batch) * head_->num_outputs();

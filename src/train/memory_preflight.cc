@@ -52,7 +52,7 @@ MemoryEstimate EstimateTrainingMemory(const TrainConfig& config, int world_size,
 
   MemoryEstimate e;
   e.model = (2 + optimizer_tensors) * params * kFloat;  // parameters, gradients, optimizer state
-  if (accumulation > 1) e.model += params * kFloat;                  // the gradient sum
+  if (accumulation > 1) e.model += params * kFloat;     // the gradient sum
   if (config.optimizer().ema_decay() > 0) e.model += params * kFloat;  // the weight average
   // Per cell the LSTM's forward keeps gates (4H), c, tanh(c) and h (H each) for every step,
   // sized by the larger batch since vectors keep their capacity; backward writes the gate

@@ -118,12 +118,12 @@ void MetricsLog::Step(const StepRecord& r) {
   }
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
-    tensorboard_->WriteScalars(r.step, {{"train/loss", r.loss},
-                                        {rmse ? "train/rmse" : "train/accuracy",
-                                         rmse ? r.train_rmse : r.train_accuracy},
-                                        {"train/learning_rate",
-                                         std::isnan(r.learning_rate) ? learning_rate_ : r.learning_rate},
-                                        {"train/samples_per_sec", r.samples_per_sec}});
+    tensorboard_->WriteScalars(
+        r.step,
+        {{"train/loss", r.loss},
+         {rmse ? "train/rmse" : "train/accuracy", rmse ? r.train_rmse : r.train_accuracy},
+         {"train/learning_rate", std::isnan(r.learning_rate) ? learning_rate_ : r.learning_rate},
+         {"train/samples_per_sec", r.samples_per_sec}});
   }
 }
 
@@ -139,13 +139,13 @@ void MetricsLog::Eval(const EvalRecord& r) {
   }
   WriteJson(metrics::JsonLine(r));
   if (tensorboard_) {
-    tensorboard_->WriteScalars(r.step, {{rmse ? "test/rmse" : "test/accuracy",
-                                         rmse ? r.test_rmse : r.test_accuracy},
-                                        {"test/loss", r.test_loss}});
+    tensorboard_->WriteScalars(
+        r.step, {{rmse ? "test/rmse" : "test/accuracy", rmse ? r.test_rmse : r.test_accuracy},
+                 {"test/loss", r.test_loss}});
     if (!std::isnan(r.ema_test_loss)) {
-      tensorboard_->WriteScalars(r.step, {{rmse ? "test/ema_rmse" : "test/ema_accuracy",
-                                           r.ema_test_accuracy},
-                                          {"test/ema_loss", r.ema_test_loss}});
+      tensorboard_->WriteScalars(
+          r.step, {{rmse ? "test/ema_rmse" : "test/ema_accuracy", r.ema_test_accuracy},
+                   {"test/ema_loss", r.ema_test_loss}});
     }
   }
 }

@@ -134,9 +134,14 @@ TEST(Cli, BadFlagsAreUsageErrorsNamingTheFlag) {
   EXPECT_NE(UsageMessage({"inspect"}).find("inspect: a checkpoint file is required"),
             std::string::npos);
   EXPECT_NE(UsageMessage({"eval"}).find("eval: --checkpoint FILE is required"), std::string::npos);
-  EXPECT_NE(
-      UsageMessage({"predict", "--checkpoint", "a"}).find("predict: --images FILE is required"),
-      std::string::npos);
+  const std::string one_input = "predict: give either --images FILE (IDX) or --inputs FILE (.npy)";
+  EXPECT_NE(UsageMessage({"predict", "--checkpoint", "a"}).find(one_input), std::string::npos);
+  EXPECT_NE(UsageMessage({"predict", "--checkpoint", "a", "--images", "i", "--inputs", "x.npy"})
+                .find(one_input),
+            std::string::npos);
+  EXPECT_NE(UsageMessage({"predict", "--checkpoint", "a", "--images", "i", "--lengths", "l.npy"})
+                .find("predict: --lengths goes with --inputs"),
+            std::string::npos);
   EXPECT_NE(UsageMessage({"diff", "a"}).find("diff: two checkpoint files are required"),
             std::string::npos);
 }

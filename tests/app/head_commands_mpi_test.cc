@@ -57,7 +57,7 @@ Saved TrainAndSave(ModelConfig::Head head, const char* format, int output_size) 
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 37 % 256);
   saved.images = dir + "/images.idx";
   testing::WriteFile(saved.images, testing::IdxBytes({kImages, kRows, kCols}, pixels));
-  const auto images = data::OpenIdxImages(saved.images, 0, kRows, kCols, 6);
+  const auto images = data::OpenIdxImages(saved.images, 0, kRows, kCols, 6, DataConfig{});
   std::vector<float> x(kRows * kImages * kCols);
   std::vector<int32_t> lengths(kImages), classes(kImages);
   const int64_t indices[kImages] = {0, 1, 2};

@@ -32,5 +32,5 @@ d=$(variant nan "x = np.load('$X'); x[2, 0, 1] = np.nan; np.save('$X', x)")
 expect_error nan_in_x 1 "$d/$X: NaN in x at sequence 2, step 0, input 1: x must be finite$" 20 -- "${RUN2[@]}" --data-dir "$d"
 
 d=$(variant float_y "np.save('$Y', np.load('$Y').astype('<f4'))")
-expect_error float_y 1 "$d/$Y: descr = '<f4', shape \(64,\): class ids must be integers \(model.head reads class\)" 20 -- "${RUN2[@]}" --data-dir "$d"
+expect_error float_y 1 "$d/$Y: descr = '<f4', shape \(64,\): class ids must be integers \(model.head reads a class per sequence\)" 20 -- "${RUN2[@]}" --data-dir "$d"
 finish

@@ -1,7 +1,7 @@
 # Your own data, end to end: a generated sequence task (lengths 20 to 100, NaN
 # padding that must never be read) written as .npy by NumPy is learned on 2
 # ranks to a stated test accuracy; `seqtrain eval` on the npy test set gives the
-# accuracy training reported; the same data as one compressed .npz per set
+# accuracy training reported, and so do `seqtrain predict --inputs`'s labels; the same data as one compressed .npz per set
 # gives the same numbers as the .npy files.
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
@@ -30,6 +30,27 @@ ckpt=$(ls "$SCRATCH"/ck/*.ckpt | tail -1)
 got=$("$MPIEXEC" -n 2 "$SEQTRAIN" eval --checkpoint "$ckpt" --data-dir "$SCRATCH/npy" 2>"$SCRATCH/eval.err" |
       grep -o 'test accuracy [0-9.]*' | awk '{print $3}')
 [ -n "$final" ] && [ "$got" = "$final" ] || fail "eval: '$got', training reported '$final': $(cat "$SCRATCH/eval.err")"
+
+# predict --inputs/--lengths: its labels score on test_y.npy what eval reported.
+"$SEQTRAIN" predict --checkpoint "$ckpt" --inputs "$SCRATCH/npy/test_x.npy" \
+  --lengths "$SCRATCH/npy/test_len.npy" >"$SCRATCH/predict.tsv" 2>"$SCRATCH/predict.err" ||
+  fail "predict --inputs: $(cat "$SCRATCH/predict.err")"
+scored=$("$PY" - "$SCRATCH/predict.tsv" "$SCRATCH/npy/test_y.npy" <<'PYEOF'
+import sys
+import numpy as np
+rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()[1:]]
+y = np.load(sys.argv[2])
+assert [int(r[0]) for r in rows] == list(range(len(y))), "one line per sequence, in order"
+print("%.4f" % np.mean(np.array([int(r[1]) for r in rows]) == y))
+PYEOF
+)
+[ -n "$scored" ] && [ "$scored" = "$(printf '%.4f' "$final")" ] ||
+  fail "predict --inputs labels score '$scored' on test_y.npy, eval reported '$final'"
+# Without --lengths every sequence is T long: other answers for the short ones.
+"$SEQTRAIN" predict --checkpoint "$ckpt" --inputs "$SCRATCH/npy/test_x.npy" >"$SCRATCH/full.tsv" \
+  2>"$SCRATCH/full.err" && fail "predict without --lengths read the NaN padding: $(head -2 "$SCRATCH/full.tsv")"
+grep -q 'test_x.npy: NaN in x at sequence' "$SCRATCH/full.err" ||
+  fail "predict without --lengths: $(cat "$SCRATCH/full.err")"
 
 # .npz and .npy: the same losses, accuracies and evaluations, step by step.
 run as_npy "$SCRATCH/npy" 30 --eval-every 15

@@ -96,6 +96,20 @@ expect_error bad_weights 2 "seqtrain: error: eval: --weights 'best': must be raw
   "$SEQTRAIN" eval --checkpoint "$REF" --weights best
 expect_error no_average 1 "seqtrain: error: $(ckpt "$SCRATCH/plain" 5): has no moving average of the weights \(trained with optimizer.ema_decay = 0\); use --weights raw" 30 -- \
   "$SEQTRAIN" predict --checkpoint "$(ckpt "$SCRATCH/plain" 5)" --images "$SEQTRAIN_MNIST_DIR/t10k-images-idx3-ubyte.gz" --limit 3 --weights ema
+# export --weights: the average is what an ema export holds, the weights what a raw one does.
+for w in raw ema; do
+  "$SEQTRAIN" export --checkpoint "$REF" --format safetensors --weights $w --out "$SCRATCH/$w.safetensors" \
+    >"$SCRATCH/export_$w.out" 2>&1 || fail "export --weights $w: $(tail -1 "$SCRATCH/export_$w.out")"
+done
+if cmp -s "$SCRATCH/raw.safetensors" "$SCRATCH/ema.safetensors"; then
+  fail "export --weights ema wrote the raw weights"
+elif ! grep -q '"seqtrain_weights":"ema"' "$SCRATCH/ema.safetensors"; then
+  fail "export --weights ema: the metadata does not say ema"
+else
+  echo "ok: export --weights raw and ema write different weights"
+fi
+expect_error export_no_average 1 "seqtrain: error: $(ckpt "$SCRATCH/plain" 5): has no moving average of the weights" 30 -- \
+  "$SEQTRAIN" export --checkpoint "$(ckpt "$SCRATCH/plain" 5)" --format onnx --out "$SCRATCH/x.onnx" --weights ema
 
 # Refusals: weight_decay without a named optimizer, momentum outside sgd, an unknown name.
 expect_error decay_needs_name 1 "seqtrain: error: --set optimizer.weight_decay=0.01: optimizer.weight_decay = 0.01: needs optimizer.name" 30 -- \

@@ -73,9 +73,9 @@ TEST_F(ConfigLoaderTest, TextMessageTextRoundTrip) {
 }
 
 TEST_F(ConfigLoaderTest, ShippedConfigsLoad) {
-  for (const char* name : {"mnist_lstm.txtpb", "quick.txtpb", "mnist_sequential.txtpb",
-                           "mnist_permuted.txtpb", "fashion_mnist_lstm.txtpb", "mnist_gru.txtpb",
-                           "mnist_bilstm.txtpb"}) {
+  for (const char* name :
+       {"mnist_lstm.txtpb", "quick.txtpb", "mnist_sequential.txtpb", "mnist_permuted.txtpb",
+        "fashion_mnist_lstm.txtpb", "mnist_gru.txtpb", "mnist_bilstm.txtpb"}) {
     const std::string path = std::string(SEQTRAIN_SOURCE_DIR) + "/configs/" + name;
     EXPECT_EQ(LoadError(path, {{"--data-dir /d", "data.dir", "/d"},
                                {"--checkpoint-dir /c", "checkpoint.dir", "/c"}}),

@@ -212,7 +212,7 @@ TEST(NpySource, ReadsTheTargetsTheHeadReads) {
   EXPECT_EQ(values, (std::vector<float>{6, 7, 0, 1}));
   WriteFile(y, NpyFloat32({kN}, {0, 1, 2, 3, 4}));
   EXPECT_EQ(OpenError(s.request), y + ": descr = '<f4', shape (5,): y must be of shape (5, 2) "
-                                      "(model.head reads 2 values)");
+                                      "(model.head reads 2 values per sequence)");
   WriteFile(y, NpyFloat32({kN, 2}, {0, 1, 2, std::nanf(""), 4, 5, 6, 7, 8, 9}));
   EXPECT_EQ(OpenError(s.request), y + ": NaN in y at index 1: targets must be finite");
 
@@ -233,7 +233,7 @@ TEST(NpySource, ReadsTheTargetsTheHeadReads) {
                                       "(model.num_classes = 4)");
   WriteFile(y, NpyFloat32({kN, kT}, std::vector<float>(kN * kT, 1)));
   EXPECT_EQ(OpenError(s.request), y + ": descr = '<f4', shape (5, 6): class ids must be integers "
-                                      "(model.head reads class per step)");
+                                      "(model.head reads a class per step)");
 
   // Values per step: (N, T) for width 1, (N, T, K).
   s.request.targets = {data::TargetKind::kStepValue, 1};
@@ -274,17 +274,17 @@ TEST(NpySource, EachMismatchIsOneLineNamingFileFieldAndValue) {
   EXPECT_EQ(OpenError(s.request),
             y + ": class -1 at index 2 is out of range [0, 4) (model.num_classes = 4)");
   WriteFile(y, NpyInt64({kN - 1}, {0, 1, 2, 3}));
-  EXPECT_EQ(OpenError(s.request), y + ": descr = '<i8', shape (4,): y must hold one target per "
-                                      "sequence, 5 (x's N)");
+  EXPECT_EQ(OpenError(s.request), y + ": descr = '<i8', shape (4,): y must hold the targets of 5 "
+                                      "sequences (x's N)");
   WriteFile(y, NpyFloat32({kN}, {0, 1, 2, 3, 1}));
   EXPECT_EQ(OpenError(s.request), y + ": descr = '<f4', shape (5,): class ids must be integers "
-                                      "(model.head reads class)");
+                                      "(model.head reads a class per sequence)");
   WriteFile(y, NpyInt64({kN, kT}, std::vector<int64_t>(kN * kT, 1)));
   EXPECT_EQ(OpenError(s.request), y + ": descr = '<i8', shape (5, 6): y must be of shape (5,) "
-                                      "(model.head reads class)");
+                                      "(model.head reads a class per sequence)");
   WriteFile(y, NpyInt64({kN, 2}, std::vector<int64_t>(kN * 2, 1)));
   EXPECT_EQ(OpenError(s.request), y + ": descr = '<i8', shape (5, 2): y must be of shape (5,) "
-                                      "(model.head reads class)");
+                                      "(model.head reads a class per sequence)");
   restore();
 
   WriteFile(len, NpyInt64({kN}, {6, 1, 7, 6, 2}));

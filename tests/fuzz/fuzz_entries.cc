@@ -72,7 +72,7 @@ void UseAsSet(data::NpyArray x) {
   y.header.count = y.header.data_bytes = x.shape()[0];
   y.bytes.assign(static_cast<size_t>(x.shape()[0]), 0);
   try {
-    const data::NpyDataSource set(std::move(x), y, nullptr, steps, inputs, 2, data::TargetSpec{},
+    const data::NpyDataSource set(std::move(x), &y, nullptr, steps, inputs, 2, data::TargetSpec{},
                                   1.0 / 255, {});
     std::vector<float> sequence(static_cast<size_t>(steps) * inputs);
     int32_t label = 0;

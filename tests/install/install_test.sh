@@ -32,7 +32,7 @@ done
 
 check_installed_run "$P/bin" "$P/share/seqtrain/configs" moved_prefix
 # A checkpoint from before builds were recorded says so.
-old_checkpoint=$SOURCE/tests/data/golden/mnist_2rank_20step_avx2.ckpt
+old_checkpoint=$SOURCE/tests/data/golden/mnist_2rank_20step_avx2_format2.ckpt
 "$P/bin/seqtrain" inspect "$old_checkpoint" | tail -n 2 >"$SCRATCH/old.txt"
 [ "$(cat "$SCRATCH/old.txt")" = "# build
 not recorded (saved by an earlier build)" ] || fail "inspect of an old checkpoint: $(cat "$SCRATCH/old.txt")"
