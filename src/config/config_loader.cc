@@ -48,6 +48,42 @@ std::string FieldNames(const pb::Descriptor* d) {
   return names;
 }
 
+std::string EnumValueNames(const pb::EnumDescriptor* e) {
+  std::string names;
+  for (int i = 0; i < e->value_count(); ++i) names += (i ? ", " : "") + e->value(i)->name();
+  return names;
+}
+
+// The enum field called `name` anywhere in the config, or null: protobuf's parse error names
+// only the bare field, and the user needs the values it takes.
+const pb::EnumDescriptor* FindEnumField(const pb::Descriptor* d, const std::string& name,
+                                        int depth) {
+  if (depth > 8) return nullptr;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const pb::FieldDescriptor* f = d->field(i);
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM && f->name() == name)
+      return f->enum_type();
+    if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (const pb::EnumDescriptor* e = FindEnumField(f->message_type(), name, depth + 1)) return e;
+    }
+  }
+  return nullptr;
+}
+
+std::string WithEnumValues(std::string message) {
+  static const std::string kUnknown = "Unknown enumeration value of ";
+  const size_t field = message.find("\" for field \"");
+  if (message.find(kUnknown) == std::string::npos || field == std::string::npos) return message;
+  const size_t name_start = field + 13;
+  const size_t name_end = message.find('"', name_start);
+  if (name_end == std::string::npos) return message;
+  const pb::EnumDescriptor* e = FindEnumField(TrainConfig::descriptor(),
+                                              message.substr(name_start, name_end - name_start), 0);
+  if (!e) return message;
+  if (!message.empty() && message.back() == '.') message.pop_back();
+  return message + " (one of " + EnumValueNames(e) + ")";
+}
+
 // Where the file set each field, by dotted path.
 void CollectLocations(const pb::Message& message, const pb::TextFormat::ParseInfoTree* tree,
                       const std::string& prefix, std::map<std::string, std::string>* out) {
@@ -76,7 +112,8 @@ TrainConfig ParseText(const std::string& path, const std::string& text,
   parser.WriteLocationsTo(&tree);
   if (!parser.ParseFromString(text, &config)) {
     throw Error(path + ":" +
-                (errors.message().empty() ? std::string("1:1: cannot parse") : errors.message()));
+                (errors.message().empty() ? std::string("1:1: cannot parse")
+                                          : WithEnumValues(errors.message())));
   }
   if (locations) CollectLocations(config, &tree, "", locations);
   return config;
@@ -153,7 +190,10 @@ void ApplyOverride(const Override& o, TrainConfig* config) {
       FirstErrorCollector errors;  // keeps protobuf from logging the error itself
       parser.RecordErrorsTo(&errors);
       if (!parser.ParseFieldValueFromString(o.value, f, message)) {
-        throw Error(o.origin + ": " + walked + " = " + o.value + ": not a valid " + f->type_name());
+        std::string what = std::string("not a valid ") + f->type_name();
+        if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_ENUM)
+          what = "not one of " + EnumValueNames(f->enum_type());
+        throw Error(o.origin + ": " + walked + " = " + o.value + ": " + what);
       }
     }
   }

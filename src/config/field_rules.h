@@ -20,7 +20,7 @@ const google::protobuf::FieldDescriptor* FindConfigField(const std::string& dott
 // The default as text format writes it ("0.001", "true", "\"a.gz\"").
 std::string DefaultText(const google::protobuf::FieldDescriptor& field);
 
-// One help line for a field: "LSTM units per layer (H) (default 128)". The default is
+// One help line for a field: "H: units per recurrent layer (default 128)". The default is
 // shown when the schema declares a nonzero one.
 std::string HelpOf(const std::string& dotted_path);
 

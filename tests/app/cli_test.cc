@@ -157,7 +157,7 @@ TEST(Cli, ConfigFlagsHelpComesFromTheSchema) {
       flat += ' ';
   }
   for (const char* line :
-       {"H: LSTM units per layer (default 128); sets model.hidden_size",
+       {"H: units per recurrent layer (per direction) (default 128); sets model.hidden_size",
         "passes over the training set (default 10); sets schedule.epochs",
         "learning rate (the optimizer's step size) (default 0.001); sets optimizer.learning_rate",
         "> 0: train exactly N steps in total, overriding --epochs"}) {

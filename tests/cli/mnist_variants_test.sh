@@ -75,6 +75,6 @@ expect_error rows_model 1 "seqtrain: error: .*train-images-idx3-ubyte.gz: data.p
 784 steps of 1 pixel \(images 28x28\) but model.time_steps = 28 and model.input_size = 28 \
 \(set model.time_steps: 784, model.input_size: 1\)" 60 -- \
   "$MPIEXEC" -n 2 "$SEQTRAIN" train --data-dir "$D" --set data.pixel_order=PIXELS --max-steps 1
-expect_error unknown_order 1 "seqtrain: error: --set data.pixel_order=COLUMNS: data.pixel_order = COLUMNS: not a valid enum" 30 -- \
+expect_error unknown_order 1 "seqtrain: error: --set data.pixel_order=COLUMNS: data.pixel_order = COLUMNS: not one of ROWS, PIXELS, PERMUTED_PIXELS" 30 -- \
   "$MPIEXEC" -n 1 "$SEQTRAIN" train --data-dir "$D" --set data.pixel_order=COLUMNS
 finish

@@ -141,6 +141,10 @@ TEST_F(ConfigLoaderTest, InvalidValuesNameFileLineColumnFieldAndValue) {
             dir_ +
                 "/ckdir.txtpb:2:14: checkpoint.every_steps = 5: needs checkpoint.dir (use "
                 "--checkpoint-dir DIR)");
+  EXPECT_EQ(one("cell.txtpb", "model { cell: RNN }"),
+            dir_ +
+                "/cell.txtpb:2:19: Unknown enumeration value of \"RNN\" for field \"cell\" "
+                "(one of LSTM, GRU)");
   // Valid alone, too small for 4 ranks.
   EXPECT_EQ(
       LoadError(Write("ranks.txtpb", "data { dir: \"/d\" }\nschedule { batch_size: 3 }\n"), {}, 4),
@@ -187,6 +191,8 @@ TEST_F(ConfigLoaderTest, BadSetPathsAndValuesAreNamed) {
             "--set schedule.epochs=ten: schedule.epochs = ten: not a valid int64");
   EXPECT_EQ(LoadError(p, {ParseSetFlag("data.shuffle=maybe")}),
             "--set data.shuffle=maybe: data.shuffle = maybe: not a valid bool");
+  EXPECT_EQ(LoadError(p, {ParseSetFlag("model.cell=RNN")}),
+            "--set model.cell=RNN: model.cell = RNN: not one of LSTM, GRU");
   EXPECT_EQ(LoadError(p, {ParseSetFlag("schedule.epochs=-1")}),
             "--set schedule.epochs=-1: schedule.epochs = -1: must be positive");
   EXPECT_EQ(LoadError(p, {{"--lr 0", "optimizer.learning_rate", "0"}}),
