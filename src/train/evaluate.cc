@@ -38,6 +38,7 @@ metrics::EvalRecord EvalRecordOf(int64_t step, const EvalResult& result) {
   r.test_accuracy = result.accuracy;
   r.test_loss = result.loss;
   r.count = result.count;
+  r.noun = result.noun;
   if (result.regression) {
     r.quality = metrics::Quality::kRmse;
     r.test_rmse = result.rmse;
@@ -82,6 +83,7 @@ EvalResult EvaluateModel(nn::SequenceClassifier<float>& model, const data::DataS
   r.regression = nn::FindHead(m.head()).regression;
   r.rmse = r.regression ? std::sqrt(r.loss) : 0;
   r.count = static_cast<int64_t>(sums[3]);
+  r.noun = set.Facts().noun;
   return r;
 }
 

@@ -18,6 +18,7 @@ struct EvalResult {
   double rmse = 0;      // regression heads: sqrt(loss)
   bool regression = false;
   int64_t count = 0;  // samples
+  std::string noun = "samples";  // the set's word for them (DataSource::Facts), for messages
 };
 
 // Throws seqtrain::Error "ROLE: ..." unless the set's samples are what the model reads:

@@ -132,7 +132,7 @@ void MetricsLog::Eval(const EvalRecord& r) {
   const bool rmse = r.quality == metrics::Quality::kRmse;
   Info(Format("Step %lld, Test %s= %.4f, Test Loss= %.4f (%lld %s)", static_cast<long long>(r.step),
               rmse ? "RMSE" : "Accuracy", rmse ? r.test_rmse : r.test_accuracy, r.test_loss,
-              static_cast<long long>(r.count), rmse ? "samples" : "images"));
+              static_cast<long long>(r.count), r.noun.c_str()));
   if (!std::isnan(r.ema_test_loss)) {
     Info(Format("Step %lld, EMA Test %s= %.4f, EMA Test Loss= %.4f", static_cast<long long>(r.step),
                 rmse ? "RMSE" : "Accuracy", r.ema_test_accuracy, r.ema_test_loss));

@@ -63,9 +63,9 @@ class MetricsLogTest : public ::testing::Test {
     log.BeginRun(0, 60, 469);
     log.Step({1, 0, 2.25, 0.125, 600});
     log.Progress({2, 0, 2.2, 0.13, 0});
-    log.Eval({30, 0.5, 1.5, 10000});
+    log.Eval({30, 0.5, 1.5, 10000, "images"});
     log.Step({60, 0, 0.875, 0.6875, 5000});
-    log.Eval({60, 0.75, 0.625, 10000});
+    log.Eval({60, 0.75, 0.625, 10000, "images"});
     log.Final({60, 0.75, 3.5, 2, 4000, 1.0, {100, 100}, {}, 0, "avx2"});
   }
 
