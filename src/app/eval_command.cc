@@ -43,8 +43,7 @@ int RunEval(const EvalRequest& request, dist::Communicator& comm) {
                 loaded.path.c_str(), static_cast<long long>(loaded.checkpoint.global_step()),
                 result.regression ? "RMSE" : "accuracy",
                 result.regression ? result.rmse : result.accuracy, result.loss,
-                static_cast<long long>(result.count), result.noun.c_str(),
-                comm.size());
+                static_cast<long long>(result.count), result.noun.c_str(), comm.size());
   }
   return kExitOk;
 }

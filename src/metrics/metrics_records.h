@@ -34,7 +34,7 @@ struct EvalRecord {
   int64_t step = 0;
   double test_accuracy = 0;
   double test_loss = 0;
-  int64_t count = 0;  // samples evaluated: on the console only, not in the JSON line
+  int64_t count = 0;             // samples evaluated: on the console only, not in the JSON line
   std::string noun = "samples";  // what the console calls them, e.g. "images"
   Quality quality = Quality::kAccuracy;
   double test_rmse = 0;

@@ -17,7 +17,7 @@ struct EvalResult {
   double loss = 0;      // mean over the real targets: cross-entropy, or squared error
   double rmse = 0;      // regression heads: sqrt(loss)
   bool regression = false;
-  int64_t count = 0;  // samples
+  int64_t count = 0;             // samples
   std::string noun = "samples";  // the set's word for them (DataSource::Facts), for messages
 };
 

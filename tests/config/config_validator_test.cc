@@ -334,7 +334,8 @@ TEST(ConfigSchema, EveryFieldHasAHelpLine) {
 }
 
 TEST(ConfigSchema, HelpAndDefaultComeFromTheSchema) {
-  EXPECT_EQ(HelpOf("model.hidden_size"), "H: units per recurrent layer (per direction) (default 128)");
+  EXPECT_EQ(HelpOf("model.hidden_size"),
+            "H: units per recurrent layer (per direction) (default 128)");
   EXPECT_EQ(HelpOf("optimizer.learning_rate"),
             "learning rate (the optimizer's step size) (default 0.001)");
   EXPECT_EQ(HelpOf("failure.startup_timeout_seconds"),

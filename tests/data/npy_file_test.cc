@@ -8,6 +8,7 @@
 
 #include "data/data_source.h"
 #include "data/npz_archive.h"
+#include "support/error_of.h"
 #include "support/idx_writer.h"
 #include "support/npy_writer.h"
 #include "util/error.h"
@@ -18,17 +19,6 @@ namespace {
 const std::string kFixtures = SEQTRAIN_NPY_FIXTURES;
 
 std::string Fixture(const std::string& name) { return kFixtures + "/" + name; }
-
-// The message of the Error f throws ("" if it returns).
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::string ParseError(const std::vector<uint8_t>& bytes, int64_t max_bytes = data::kMaxNpyBytes) {
   return ErrorOf([&] { data::ParseNpy(bytes, "a.npy", max_bytes); });

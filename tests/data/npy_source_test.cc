@@ -11,6 +11,7 @@
 #include "data/data_source_contract.h"
 #include "data/format_detection.h"
 #include "data/idx_source.h"
+#include "support/error_of.h"
 #include "support/idx_writer.h"
 #include "support/npy_writer.h"
 #include "util/error.h"
@@ -19,16 +20,6 @@ namespace seqtrain::testing {
 namespace {
 
 constexpr int kN = 5, kT = 6, kI = 3, kClasses = 4;
-
-template <typename F>
-std::string ErrorOf(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 std::vector<float> Values() {
   std::vector<float> x(kN * kT * kI);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,35 @@ inline void ExpectGradientMatchesFiniteDifferences(SequenceClassifier<double>& m
     in.x[i] = saved;
     ExpectClose(dx[i], (up - down) / (2 * h), "x[" + std::to_string(i) + "]");
   }
+}
+
+// Whatever the padding past each length holds (NaN and 1e30 here), loss, parameter gradients
+// and input gradients are those of zero padding, bit for bit.
+inline void ExpectPaddingIsNeverRead(const ModelConfig& s, const std::string& cell,
+                                     const std::vector<int32_t>& lengths) {
+  const int batch = static_cast<int>(lengths.size()), I = s.input_size();
+  const Inputs in = RandomInputs(s, batch, 3, lengths);
+  std::vector<float> zeros(in.x.begin(), in.x.end()), junk = zeros;
+  for (int t = 0; t < s.time_steps(); ++t) {
+    for (int b = 0; b < batch; ++b) {
+      if (t < lengths[b]) continue;
+      for (int k = 0; k < I; ++k) {
+        const size_t i = (static_cast<size_t>(t) * batch + b) * I + k;
+        zeros[i] = 0;
+        junk[i] = (k % 2) ? std::numeric_limits<float>::quiet_NaN() : 1e30f;
+      }
+    }
+  }
+  SequenceClassifier<float> a = MakeModel<float>(s, 4, cell), b = MakeModel<float>(s, 4, cell);
+  std::vector<float> dx_a(zeros.size()), dx_b(zeros.size());
+  const BatchStats sa =
+      a.ForwardBackward(zeros.data(), in.labels.data(), batch, dx_a.data(), lengths.data());
+  const BatchStats sb =
+      b.ForwardBackward(junk.data(), in.labels.data(), batch, dx_b.data(), lengths.data());
+  EXPECT_EQ(sa.loss_sum, sb.loss_sum);
+  EXPECT_TRUE(std::isfinite(sb.loss_sum));
+  EXPECT_TRUE(std::equal(a.grads(), a.grads() + a.num_params(), b.grads()));
+  EXPECT_EQ(dx_a, dx_b);
 }
 
 }  // namespace seqtrain::nn::testing

@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "data/toy_sequence_source.h"
-#include "dist/communicator.h"
-#include "train/trainer.h"
+#include "train/trainer_runs.h"
 
 namespace seqtrain::train {
 namespace {
@@ -46,56 +45,30 @@ TrainConfig ConfigOf(const Variant& v) {
   return c;
 }
 
-struct Outcome {
-  std::vector<float> params;
-  std::vector<StepRecord> history;
-  TrainResult result;
-};
+using testing::RunOutcome;
 
-Outcome Train(const TrainConfig& config, MPI_Comm comm) {
+RunOutcome Train(const TrainConfig& config, MPI_Comm comm) {
   dist::Communicator c(comm);
   const testing::ToySequences train(384, 8, 4, 4, true, 1), test(128, 8, 4, 4, true, 2);
-  Trainer trainer(config, c, train, test);
-  MetricsLog quiet(false, "");
-  Outcome out;
-  out.result = trainer.Run(quiet);
-  out.params.assign(trainer.model().params(),
-                    trainer.model().params() + trainer.model().num_params());
-  out.history = trainer.history();
-  return out;
-}
-
-double RelativeDifference(const std::vector<float>& a, const std::vector<float>& b) {
-  double max_abs = 0, max_diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    max_abs = std::max(max_abs, std::fabs(double{a[i]}));
-    max_diff = std::max(max_diff, std::fabs(double{a[i]} - b[i]));
-  }
-  return max_diff / max_abs;
+  return testing::RunQuietly(config, c, train, test);
 }
 
 class Models : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(Models, TrainOnNRanksAsOnOneRank) {
   const TrainConfig config = ConfigOf(GetParam());
-  const Outcome world = Train(config, MPI_COMM_WORLD);
+  const RunOutcome world = Train(config, MPI_COMM_WORLD);
   ASSERT_EQ(world.result.steps, 20);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  if (rank != 0) return;
-  const Outcome single = Train(config, MPI_COMM_SELF);
-  ASSERT_EQ(single.params.size(), world.params.size());
-  EXPECT_LT(RelativeDifference(world.params, single.params), 1e-4);
-  ASSERT_EQ(single.history.size(), world.history.size());
-  for (size_t s = 0; s < single.history.size(); ++s) {
-    EXPECT_NEAR(world.history[s].loss, single.history[s].loss, 1e-4) << "step " << s + 1;
-  }
+  if (testing::WorldRank() != 0) return;
+  const RunOutcome single = Train(config, MPI_COMM_SELF);
+  testing::ExpectSameRun(world, single);
   EXPECT_LT(world.history.back().loss, world.history.front().loss);
   if (GetParam().dropout > 0) {
     // The masks changed the run: without them the parameters differ.
     TrainConfig plain = config;
     plain.mutable_model()->set_dropout(0);
-    EXPECT_GT(RelativeDifference(Train(plain, MPI_COMM_SELF).params, single.params), 1e-3);
+    EXPECT_GT(testing::MaxRelativeDifference(Train(plain, MPI_COMM_SELF).params, single.params),
+              1e-3);
   }
 }
 

@@ -8,81 +8,45 @@
 #include <cstring>
 #include <memory>
 
-#include "checkpoint/checkpoint_file.h"
-#include "config/data_path.h"
-#include "data/idx_source.h"
 #include "data/toy_sequence_source.h"
-#include "dist/communicator.h"
-#include "train/trainer.h"
+#include "train/trainer_runs.h"
 
 namespace seqtrain::train {
 namespace {
 
-// The first 1000 training images: an epoch is 8 steps of 128 (the last has 104),
-// so a short run crosses epochs and resumes mid-epoch.
-struct Data {
-  std::unique_ptr<data::DataSource> train, test;
-  TrainConfig config;
-};
+using testing::RunOutcome;
 
-const Data& LoadData() {
-  static const Data d = [] {
-    Data out;
-    const char* dir = std::getenv("SEQTRAIN_MNIST_DIR");
-    if (!dir || !*dir) {
-      ADD_FAILURE() << "SEQTRAIN_MNIST_DIR is not set";
-      std::abort();
-    }
-    out.config.mutable_data()->set_dir(dir);
+// The first 1000 training images: an epoch is 8 steps of 128 (the last has 104),
+// so a short run crosses epochs and resumes mid-epoch. Evaluation is not under test here:
+// 500 training images will do.
+const testing::MnistPrefix& LoadData() {
+  static const testing::MnistPrefix d = [] {
+    testing::MnistPrefix out = testing::LoadMnistPrefix(1000, 500);
     out.config.set_seed(11);
     out.config.mutable_model()->set_hidden_size(48);
     out.config.mutable_schedule()->set_display_step(1000);
     out.config.mutable_optimizer()->set_name("adamw");
     out.config.mutable_optimizer()->set_weight_decay(0.01);  // the decay path resumes too
     out.config.mutable_optimizer()->set_clip_grad_norm(1.0);
-    const DataConfig& c = out.config.data();
-    const data::LabeledImages full = data::LoadLabeledImages(
-        config::PathOf(c, c.train_images()), config::PathOf(c, c.train_labels()), 10);
-    out.train = std::make_unique<data::IdxDataSource>(full.Prefix(1000), 28, 28, 10);
-    // Evaluation is not under test here: 500 training images will do.
-    out.test = std::make_unique<data::IdxDataSource>(full.Prefix(500), 28, 28, 10);
     return out;
   }();
   return d;
 }
 
-struct Outcome {
-  std::vector<float> params;
-  std::vector<StepRecord> history;
-  Checkpoint checkpoint;
-};
-
-Outcome Train(int64_t steps, const Checkpoint* resume_from) {
-  const Data& d = LoadData();
+RunOutcome Train(int64_t steps, const Checkpoint* resume_from) {
+  const testing::MnistPrefix& d = LoadData();
   TrainConfig config = d.config;
   config.mutable_schedule()->set_max_steps(steps);
   dist::Communicator comm(MPI_COMM_WORLD);
-  Trainer trainer(config, comm, *d.train, *d.test);
-  if (resume_from) {
-    // Through the file format, as a real resume goes.
-    trainer.Restore(checkpoint::Decode(checkpoint::Encode(*resume_from), "mem"), "mem");
-  }
-  MetricsLog quiet(false, "");
-  trainer.Run(quiet);
-  Outcome out;
-  out.params.assign(trainer.model().params(),
-                    trainer.model().params() + trainer.model().num_params());
-  out.history = trainer.history();
-  out.checkpoint = trainer.MakeCheckpoint();
-  return out;
+  return testing::RunQuietly(config, comm, *d.train, *d.test, resume_from);
 }
 
 TEST(ResumeMpi, StopAndResumeIsBitIdenticalToStraightThrough) {
   for (int64_t half : {5, 8, 11}) {  // mid-epoch, at an epoch boundary, in the second epoch
-    const Outcome straight = Train(2 * half, nullptr);
-    const Outcome first = Train(half, nullptr);
+    const RunOutcome straight = Train(2 * half, nullptr);
+    const RunOutcome first = Train(half, nullptr);
     EXPECT_EQ(first.checkpoint.global_step(), half);
-    const Outcome second = Train(2 * half, &first.checkpoint);
+    const RunOutcome second = Train(2 * half, &first.checkpoint);
     ASSERT_EQ(second.params.size(), straight.params.size());
     EXPECT_EQ(std::memcmp(second.params.data(), straight.params.data(),
                           straight.params.size() * sizeof(float)),
@@ -124,29 +88,20 @@ TrainConfig BucketedConfig() {
   return c;
 }
 
-Outcome TrainBucketed(const TrainConfig& base, int64_t steps, const Checkpoint* resume_from) {
+RunOutcome TrainBucketed(const TrainConfig& base, int64_t steps, const Checkpoint* resume_from) {
   static const testing::ToySequences train(512, 12, 4, 4, true, 1), test(64, 12, 4, 4, true, 2);
   TrainConfig config = base;
   config.mutable_schedule()->set_max_steps(steps);
   dist::Communicator comm(MPI_COMM_WORLD);
-  Trainer trainer(config, comm, train, test);
-  if (resume_from) trainer.Restore(checkpoint::Decode(checkpoint::Encode(*resume_from), "m"), "m");
-  MetricsLog quiet(false, "");
-  trainer.Run(quiet);
-  Outcome out;
-  out.params.assign(trainer.model().params(),
-                    trainer.model().params() + trainer.model().num_params());
-  out.history = trainer.history();
-  out.checkpoint = trainer.MakeCheckpoint();
-  return out;
+  return testing::RunQuietly(config, comm, train, test, resume_from);
 }
 
 TEST(ResumeMpi, BucketedOrderResumesBitIdentically) {
   const TrainConfig config = BucketedConfig();
   for (int64_t half : {5, 19}) {
-    const Outcome straight = TrainBucketed(config, 2 * half, nullptr);
-    const Outcome first = TrainBucketed(config, half, nullptr);
-    const Outcome second = TrainBucketed(config, 2 * half, &first.checkpoint);
+    const RunOutcome straight = TrainBucketed(config, 2 * half, nullptr);
+    const RunOutcome first = TrainBucketed(config, half, nullptr);
+    const RunOutcome second = TrainBucketed(config, 2 * half, &first.checkpoint);
     ASSERT_EQ(second.params.size(), straight.params.size());
     EXPECT_EQ(std::memcmp(second.params.data(), straight.params.data(),
                           straight.params.size() * sizeof(float)),
@@ -167,7 +122,7 @@ TEST(ResumeMpi, BucketedOrderResumesBitIdentically) {
 // Mid-epoch, another window or batch size would continue another order: refused.
 TEST(ResumeMpi, ChangedBucketingMidEpochIsRejected) {
   const TrainConfig config = BucketedConfig();
-  const Outcome run = TrainBucketed(config, 5, nullptr);
+  const RunOutcome run = TrainBucketed(config, 5, nullptr);
   TrainConfig other = config;
   other.mutable_data()->set_bucket_window(2);
   static const testing::ToySequences train(512, 12, 4, 4, true, 1);
@@ -185,8 +140,8 @@ TEST(ResumeMpi, ChangedBucketingMidEpochIsRejected) {
 }
 
 TEST(ResumeMpi, CheckpointOfAnotherModelIsRejected) {
-  const Data& d = LoadData();
-  const Outcome run = Train(2, nullptr);
+  const testing::MnistPrefix& d = LoadData();
+  const RunOutcome run = Train(2, nullptr);
   TrainConfig other = d.config;
   other.mutable_model()->set_hidden_size(16);
   dist::Communicator comm(MPI_COMM_WORLD);

@@ -8,8 +8,7 @@
 
 #include "app/data_loading.h"
 #include "data/toy_sequence_source.h"
-#include "dist/communicator.h"
-#include "train/trainer.h"
+#include "train/trainer_runs.h"
 #include "util/error.h"
 
 namespace seqtrain::train {
@@ -33,54 +32,23 @@ TrainConfig ToyConfig() {
   return c;
 }
 
-struct Outcome {
-  std::vector<float> params;
-  std::vector<StepRecord> history;
-  TrainResult result;
-};
-
-Outcome RunTrainer(const TrainConfig& config, dist::Communicator& comm,
-                   const data::DataSource& train, const data::DataSource& test) {
-  Trainer trainer(config, comm, train, test);
-  MetricsLog quiet(false, "");
-  Outcome out;
-  out.result = trainer.Run(quiet);
-  out.params.assign(trainer.model().params(),
-                    trainer.model().params() + trainer.model().num_params());
-  out.history = trainer.history();
-  return out;
-}
+using testing::ExpectSameRun;
+using testing::RunOutcome;
 
 // The toy format through the normal loading and rank agreement.
-Outcome Train(MPI_Comm comm) {
+RunOutcome Train(MPI_Comm comm) {
   const TrainConfig config = ToyConfig();
   dist::Communicator c(comm);
   const app::LoadedData data = app::LoadOnEveryRank(c, app::TrainingDataOf(config));
-  return RunTrainer(config, c, *data.train, *data.test);
-}
-
-// N ranks made the updates 1 rank makes: parameters and every step's loss.
-void ExpectSameRun(const Outcome& world, const Outcome& single) {
-  double max_abs = 0, max_diff = 0;
-  for (size_t i = 0; i < single.params.size(); ++i) {
-    max_abs = std::max(max_abs, std::fabs(double{single.params[i]}));
-    max_diff = std::max(max_diff, std::fabs(double{single.params[i]} - world.params[i]));
-  }
-  EXPECT_LT(max_diff / max_abs, 1e-4) << "max |diff| " << max_diff << " max |param| " << max_abs;
-  ASSERT_EQ(single.history.size(), world.history.size());
-  for (size_t s = 0; s < single.history.size(); ++s) {
-    EXPECT_NEAR(world.history[s].loss, single.history[s].loss, 1e-4) << "step " << s + 1;
-  }
+  return testing::RunQuietly(config, c, *data.train, *data.test);
 }
 
 TEST(ToySource, TrainsOnNRanksAsOnOneRank) {
-  const Outcome world = Train(MPI_COMM_WORLD);
+  const RunOutcome world = Train(MPI_COMM_WORLD);
   ASSERT_EQ(world.result.steps, 40);
   EXPECT_EQ(world.result.test.count, 128);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  if (rank != 0) return;
-  const Outcome single = Train(MPI_COMM_SELF);
+  if (testing::WorldRank() != 0) return;
+  const RunOutcome single = Train(MPI_COMM_SELF);
   ExpectSameRun(world, single);
   RecordProperty("test_accuracy", std::to_string(world.result.test.accuracy));
   RecordProperty("loss_first_last", std::to_string(world.history.front().loss) + " " +
@@ -92,22 +60,20 @@ TEST(ToySource, TrainsOnNRanksAsOnOneRank) {
 
 // Sequences of lengths 1..8 in one batch: the trainer passes the lengths to the model, and
 // N ranks (each with its own slice of every batch) make the updates of 1 rank.
-Outcome TrainVarying(MPI_Comm comm, int64_t bucket_window = 0) {
+RunOutcome TrainVarying(MPI_Comm comm, int64_t bucket_window = 0) {
   TrainConfig config = ToyConfig();
   config.mutable_data()->set_bucket_window(bucket_window);
   config.mutable_schedule()->set_max_steps(24);
   dist::Communicator c(comm);
   const testing::ToySequences train(512, 8, 4, 4, true, 1), test(128, 8, 4, 4, true, 2);
-  return RunTrainer(config, c, train, test);
+  return testing::RunQuietly(config, c, train, test);
 }
 
 TEST(ToySource, VaryingLengthsTrainOnNRanksAsOnOneRank) {
-  const Outcome world = TrainVarying(MPI_COMM_WORLD);
+  const RunOutcome world = TrainVarying(MPI_COMM_WORLD);
   ASSERT_EQ(world.result.steps, 24);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  if (rank != 0) return;
-  const Outcome single = TrainVarying(MPI_COMM_SELF);
+  if (testing::WorldRank() != 0) return;
+  const RunOutcome single = TrainVarying(MPI_COMM_SELF);
   ExpectSameRun(world, single);
   EXPECT_LT(world.history.back().loss, world.history.front().loss);
 }
@@ -115,7 +81,7 @@ TEST(ToySource, VaryingLengthsTrainOnNRanksAsOnOneRank) {
 // The other heads on lengths 1..8: the loss and the update are means over the global batch's
 // real targets (steps, values), so N ranks, each with its own share of them, make the updates
 // of 1 rank.
-Outcome TrainHead(MPI_Comm comm, ModelConfig::Head head, data::TargetSpec targets) {
+RunOutcome TrainHead(MPI_Comm comm, ModelConfig::Head head, data::TargetSpec targets) {
   TrainConfig config = ToyConfig();
   config.mutable_schedule()->set_max_steps(24);
   config.mutable_model()->set_head(head);
@@ -123,7 +89,7 @@ Outcome TrainHead(MPI_Comm comm, ModelConfig::Head head, data::TargetSpec target
   dist::Communicator c(comm);
   const testing::ToySequences train(512, 8, 4, 4, true, 1, targets),
       test(128, 8, 4, 4, true, 2, targets);
-  return RunTrainer(config, c, train, test);
+  return testing::RunQuietly(config, c, train, test);
 }
 
 TEST(ToySource, EveryHeadTrainsOnNRanksAsOnOneRankWithVaryingLengths) {
@@ -133,15 +99,14 @@ TEST(ToySource, EveryHeadTrainsOnNRanksAsOnOneRankWithVaryingLengths) {
       {ModelConfig::PER_STEP_CLASSIFIER, {TargetKind::kStepClass, 1}},
       {ModelConfig::PER_STEP_REGRESSION, {TargetKind::kStepValue, 2}},
   };
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const int rank = testing::WorldRank();
   for (const auto& [head, targets] : heads) {
     SCOPED_TRACE(nn::HeadName(head));
-    const Outcome world = TrainHead(MPI_COMM_WORLD, head, targets);
+    const RunOutcome world = TrainHead(MPI_COMM_WORLD, head, targets);
     ASSERT_EQ(world.result.steps, 24);
     EXPECT_EQ(world.result.test.regression, !targets.is_class());
     if (rank != 0) continue;
-    const Outcome single = TrainHead(MPI_COMM_SELF, head, targets);
+    const RunOutcome single = TrainHead(MPI_COMM_SELF, head, targets);
     ExpectSameRun(world, single);
     EXPECT_NEAR(world.result.test.loss, single.result.test.loss, 1e-4);
     EXPECT_LT(world.history.back().loss, world.history.front().loss);
@@ -187,11 +152,9 @@ namespace {
 // Length-bucketed batches: every rank derives the same order, so N ranks still make 1 rank's
 // updates.
 TEST(ToySource, BucketedBatchesTrainOnNRanksAsOnOneRank) {
-  const Outcome world = TrainVarying(MPI_COMM_WORLD, 4);
+  const RunOutcome world = TrainVarying(MPI_COMM_WORLD, 4);
   ASSERT_EQ(world.result.steps, 24);
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  if (rank != 0) return;
+  if (testing::WorldRank() != 0) return;
   ExpectSameRun(world, TrainVarying(MPI_COMM_SELF, 4));
   EXPECT_LT(world.history.back().loss, world.history.front().loss);
 }

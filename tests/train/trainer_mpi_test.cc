@@ -9,13 +9,13 @@
 #include <cstring>
 #include <memory>
 
-#include "config/data_path.h"
-#include "data/idx_source.h"
-#include "dist/communicator.h"
-#include "train/trainer.h"
+#include "train/trainer_runs.h"
 
 namespace seqtrain::train {
 namespace {
+
+using testing::RunOutcome;
+using testing::WorldRank;
 
 struct Mnist {
   std::unique_ptr<data::DataSource> train, test;
@@ -25,13 +25,7 @@ struct Mnist {
 const Mnist& LoadMnist() {
   static const Mnist mnist = [] {
     Mnist m;
-    const char* dir = std::getenv("SEQTRAIN_MNIST_DIR");
-    if (!dir || !*dir) {
-      ADD_FAILURE()
-          << "SEQTRAIN_MNIST_DIR is not set (configure with -DSEQTRAIN_TEST_DATA_DIR=...)";
-      std::abort();
-    }
-    m.config.mutable_data()->set_dir(dir);
+    m.config.mutable_data()->set_dir(testing::MnistDirOrAbort());
     m.config.set_seed(3);
     m.config.mutable_schedule()->set_max_steps(20);
     m.config.mutable_schedule()->set_display_step(1000);
@@ -48,48 +42,21 @@ const Mnist& LoadMnist() {
   return mnist;
 }
 
-struct Outcome {
-  std::vector<float> params;
-  std::vector<StepRecord> history;
-  TrainResult result;
-};
-
-Outcome Train(MPI_Comm comm, const TrainConfig& config) {
+RunOutcome Train(MPI_Comm comm, const TrainConfig& config) {
   const Mnist& m = LoadMnist();
   dist::Communicator c(comm);
-  Trainer trainer(config, c, *m.train, *m.test);
-  MetricsLog quiet(false, "");
-  Outcome out;
-  out.result = trainer.Run(quiet);
-  const auto& model = trainer.model();
-  out.params.assign(model.params(), model.params() + model.num_params());
-  out.history = trainer.history();
-  return out;
-}
-
-int WorldRank() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
+  return testing::RunQuietly(config, c, *m.train, *m.test);
 }
 
 TEST(TrainerMpi, NRanksMatchOneRankOnTheSameGlobalBatches) {
   const TrainConfig& config = LoadMnist().config;
-  const Outcome world = Train(MPI_COMM_WORLD, config);
+  const RunOutcome world = Train(MPI_COMM_WORLD, config);
   ASSERT_EQ(world.result.steps, 20);
   if (WorldRank() != 0) return;
-  const Outcome single = Train(MPI_COMM_SELF, config);
-  double max_abs = 0, max_diff = 0;
-  for (size_t i = 0; i < single.params.size(); ++i) {
-    max_abs = std::max(max_abs, std::fabs(double{single.params[i]}));
-    max_diff = std::max(max_diff, std::fabs(double{single.params[i]} - world.params[i]));
-  }
-  RecordProperty("max_param_diff", std::to_string(max_diff));
-  EXPECT_LT(max_diff / max_abs, 1e-4) << "max |diff| " << max_diff << " max |param| " << max_abs;
-  ASSERT_EQ(single.history.size(), world.history.size());
-  for (size_t s = 0; s < single.history.size(); ++s) {
-    EXPECT_NEAR(world.history[s].loss, single.history[s].loss, 1e-4) << "step " << s + 1;
-  }
+  const RunOutcome single = Train(MPI_COMM_SELF, config);
+  RecordProperty("max_param_relative_diff",
+                 std::to_string(testing::MaxRelativeDifference(single.params, world.params)));
+  testing::ExpectSameRun(world, single);
   EXPECT_EQ(world.result.test.count, 10000);
   EXPECT_NEAR(world.result.test.accuracy, single.result.test.accuracy, 2e-4);
   EXPECT_NEAR(world.result.test.loss, single.result.test.loss, 1e-4);
@@ -100,8 +67,8 @@ TEST(TrainerMpi, NRanksMatchOneRankOnTheSameGlobalBatches) {
 TEST(TrainerMpi, SameSeedRepeatsBitForBit) {
   TrainConfig config = LoadMnist().config;
   config.mutable_schedule()->set_max_steps(12);
-  const Outcome a = Train(MPI_COMM_WORLD, config);
-  const Outcome b = Train(MPI_COMM_WORLD, config);
+  const RunOutcome a = Train(MPI_COMM_WORLD, config);
+  const RunOutcome b = Train(MPI_COMM_WORLD, config);
   ASSERT_EQ(a.params.size(), b.params.size());
   EXPECT_EQ(std::memcmp(a.params.data(), b.params.data(), a.params.size() * sizeof(float)), 0);
   ASSERT_EQ(a.history.size(), b.history.size());
@@ -113,14 +80,14 @@ TEST(TrainerMpi, SameSeedRepeatsBitForBit) {
   EXPECT_EQ(a.result.test.loss, b.result.test.loss);
   // A different seed takes a different path.
   config.set_seed(4);
-  const Outcome c = Train(MPI_COMM_WORLD, config);
+  const RunOutcome c = Train(MPI_COMM_WORLD, config);
   EXPECT_NE(std::memcmp(a.params.data(), c.params.data(), a.params.size() * sizeof(float)), 0);
 }
 
 TEST(TrainerMpi, ReplicasStayIdenticalOnEveryRank) {
   TrainConfig config = LoadMnist().config;
   config.mutable_schedule()->set_max_steps(5);
-  const Outcome mine = Train(MPI_COMM_WORLD, config);
+  const RunOutcome mine = Train(MPI_COMM_WORLD, config);
   std::vector<float> root = mine.params;
   MPI_Bcast(root.data(), static_cast<int>(root.size()), MPI_FLOAT, 0, MPI_COMM_WORLD);
   EXPECT_EQ(std::memcmp(root.data(), mine.params.data(), root.size() * sizeof(float)), 0);

@@ -12,79 +12,32 @@
 #include <cstring>
 #include <memory>
 
-#include "checkpoint/checkpoint_file.h"
-#include "config/data_path.h"
-#include "data/idx_source.h"
-#include "dist/communicator.h"
-#include "train/trainer.h"
+#include "train/trainer_runs.h"
 
 namespace seqtrain::train {
 namespace {
 
-// The first 1000 training images: an epoch is 8 steps of 128 (the last has 104).
-struct Data {
-  std::unique_ptr<data::DataSource> train, test;
-  TrainConfig config;
-};
+using testing::MaxRelativeDifference;
+using testing::RunOutcome;
+using testing::WorldRank;
 
-const Data& LoadData() {
-  static const Data d = [] {
-    Data out;
-    const char* dir = std::getenv("SEQTRAIN_MNIST_DIR");
-    if (!dir || !*dir) {
-      ADD_FAILURE() << "SEQTRAIN_MNIST_DIR is not set";
-      std::abort();
-    }
-    out.config.mutable_data()->set_dir(dir);
+// The first 1000 training images: an epoch is 8 steps of 128 (the last has 104).
+const testing::MnistPrefix& LoadData() {
+  static const testing::MnistPrefix d = [] {
+    testing::MnistPrefix out = testing::LoadMnistPrefix(1000, 300);
     out.config.set_seed(5);
     out.config.mutable_model()->set_hidden_size(32);
     out.config.mutable_schedule()->set_display_step(1000);
-    const DataConfig& c = out.config.data();
-    const data::LabeledImages full = data::LoadLabeledImages(
-        config::PathOf(c, c.train_images()), config::PathOf(c, c.train_labels()), 10);
-    out.train = std::make_unique<data::IdxDataSource>(full.Prefix(1000), 28, 28, 10);
-    out.test = std::make_unique<data::IdxDataSource>(full.Prefix(300), 28, 28, 10);
     return out;
   }();
   return d;
 }
 
-struct Outcome {
-  std::vector<float> params;
-  std::vector<StepRecord> history;
-  Checkpoint checkpoint;
-  TrainResult result;
-};
-
-Outcome Train(MPI_Comm comm, TrainConfig config, int64_t steps, const Checkpoint* resume_from) {
-  const Data& d = LoadData();
+RunOutcome Train(MPI_Comm comm, TrainConfig config, int64_t steps, const Checkpoint* resume_from) {
+  const testing::MnistPrefix& d = LoadData();
   config.mutable_schedule()->set_max_steps(steps);
   dist::Communicator c(comm);
-  Trainer trainer(config, c, *d.train, *d.test);
-  if (resume_from) trainer.Restore(checkpoint::Decode(checkpoint::Encode(*resume_from), "m"), "m");
-  MetricsLog quiet(false, "");
-  Outcome out;
-  out.result = trainer.Run(quiet);
-  out.params.assign(trainer.model().params(),
-                    trainer.model().params() + trainer.model().num_params());
-  out.history = trainer.history();
-  out.checkpoint = trainer.MakeCheckpoint();
-  return out;
-}
-
-int WorldRank() {
-  int rank = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  return rank;
-}
-
-double MaxRelativeDiff(const std::vector<float>& a, const std::vector<float>& b) {
-  double max_abs = 0, max_diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    max_abs = std::max(max_abs, std::fabs(double{a[i]}));
-    max_diff = std::max(max_diff, std::fabs(double{a[i]} - b[i]));
-  }
-  return max_diff / max_abs;
+  return testing::RunQuietly(config, c, *d.train, *d.test, resume_from);
 }
 
 struct Variant {
@@ -123,11 +76,11 @@ std::vector<Variant> Variants() {
 TEST(TrainingOptions, ResumeInTheWarmupIsBitIdenticalForEveryOptimizer) {
   for (const Variant& v : Variants()) {
     SCOPED_TRACE(v.what);
-    const Outcome straight = Train(MPI_COMM_WORLD, v.config, 12, nullptr);
-    const Outcome first = Train(MPI_COMM_WORLD, v.config, 5, nullptr);
+    const RunOutcome straight = Train(MPI_COMM_WORLD, v.config, 12, nullptr);
+    const RunOutcome first = Train(MPI_COMM_WORLD, v.config, 5, nullptr);
     // A run of 5 steps has a cosine of its own after the warmup, but not before: the
     // checkpoint of step 5 holds the same state as the straight run's at step 5.
-    const Outcome second = Train(MPI_COMM_WORLD, v.config, 12, &first.checkpoint);
+    const RunOutcome second = Train(MPI_COMM_WORLD, v.config, 12, &first.checkpoint);
     EXPECT_EQ(std::memcmp(second.params.data(), straight.params.data(),
                           straight.params.size() * sizeof(float)),
               0);
@@ -163,11 +116,11 @@ TEST(TrainingOptions, AccumulationMakesTheUpdateOfOneStepOnTheWholeBatch) {
   TrainConfig four = one;
   four.mutable_schedule()->set_accumulation_steps(4);
   // 10 steps: the epoch's last batch of 104 splits into micro-batches of 26.
-  const Outcome accumulated = Train(MPI_COMM_WORLD, four, 10, nullptr);
+  const RunOutcome accumulated = Train(MPI_COMM_WORLD, four, 10, nullptr);
   ASSERT_EQ(accumulated.result.steps, 10);
   if (WorldRank() != 0) return;
-  const Outcome whole = Train(MPI_COMM_SELF, one, 10, nullptr);
-  const double diff = MaxRelativeDiff(whole.params, accumulated.params);
+  const RunOutcome whole = Train(MPI_COMM_SELF, one, 10, nullptr);
+  const double diff = MaxRelativeDifference(whole.params, accumulated.params);
   RecordProperty("max_relative_param_diff", std::to_string(diff));
   EXPECT_LT(diff, 1e-4);
   EXPECT_GT(diff, 0) << "no float reordering at all: were the micro-batches used?";
@@ -185,13 +138,13 @@ TEST(TrainingOptions, AccumulationMakesTheUpdateOfOneStepOnTheWholeBatch) {
 TEST(TrainingOptions, MovingAverageFollowsTheHandComputation) {
   TrainConfig config = LoadData().config;
   config.mutable_optimizer()->set_ema_decay(0.8);
-  const Data& d = LoadData();
+  const testing::MnistPrefix& d = LoadData();
   dist::Communicator c(MPI_COMM_WORLD);
   Trainer initial(config, c, *d.train, *d.test);
   std::vector<double> want(initial.model().params(),
                            initial.model().params() + initial.model().num_params());
   for (int64_t steps = 1; steps <= 3; ++steps) {
-    const Outcome run = Train(MPI_COMM_WORLD, config, steps, nullptr);
+    const RunOutcome run = Train(MPI_COMM_WORLD, config, steps, nullptr);
     for (size_t i = 0; i < want.size(); ++i) want[i] = 0.8 * want[i] + 0.2 * run.params[i];
     TrainConfig replay = config;
     Trainer t(replay, c, *d.train, *d.test);
@@ -206,22 +159,22 @@ TEST(TrainingOptions, MovingAverageFollowsTheHandComputation) {
   }
   // Evaluated beside the weights: a decay near 0 evaluates (almost) the weights themselves.
   config.mutable_optimizer()->set_ema_decay(1e-9);
-  const Outcome near_raw = Train(MPI_COMM_WORLD, config, 4, nullptr);
+  const RunOutcome near_raw = Train(MPI_COMM_WORLD, config, 4, nullptr);
   EXPECT_EQ(near_raw.result.ema_test.count, 300);
   EXPECT_NEAR(near_raw.result.ema_test.loss, near_raw.result.test.loss, 1e-5);
   config.mutable_optimizer()->set_ema_decay(0.99);
-  const Outcome slow = Train(MPI_COMM_WORLD, config, 4, nullptr);
+  const RunOutcome slow = Train(MPI_COMM_WORLD, config, 4, nullptr);
   EXPECT_GT(std::fabs(slow.result.ema_test.loss - slow.result.test.loss), 1e-3);
 }
 
 // An average turned on at a resume starts at the checkpoint's weights.
 TEST(TrainingOptions, AverageTurnedOnAtAResumeStartsAtTheWeights) {
   TrainConfig plain = LoadData().config;
-  const Outcome first = Train(MPI_COMM_WORLD, plain, 3, nullptr);
+  const RunOutcome first = Train(MPI_COMM_WORLD, plain, 3, nullptr);
   EXPECT_EQ(first.checkpoint.ema_params_size(), 0);
   TrainConfig with_ema = plain;
   with_ema.mutable_optimizer()->set_ema_decay(0.5);
-  const Data& d = LoadData();
+  const testing::MnistPrefix& d = LoadData();
   dist::Communicator c(MPI_COMM_WORLD);
   with_ema.mutable_schedule()->set_max_steps(3);  // nothing left to train
   Trainer t(with_ema, c, *d.train, *d.test);
