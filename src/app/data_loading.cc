@@ -152,18 +152,14 @@ DataRequest TestDataOf(const TrainConfig& config) {
   return r;
 }
 
-void StartDataPrefetch(int argc, char** argv) {
+void StartDataPrefetch(const TrainRequest& train) {
   DataRequest request;
   try {
-    const CliRequest cli = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
-    if (cli.command != CliRequest::Command::kTrain) return;
     // World size 1: the real check, after MPI_Init, reports a batch smaller than the ranks.
-    request =
-        TrainingDataOf(config::LoadTrainConfig(cli.train.config_path, cli.train.overrides, 1));
+    request = TrainingDataOf(config::LoadTrainConfig(train.config_path, train.overrides, 1));
   } catch (const std::exception&) {
     return;
   }
-  train::InstallStopHandlers();
   auto prefetch = std::make_unique<Prefetch>();
   prefetch->request = request;
   Prefetch* p = prefetch.get();

@@ -17,6 +17,8 @@
 
 namespace seqtrain::app {
 
+struct TrainRequest;  // app/cli.h
+
 struct DataRequest {
   seqtrain::DataConfig config;                 // data.format opens the sets (data/data_source.h)
   bool with_train = false;                     // the training set too; the test set always
@@ -35,10 +37,9 @@ struct LoadedData {
 DataRequest TrainingDataOf(const TrainConfig& config);
 DataRequest TestDataOf(const TrainConfig& config);
 
-// Right after MPI_Init: when argv is a valid `train` command line, installs
-// the stop handlers and starts loading its data in a thread. Errors are left for
-// the command to find and report after MPI_Init.
-void StartDataPrefetch(int argc, char** argv);
+// Right after MPI_Init, for a `train` command line: starts loading its data in a thread,
+// overlapping MPI start-up. A config that does not load is left for the command to report.
+void StartDataPrefetch(const TrainRequest& train);
 // Stops (at its next piece) and joins a prefetch that was not taken.
 void StopDataPrefetch();
 

@@ -1,7 +1,9 @@
 // The only top-level catch: an error no rank agreed on ends the whole job
 // through dist::AbortJob, so no rank is left waiting in a collective.
 #include <cstdio>
+#include <exception>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,12 +24,22 @@ int main(int argc, char** argv) {
   // recorded and agreed on, not SIGUSR1's default, death. Other commands keep the defaults.
   if (argc > 1 && std::string(argv[1]) == "train") train::InstallStopHandlers();
   dist::MpiSession mpi(&argc, &argv);
-  app::StartDataPrefetch(argc, argv);
+  // Parsed once; a usage error is reported below, by rank 0, like any other.
+  std::optional<app::CliRequest> parsed;
+  std::exception_ptr parse_failure;
+  try {
+    parsed = app::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (...) {
+    parse_failure = std::current_exception();
+  }
+  if (parsed && parsed->command == app::CliRequest::Command::kTrain) {
+    app::StartDataPrefetch(parsed->train);
+  }
   const int rank = mpi.world_rank();
   int rc = kExitOk;
   try {
-    const app::CliRequest request =
-        app::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+    if (parse_failure) std::rethrow_exception(parse_failure);
+    const app::CliRequest& request = *parsed;
     dist::Communicator comm = mpi.World();
     // Before any kernel runs (only these commands run the model); a node that
     // lacks the forced target stops every rank.
