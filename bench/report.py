@@ -90,6 +90,10 @@ def main():
     roofs = {r["rows_per_rank"]: r for r in lines(raw, "roofline.jsonl")}
     roof_key = "roofline_samples_per_sec_per_core"
     roof = {1: roofs[128][roof_key], 2: 2 * roofs[64][roof_key]}
+    # Per repetition, beside it; 2 ranks: the two cores' rates measured at the same time.
+    beside = {1: [r[roof_key] for r in lines(raw, "roofline.np1.jsonl")]}
+    both = [r[roof_key] for r in lines(raw, "roofline.np2.jsonl")]
+    beside[2] = [both[i] + both[i + 1] for i in range(0, len(both) - 1, 2)]
     seq = {np: lines(raw, f"seqtrain.np{np}.jsonl") for np in (1, 2)}
     torch = {np: lines(raw, f"pytorch.np{np}.jsonl") for np in (1, 2)}
     dnnl = {b: lines(raw, f"onednn.b{b}.jsonl") for b in (128, 64)}
@@ -110,10 +114,18 @@ def main():
     print()
     print("| | 1 rank x 1 thread (batch 128) | 2 ranks x 1 thread (64 each) |")
     print("|---|---|---|")
-    print(f"| roofline, samples/s | {roof[1]:,.0f} | {roof[2]:,.0f} |")
+    print(f"| roofline, samples/s, other core idle (a) | {roof[1]:,.0f} | {roof[2]:,.0f} |")
+    if beside[1] and beside[2]:
+        print(f"| roofline beside each rep (2 ranks: both cores at once) | {spread(beside[1])} | "
+              f"{spread(beside[2])} |")
     print(f"| seqtrain, samples/s, median (min-max) | {spread(sps[1])} | {spread(sps[2])} |")
-    print("| seqtrain, % of roofline | " + " | ".join(
+    print("| seqtrain, % of roofline (a) | " + " | ".join(
         f"{100 * statistics.median(sps[np]) / roof[np]:.0f}%" if sps[np] else "n/a" for np in (1, 2)) + " |")
+    if beside[1] and beside[2]:
+        def pct(r):
+            return "n/a" if r is None else f"**{100 * r[0]:.0f}%** ({100 * r[1]:.0f}-{100 * r[2]:.0f})"
+        print("| seqtrain, % of the roofline beside it (per rep) | " + " | ".join(
+            pct(paired_ratio(sps[np], beside[np])) for np in (1, 2)) + " |")
     if tps[1] or tps[2]:
         print(f"| PyTorch DDP, samples/s | {spread(tps[1])} | {spread(tps[2])} |")
         print(f"| **seqtrain / PyTorch** (per rep) | {fmt_ratio(paired_ratio(sps[1], tps[1]))} | "

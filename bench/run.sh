@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # seqtrain's benchmark, in one command:
 #   bench/run.sh [--steps N] [--reps R] [--isa native|avx2] [--no-peers] [--sweep] [--full] MNIST_DIR
-# (a) sgemm rate at the model's GEMM shapes -> roofline samples/s;
+# (a) sgemm rate at the model's GEMM shapes -> roofline samples/s (and again beside every repetition,
+#     for 2 ranks with both cores running it);
 # (b) R interleaved repetitions of: seqtrain for N steps at 1 and 2 ranks (1 OpenBLAS thread each),
 #     the PyTorch DDP peer (bench/peers/pytorch_ddp.py) at 1x1 and 2x1, and oneDNN's LSTM primitive
 #     (bench/peers/onednn_lstm.cc) at the per-rank batches 128 and 64, so all see the same machine noise;
@@ -118,6 +119,10 @@ roofline_json() { "$build/bench/gemm_roofline" "$@"; }
     echo ", PyTorch DDP $((steps / 2)) timed steps (1x1, 2x1), oneDNN (batch 128, 64)")
   echo "## (b) $reps repetitions interleaved: seqtrain $steps steps (1 and 2 ranks)$peer_note"
   for r in $(seq "$reps"); do
+    # The roofline beside each repetition, under the same noise; for 2 ranks on both cores at once
+    # (one core alone clocks higher than two busy ones).
+    roofline_json --rows-per-rank 128 >>"$raw/roofline.np1.jsonl"
+    mpirun -np 2 "$build/bench/gemm_roofline" --rows-per-rank 64 >>"$raw/roofline.np2.jsonl"
     for np in 1 2; do
       seqtrain "$np" "$raw/last.json" --max-steps "$steps"
       tail -n 1 "$raw/last.json" >>"$raw/seqtrain.np$np.jsonl"
