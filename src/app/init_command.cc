@@ -18,7 +18,8 @@ namespace seqtrain::app {
 int RunInit(const InitRequest& request, dist::Communicator& comm) {
   TrainConfig config;
   dist::RunAgreed(comm, [&] {
-    config = config::LoadTrainConfig(request.config_path, request.overrides, comm.size());
+    config = config::LoadTrainConfig(request.config_path, request.overrides, comm.size(),
+                                     config::DataUse::kNoData);
   });
   std::unique_ptr<nn::SequenceClassifier<float>> model;
   dist::RunAgreed(comm, [&] {

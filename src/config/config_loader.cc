@@ -230,7 +230,7 @@ std::string ToText(const pb::Message& config) {
 }
 
 TrainConfig LoadTrainConfig(const std::string& path, const std::vector<Override>& overrides,
-                            int world_size) {
+                            int world_size, DataUse data_use) {
   TrainConfig proto;
   std::map<std::string, std::string> origins;  // field path -> where its value came from
   if (!path.empty()) {
@@ -242,10 +242,14 @@ TrainConfig LoadTrainConfig(const std::string& path, const std::vector<Override>
     ApplyOverride(o, &proto);
     origins[o.field_path] = o.origin;
   }
+  // Every other rule still applies; the config keeps data.dir unset.
+  const bool no_dir = data_use == DataUse::kNoData && proto.data().dir().empty();
   try {
     CheckExplicitChoices(proto);
     FillDefaults(&proto);
+    if (no_dir) proto.mutable_data()->set_dir(".");
     Validate(proto, world_size);
+    if (no_dir) proto.mutable_data()->clear_dir();
   } catch (const FieldError& e) {
     const auto it = origins.find(e.field());
     if (it != origins.end()) throw Error(it->second + ": " + e.what());

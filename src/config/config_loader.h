@@ -41,7 +41,9 @@ std::string ToText(const google::protobuf::Message& config);
 
 // File (optional, may be "") + overrides -> the effective config (FillDefaults), validated
 // (config_validator.h) for world_size ranks. Errors name the line or flag that set the field.
+// kNoData: for commands that read no data (`seqtrain init`), data.dir may stay unset.
+enum class DataUse { kReadsData, kNoData };
 TrainConfig LoadTrainConfig(const std::string& path, const std::vector<Override>& overrides,
-                            int world_size);
+                            int world_size, DataUse data_use = DataUse::kReadsData);
 
 }  // namespace seqtrain::config

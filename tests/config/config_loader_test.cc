@@ -201,6 +201,23 @@ TEST_F(ConfigLoaderTest, BadSetPathsAndValuesAreNamed) {
   EXPECT_THROW(ParseSetFlag("schedule.epochs"), Error);
 }
 
+// `seqtrain init` reads no data: data.dir may stay unset, every other rule still holds.
+TEST_F(ConfigLoaderTest, ACommandThatReadsNoDataNeedsNoDataDir) {
+  const TrainConfig c = LoadTrainConfig("", {ParseSetFlag("seed=3")}, 1, DataUse::kNoData);
+  EXPECT_FALSE(c.data().has_dir());
+  EXPECT_EQ(c.seed(), 3u);
+  EXPECT_EQ(c.schedule().batch_size(), 128);  // defaults filled in
+  try {
+    LoadTrainConfig("", {ParseSetFlag("schedule.batch_size=0")}, 1, DataUse::kNoData);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "--set schedule.batch_size=0: schedule.batch_size = 0: must be positive");
+  }
+  // A command that reads data still needs it.
+  EXPECT_THROW(LoadTrainConfig("", {ParseSetFlag("seed=3")}, 1), Error);
+}
+
 TEST_F(ConfigLoaderTest, BatchSizeIsCappedByTheModelsIntNotByFloatCounts) {
   // Counts travel in double (train/step_control.h): 2^24 + 1 is a valid batch.
   const std::string big =
