@@ -116,13 +116,15 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+std::string CellArticle(const std::string& module) { return module == "gru" ? "a GRU" : "an LSTM"; }
+
 // Why a file's tensor names differ from the model's, when it is another cell or direction.
 std::string CellOrDirectionHint(const std::string& name, const ExportPlan& plan,
                                 const ModelConfig& model, const Given& given) {
   const std::string other = plan.module == "lstm" ? "gru" : "lstm";
   for (const auto& [file_name, unused] : given) {
     if (StartsWith(file_name, other + ".") && !StartsWith(name, other + ".")) {
-      return "; the file holds '" + file_name + "', a " + (other == "gru" ? "GRU" : "LSTM") +
+      return "; the file holds '" + file_name + "', " + CellArticle(other) +
              "'s tensor, but model.cell = " + ModelConfig::Cell_Name(model.cell());
     }
   }
@@ -132,7 +134,7 @@ std::string CellOrDirectionHint(const std::string& name, const ExportPlan& plan,
                : "; a reverse direction's tensor, but model.bidirectional = false";
   }
   if (StartsWith(name, other + ".")) {
-    return std::string("; a ") + (other == "gru" ? "GRU" : "LSTM") +
+    return "; " + CellArticle(other) +
            "'s tensor, but model.cell = " + ModelConfig::Cell_Name(model.cell());
   }
   return "";
