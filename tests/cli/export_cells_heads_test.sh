@@ -9,11 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=/usr/bin/python3
-if [ ! -d "${SEQTRAIN_NODE_MODULES:-}/onnxruntime-node" ]; then
-  echo "FAIL: onnxruntime-node is not in SEQTRAIN_NODE_MODULES='${SEQTRAIN_NODE_MODULES:-}' (tools/install_deps.sh installs it)" >&2
-  exit 1
-fi
-export NODE_PATH=$SEQTRAIN_NODE_MODULES
+need_onnxruntime_node
 "$PY" "$ROOT/tests/cli/make_sequence_task.py" "$SCRATCH/classes" --train 256 --test 64 || fail "task classes"
 for kind in value step_class step_value; do
   "$PY" "$ROOT/tests/interop/make_heads_task.py" "$SCRATCH/$kind" "$kind" || fail "task $kind"

@@ -7,11 +7,7 @@ source "$(dirname "$0")/lib.sh"
 need_mnist
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=/usr/bin/python3
-if [ ! -d "${SEQTRAIN_NODE_MODULES:-}/onnxruntime-node" ]; then
-  echo "FAIL: onnxruntime-node is not in SEQTRAIN_NODE_MODULES='${SEQTRAIN_NODE_MODULES:-}' (tools/install_deps.sh installs it)" >&2
-  exit 1
-fi
-export NODE_PATH=$SEQTRAIN_NODE_MODULES
+need_onnxruntime_node
 TEST_IMAGES=$SEQTRAIN_MNIST_DIR/t10k-images-idx3-ubyte.gz
 
 # The models export_models_setup.sh trained.
