@@ -203,7 +203,7 @@ CliRequest ParseExport(const std::vector<std::string>& args) {
   opts.add_options()("help,h", "show this help")("checkpoint", po::value(&e.checkpoint),
                                                  "checkpoint file")(
       "format", po::value(&e.format),
-      "onnx (opset 14: LSTM, Gemm, Softmax) or safetensors (PyTorch state-dict names)")(
+      "onnx (opset 14: LSTM/GRU, Gemm, Softmax) or safetensors (PyTorch state-dict names)")(
       "out", po::value(&e.out), "file to write")(
       "sequence-lens", po::bool_switch(&e.sequence_lens),
       "onnx: add the input sequence_lens (int32 [batch]) for sequences shorter than time_steps")(

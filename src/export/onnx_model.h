@@ -1,9 +1,14 @@
-// A seqtrain model as an ONNX graph (opset 14, standard ops only):
-//   input [batch, T, I] -> Transpose -> LSTM per layer (Squeeze between layers)
-//   -> the top layer's final state Y_h -> Squeeze -> Gemm -> Softmax -> probabilities [batch, K]
-// ONNX's LSTM gate order is i, o, f, c (seqtrain's: i, f, g, o); W [1, 4H, in] and R [1, 4H, H]
-// are seqtrain's w_x and w_h transposed and reordered, B [1, 8H] holds seqtrain's bias in the W
-// half and zeros in the R half.
+// A seqtrain model as an ONNX graph (opset 14, standard ops only), docs/export_formats.md:
+//   input [batch, T, I] -> Transpose -> one LSTM or GRU node per layer (direction
+//   "bidirectional" when the model is; Squeeze, or Transpose + Reshape to [T, batch, 2H],
+//   between layers) -> the head:
+//   last step: the top layer's Y_h -> [batch, F] -> Gemm -> Softmax -> probabilities [batch, K]
+//              (regression: the Gemm's output, values [batch, K]);
+//   per step:  the top layer's Y -> [batch * T, F] -> Gemm -> [batch, T, K] -> Softmax over K
+//              -> probabilities (regression: values), 0 past each length with sequence_lens.
+// LSTM: ONNX gate order i, o, f, c (seqtrain's i, f, g, o), seqtrain's bias in B's W half and
+// zeros in its R half. GRU: linear_before_reset = 1, gate order z, r, h (seqtrain's r, z, n),
+// B = b_x then b_h. Weights are seqtrain's transposed; the forward direction before the reverse.
 #pragma once
 
 #include <string>

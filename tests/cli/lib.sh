@@ -19,6 +19,15 @@ need_mnist() {
   fi
 }
 
+# Node finds onnxruntime-node (the ONNX export's consumer) in SEQTRAIN_NODE_MODULES.
+need_onnxruntime_node() {
+  if [ ! -d "${SEQTRAIN_NODE_MODULES:-}/onnxruntime-node" ]; then
+    echo "FAIL: onnxruntime-node is not in SEQTRAIN_NODE_MODULES='${SEQTRAIN_NODE_MODULES:-}' (tools/install_deps.sh installs it)" >&2
+    exit 1
+  fi
+  export NODE_PATH=$SEQTRAIN_NODE_MODULES
+}
+
 # expect_error NAME EXIT_CODE REGEX MAX_SECONDS -- COMMAND...
 # Runs COMMAND and checks its exit code, that stderr matches REGEX and holds
 # exactly ERROR_LINES (default 1) "seqtrain: error" lines, and that it ended

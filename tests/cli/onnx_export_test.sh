@@ -1,16 +1,13 @@
 # The ONNX export, checked by independent consumers: Debian's python3-onnx checker accepts it,
 # and onnxruntime (npm onnxruntime-node, tools/onnx_predict.js) gives seqtrain predict's answers
 # on the 10,000 MNIST test images (argmax on >= 99.9%, probabilities within 1e-4), for 1 and 2
-# layers; with --sequence-lens it matches PyTorch's packed sequences of lengths 1..T.
+# layers, a GRU and a 2-layer bidirectional GRU; with --sequence-lens it matches PyTorch's packed
+# sequences of lengths 1..T.
 source "$(dirname "$0")/lib.sh"
 need_mnist
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PY=/usr/bin/python3
-if [ ! -d "${SEQTRAIN_NODE_MODULES:-}/onnxruntime-node" ]; then
-  echo "FAIL: onnxruntime-node is not in SEQTRAIN_NODE_MODULES='${SEQTRAIN_NODE_MODULES:-}' (tools/install_deps.sh installs it)" >&2
-  exit 1
-fi
-export NODE_PATH=$SEQTRAIN_NODE_MODULES
+need_onnxruntime_node
 TEST_IMAGES=$SEQTRAIN_MNIST_DIR/t10k-images-idx3-ubyte.gz
 
 # The models export_models_setup.sh trained.
@@ -40,18 +37,27 @@ check_model() {  # NAME
 
 check_model one_layer
 check_model two_layers
+check_model gru
+check_model bigru
 
-# sequence_lens: each sequence's last state at its own length, as PyTorch's packed sequences.
-dir=$SCRATCH/two_layers
-ckpt=$(ls "$MODELS"/two_layers/*.ckpt)
-"$SEQTRAIN" export --checkpoint "$ckpt" --format onnx --sequence-lens --out "$dir.lens.onnx" \
-  || fail "export --sequence-lens"
-"$SEQTRAIN" export --checkpoint "$ckpt" --format safetensors --out "$dir.safetensors" \
-  || fail "export safetensors"
-$PY "$ROOT/tests/interop/torch_peer.py" probabilities "$dir.safetensors" "$SEQTRAIN_MNIST_DIR" 300 \
-  "$dir.lengths.tsv" "$dir.torch_lens.tsv" || fail "PyTorch with lengths"
-node "$ROOT/tests/interop/onnx_lengths.js" "$dir.lens.onnx" "$TEST_IMAGES" "$dir.lengths.tsv" "$dir.ort_lens.tsv" \
-  || fail "onnxruntime with sequence_lens"
-$PY "$ROOT/tests/interop/compare_probabilities.py" "$dir.torch_lens.tsv" "$dir.ort_lens.tsv" 0.999 1e-4 \
-  || fail "onnxruntime with sequence_lens and PyTorch with packed sequences disagree"
+# sequence_lens: each sequence's last state at its own length, as PyTorch's packed sequences
+# (for the bidirectional GRU: its reverse direction starts at each sequence's own last step).
+check_lengths() {  # NAME
+  local name=$1
+  local dir=$SCRATCH/$name
+  local ckpt
+  ckpt=$(ls "$MODELS/$name"/*.ckpt) || { fail "$name: no checkpoint from cli_export_models"; return; }
+  "$SEQTRAIN" export --checkpoint "$ckpt" --format onnx --sequence-lens --out "$dir.lens.onnx" \
+    || fail "$name: export --sequence-lens"
+  "$SEQTRAIN" export --checkpoint "$ckpt" --format safetensors --out "$dir.safetensors" \
+    || fail "$name: export safetensors"
+  $PY "$ROOT/tests/interop/torch_peer.py" probabilities "$dir.safetensors" "$SEQTRAIN_MNIST_DIR" 300 \
+    "$dir.lengths.tsv" "$dir.torch_lens.tsv" || fail "$name: PyTorch with lengths"
+  node "$ROOT/tests/interop/onnx_lengths.js" "$dir.lens.onnx" "$TEST_IMAGES" "$dir.lengths.tsv" "$dir.ort_lens.tsv" \
+    || fail "$name: onnxruntime with sequence_lens"
+  $PY "$ROOT/tests/interop/compare_probabilities.py" "$dir.torch_lens.tsv" "$dir.ort_lens.tsv" 0.999 1e-4 \
+    || fail "$name: onnxruntime with sequence_lens and PyTorch with packed sequences disagree"
+}
+check_lengths two_layers
+check_lengths bigru
 finish

@@ -1,6 +1,7 @@
 # The safetensors export with PyTorch (Debian python3-torch) as the peer: PyTorch loads the
 # models export_models_setup.sh trained into nn.LSTM + nn.Linear with strict=True and classifies
-# exactly as many test images right as `seqtrain eval` (1 and 2 layers).
+# exactly as many test images right as `seqtrain eval` (1 and 2 layers); nn.GRU likewise for a GRU
+# and a 2-layer bidirectional GRU.
 source "$(dirname "$0")/lib.sh"
 need_mnist
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,5 +25,7 @@ same_count() {  # NAME
 }
 same_count one_layer
 same_count two_layers
+same_count gru
+same_count bigru
 
 finish

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "config/config_loader.h"
 #include "export/torch_state_dict.h"
@@ -248,6 +249,115 @@ TEST(TorchStateDict, RejectsMissingExtraAndMisshapenTensors) {
       }(),
       "w.safetensors: tensor 'lstm.weight_ih_l0' has shape [20, 3], the config's model "
       "(input_size 3, hidden_size 6, num_layers 1, num_classes 2) has [24, 3]");
+}
+
+ModelConfig GruModel(bool bidirectional, ModelConfig::Head head) {
+  ModelConfig model = SmallModel(2);
+  model.set_cell(ModelConfig::GRU);
+  model.set_bidirectional(bidirectional);
+  model.set_head(head);
+  if (nn::FindHead(head).regression) model.set_output_size(3);
+  return model;
+}
+
+std::vector<std::string> NamesOf(const std::vector<NamedTensor>& dict) {
+  std::vector<std::string> names;
+  for (const NamedTensor& t : dict) names.push_back(t.name);
+  return names;
+}
+
+TEST(TorchStateDict, GruBidirectionalTensorsArePyTorchsAndReadBack) {
+  const ModelConfig model = GruModel(true, ModelConfig::PER_STEP_REGRESSION);
+  nn::SequenceClassifier<float> net(model);
+  // Distinct values everywhere (a GRU starts with zero biases): every tensor lands somewhere.
+  for (size_t i = 0; i < net.num_params(); ++i) net.params()[i] = 0.001f * static_cast<float>(i);
+  const std::vector<NamedTensor> dict = ToTorchStateDict(model, net.params());
+  std::vector<std::string> expected;
+  for (const std::string layer : {"_l0", "_l1"}) {
+    for (const std::string direction : {"", "_reverse"}) {
+      for (const std::string t : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"})
+        expected.push_back("gru." + t + layer + direction);
+    }
+  }
+  expected.push_back("fc.weight");
+  expected.push_back("fc.bias");
+  EXPECT_EQ(NamesOf(dict), expected);
+  EXPECT_EQ(dict[0].shape, (std::vector<int64_t>{15, 3}));   // [3H, I]
+  EXPECT_EQ(dict[8].shape, (std::vector<int64_t>{15, 10}));  // layer 1 reads [fwd h, rev h]
+  EXPECT_EQ(dict[16].shape, (std::vector<int64_t>{3, 10}));  // fc [K, 2H]
+  // Layer 0's reverse direction: weight_ih[g][k] = w_x[k][g]; both biases kept as they are.
+  const float* w_x = net.params() + net.layout().Find("gru0_reverse/w_x").offset;
+  EXPECT_EQ(dict[4].values[7 * 3 + 2], w_x[2 * 15 + 7]);
+  const float* b_h = net.params() + net.layout().Find("gru0_reverse/b_h").offset;
+  EXPECT_EQ(dict[7].values, std::vector<float>(b_h, b_h + 15));
+  std::vector<float> back(net.num_params(), -1.0f);
+  FromTorchStateDict(dict, model, back.data(), "w.safetensors");
+  EXPECT_EQ(back, std::vector<float>(net.params(), net.params() + net.num_params()));
+}
+
+TEST(TorchStateDict, BidirectionalLstmSumsEachDirectionsBiases) {
+  ModelConfig model = SmallModel(1);
+  model.set_bidirectional(true);
+  nn::SequenceClassifier<float> net(model);
+  net.Initialize(4);
+  std::vector<NamedTensor> dict = ToTorchStateDict(model, net.params());
+  EXPECT_EQ(NamesOf(dict),
+            (std::vector<std::string>{"lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0",
+                                      "lstm.bias_hh_l0", "lstm.weight_ih_l0_reverse",
+                                      "lstm.weight_hh_l0_reverse", "lstm.bias_ih_l0_reverse",
+                                      "lstm.bias_hh_l0_reverse", "fc.weight", "fc.bias"}));
+  for (float& b : dict[6].values) b -= 0.5f;
+  for (float& b : dict[7].values) b += 0.5f;
+  std::vector<float> back(net.num_params(), -1.0f);
+  FromTorchStateDict(dict, model, back.data(), "w.safetensors");
+  EXPECT_EQ(back, std::vector<float>(net.params(), net.params() + net.num_params()));
+}
+
+std::vector<NamedTensor> ZeroDict(const ModelConfig& model) {
+  const std::vector<float> zeros(nn::ModelLayout(model).total_size());
+  return ToTorchStateDict(model, zeros.data());
+}
+
+void ExpectMatches(const std::string& text, const std::string& pattern) {
+  EXPECT_TRUE(std::regex_match(text, std::regex(pattern))) << text << "\n  !~ " << pattern;
+}
+
+TEST(TorchStateDict, NamesAnotherCellsOrDirectionsFile) {
+  ModelConfig lstm = SmallModel(1), bilstm = SmallModel(1);
+  bilstm.set_bidirectional(true);
+  const ModelConfig gru = GruModel(false, ModelConfig::LAST_STEP_CLASSIFIER);
+  auto error = [](const std::vector<NamedTensor>& dict, const ModelConfig& model) {
+    std::vector<float> params(nn::ModelLayout(model).total_size());
+    try {
+      FromTorchStateDict(dict, model, params.data(), "w.safetensors");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  ExpectMatches(error(ZeroDict(gru), lstm),
+                std::string("w.safetensors: tensor 'lstm.weight_ih_l0' is missing "
+                            "\\(the model's tensors: .*\\); the file holds 'gru\\..*', "
+                            "a GRU's tensor, but model.cell = LSTM"));
+  ExpectMatches(error(ZeroDict(lstm), gru),
+                std::string("w.safetensors: tensor 'gru.weight_ih_l0' is missing .*; "
+                            "the file holds 'lstm\\..*', an LSTM's tensor, but "
+                            "model.cell = GRU"));
+  ExpectMatches(error(ZeroDict(lstm), bilstm),
+                std::string("w.safetensors: tensor 'lstm.weight_ih_l0_reverse' is "
+                            "missing .*; the file has no reverse direction, but "
+                            "model.bidirectional = true"));
+  ExpectMatches(error(ZeroDict(bilstm), lstm),
+                std::string("w.safetensors: tensor 'lstm.weight_ih_l0_reverse' is not "
+                            "one of the model's .*; a reverse direction's tensor, but "
+                            "model.bidirectional = false"));
+  // A regression head's width is checked as a classifier's.
+  ModelConfig regression = SmallModel(1);
+  regression.set_head(ModelConfig::LAST_STEP_REGRESSION);
+  regression.set_output_size(4);
+  EXPECT_EQ(error(ZeroDict(lstm), regression),
+            "w.safetensors: tensor 'fc.weight' has shape [2, 5], the config's model (input_size "
+            "3, hidden_size 5, num_layers 1, head LAST_STEP_REGRESSION, output_size 4) has [4, 5]");
 }
 
 }  // namespace

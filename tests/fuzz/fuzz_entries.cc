@@ -154,16 +154,26 @@ void SafetensorsInput(const uint8_t* data, size_t size) {
   try {
     const exporting::Safetensors file = exporting::DecodeSafetensors(bytes, "fuzz.safetensors");
     exporting::EncodeSafetensors(file);
-    // The corpus's model: 2 inputs, 3 units, 2 layers, 2 classes.
-    ModelConfig model;
-    config::FillDefaults(&model);
-    model.set_input_size(2);
-    model.set_time_steps(2);
-    model.set_hidden_size(3);
-    model.set_num_layers(2);
-    model.set_num_classes(2);
-    std::vector<float> params(nn::ModelLayout(model).total_size());
-    exporting::FromTorchStateDict(file.tensors, model, params.data(), "fuzz.safetensors");
+    // The corpus's models: 2 inputs, 3 units, 2 layers, 2 classes; an LSTM, and a bidirectional
+    // GRU (valid_bigru.safetensors).
+    for (const bool gru : {false, true}) {
+      ModelConfig model;
+      config::FillDefaults(&model);
+      model.set_input_size(2);
+      model.set_time_steps(2);
+      model.set_hidden_size(3);
+      model.set_num_layers(2);
+      model.set_num_classes(2);
+      if (gru) {
+        model.set_cell(ModelConfig::GRU);
+        model.set_bidirectional(true);
+      }
+      std::vector<float> params(nn::ModelLayout(model).total_size());
+      try {
+        exporting::FromTorchStateDict(file.tensors, model, params.data(), "fuzz.safetensors");
+      } catch (const Error&) {
+      }
+    }
   } catch (const Error&) {
   }
 }

@@ -1,12 +1,19 @@
 #!/usr/bin/python3
 """PyTorch as an independent peer of seqtrain's safetensors export and --init-from.
 
-The model is the one docs/export_formats.md names: nn.LSTM(I, H, num_layers=L, batch_first=True)
-and nn.Linear(H, K) on the last step, as attributes `lstm` and `fc`. Safetensors files are read
-and written here with struct/json/numpy (the `safetensors` package is not in Debian 12).
+The model is the one docs/export_formats.md names: nn.LSTM or nn.GRU(I, H, num_layers=L,
+batch_first=True, bidirectional=...) as attribute `lstm` or `gru`, and nn.Linear(F, K) as `fc`
+on the last step's h_n (forward's final state, then reverse's) or on every step; the cell and
+direction come from the tensor names, the head from the file's seqtrain_config (a
+last-step classifier without one). Safetensors files are read and written here with
+struct/json/numpy (the `safetensors` package is not in Debian 12).
 
   torch_peer.py correct WEIGHTS MNIST_DIR             test images classified right (a count)
-  torch_peer.py write-init OUT SEED I H L K            PyTorch's own initial weights, biases random
+  torch_peer.py write-init OUT SEED I H L K [CELL [bidirectional]]
+                                                       PyTorch's own initial weights, biases random
+  torch_peer.py predict WEIGHTS X.npy LEN.npy|- OUT    what `seqtrain predict --probabilities`
+                                                       writes: a line per sequence (per real step
+                                                       for a per-step head), softmax or values
   torch_peer.py first-loss WEIGHTS MNIST_DIR BATCH     mean cross-entropy of the first BATCH
                                                        training images (data.shuffle false)
   torch_peer.py probabilities WEIGHTS MNIST_DIR N LENGTHS_OUT PROBS_OUT
@@ -54,27 +61,50 @@ def write_safetensors(path, tensors):
 
 
 class Model(nn.Module):
-    def __init__(self, inputs, hidden, layers, classes):
+    def __init__(self, inputs, hidden, layers, outputs, cell="lstm", bidirectional=False,
+                 per_step=False):
         super().__init__()
-        self.lstm = nn.LSTM(inputs, hidden, num_layers=layers, batch_first=True)
-        self.fc = nn.Linear(hidden, classes)
+        self.cell, self.per_step = cell, per_step
+        rnn = nn.GRU if cell == "gru" else nn.LSTM
+        setattr(self, cell, rnn(inputs, hidden, num_layers=layers, batch_first=True,
+                                bidirectional=bidirectional))
+        self.fc = nn.Linear(hidden * (2 if bidirectional else 1), outputs)
 
     def forward(self, x, lengths=None):
-        if lengths is None:
-            _, (h, _) = self.lstm(x)
-        else:
-            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-            _, (h, _) = self.lstm(packed)
+        rnn, steps = getattr(self, self.cell), x.shape[1]
+        if lengths is not None:
+            x = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        y, h = rnn(x)
+        if self.per_step:
+            if lengths is not None:  # 0 past each length, as seqtrain's layers
+                y, _ = nn.utils.rnn.pad_packed_sequence(y, batch_first=True, total_length=steps)
+            return self.fc(y)  # [batch, T, K]
+        h = h[0] if self.cell == "lstm" else h  # h_n [layers * directions, batch, H]
+        if rnn.bidirectional:
+            return self.fc(torch.cat([h[-2], h[-1]], dim=1))  # top layer: forward, reverse
         return self.fc(h[-1])  # the top layer's state at each sequence's last step
 
 
+def head_of(metadata):
+    config = metadata.get("seqtrain_config", "")
+    for line in config.splitlines():
+        if line.strip().startswith("head:"):
+            return line.split(":")[1].strip()
+    return "LAST_STEP_CLASSIFIER"
+
+
 def load_model(path):
-    tensors, _ = read_safetensors(path)
-    layers = sum(1 for name in tensors if name.startswith("lstm.weight_ih_l"))
-    gates, inputs = tensors["lstm.weight_ih_l0"].shape
-    classes, hidden = tensors["fc.weight"].shape
-    model = Model(inputs, hidden, layers, classes)
+    tensors, metadata = read_safetensors(path)
+    cell = "gru" if "gru.weight_ih_l0" in tensors else "lstm"
+    layers = sum(1 for name in tensors if name.startswith(cell + ".weight_ih_l") and not name.endswith("_reverse"))
+    bidirectional = cell + ".weight_ih_l0_reverse" in tensors
+    inputs = tensors[cell + ".weight_ih_l0"].shape[1]
+    hidden = tensors[cell + ".weight_hh_l0"].shape[1]
+    outputs = tensors["fc.weight"].shape[0]
+    head = head_of(metadata)
+    model = Model(inputs, hidden, layers, outputs, cell, bidirectional, head.startswith("PER_STEP"))
     model.load_state_dict(tensors, strict=True)
+    model.regression = head.endswith("REGRESSION")
     return model.eval()
 
 
@@ -104,9 +134,10 @@ def main():
             x, y = images(args[1], "t10k")
             print(int((model(x).argmax(1) == y).sum()))
         elif command == "write-init":
-            out, seed, inputs, hidden, layers, classes = args[0], *map(int, args[1:])
+            out, seed, inputs, hidden, layers, classes = args[0], *map(int, args[1:6])
+            cell = args[6] if len(args) > 6 else "lstm"
             torch.manual_seed(seed)
-            model = Model(inputs, hidden, layers, classes)
+            model = Model(inputs, hidden, layers, classes, cell, args[7:] == ["bidirectional"])
             write_safetensors(out, model.state_dict())
         elif command == "first-loss":
             model = load_model(args[0])
@@ -122,6 +153,18 @@ def main():
             probs = torch.softmax(model(x, lengths), dim=1)
             np.savetxt(args[3], lengths.numpy()[None, :], fmt="%d", delimiter="\t")
             np.savetxt(args[4], probs.numpy(), fmt="%.9g", delimiter="\t")
+        elif command == "predict":
+            model = load_model(args[0])
+            x = np.load(args[1]).astype(np.float32)
+            lengths = np.load(args[2]).astype(np.int64) if args[2] != "-" else np.full(len(x), x.shape[1])
+            x = np.where(np.arange(x.shape[1])[None, :, None] < lengths[:, None, None], x, 0).astype(np.float32)
+            out = model(torch.from_numpy(x), torch.from_numpy(lengths))
+            if not model.regression:
+                out = torch.softmax(out, dim=-1)
+            out = out.numpy()
+            if model.per_step:  # the real steps of each sequence, in order
+                out = np.concatenate([out[b, : lengths[b]] for b in range(len(x))])
+            np.savetxt(args[3], out, fmt="%.9g", delimiter="\t")
         else:
             sys.exit(f"torch_peer.py: unknown command {command}")
 
