@@ -98,7 +98,7 @@ TEST(HeadCommands, LastStepRegressionPrintsValuesAndRmse) {
     return RunEval({s.checkpoint, "", 1}, c);
   });
   EXPECT_NE(eval.find(": step 5, test RMSE "), std::string::npos) << eval;
-  EXPECT_NE(eval.find("(128 samples,"), std::string::npos) << eval;
+  EXPECT_NE(eval.find("(128 sequences,"), std::string::npos) << eval;
   const std::vector<std::string> lines = Lines(Stdout([&](dist::Communicator& c) {
     return RunPredict({s.checkpoint, s.images, 0, 1}, c);
   }));
