@@ -49,8 +49,7 @@ int main(int argc, char** argv) {
                   : flag == "--reps"   ? &reps
                                        : nullptr;
     if (!target || value <= 0) {
-      std::fprintf(stderr, "recurrent_bench: %s: unknown flag or not a positive number\n",
-                   argv[i]);
+      std::fprintf(stderr, "recurrent_bench: %s: unknown flag or not a positive number\n", argv[i]);
       return 2;
     }
     *target = value;
