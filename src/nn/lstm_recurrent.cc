@@ -99,10 +99,15 @@ void Pack(const T* w_h, int hidden, RecurrentPanels<T>* out) {
   for (size_t j = 0; j < H; j += 2 * L) {
     const size_t width = std::min(2 * L, H - j);
     T* panel = out->data.data() + j * G;
-    // Row by row of W_h: each source row is read once, front to back.
-    for (size_t col = 0; col < width; ++col) {
-      const T* row = w_h + (j + col) * G;
-      for (size_t k = 0; k < G; ++k) panel[k * width + col] = row[k];
+    // In blocks of 16 k: a cache line of each of the panel's rows of W_h in, 16 x width values
+    // out to one L1-resident stretch of the panel (whole rows or whole panel rows at a time were
+    // 1.5-3x slower at H 512).
+    const T* rows = w_h + j * G;
+    for (size_t k0 = 0; k0 < G; k0 += 16) {
+      const size_t k1 = std::min(G, k0 + 16);
+      for (size_t col = 0; col < width; ++col) {
+        for (size_t k = k0; k < k1; ++k) panel[k * width + col] = rows[col * G + k];
+      }
     }
   }
 }
