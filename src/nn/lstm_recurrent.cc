@@ -112,9 +112,14 @@ void Pack(const T* w_h, int hidden, RecurrentPanels<T>* out) {
   }
 }
 
+// With 16 registers (6-row tiles) the kernel was no faster than OpenBLAS in the training step at
+// H 512 (bench/README.md); it was at H 128 and, in bench/recurrent_bench, from H 32 to 256.
+constexpr int kMaxHiddenWith16Registers = 256;
+
 template <typename T>
 bool Pays(int hidden) {
-  return HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128 && Supports<T>(hidden);
+  if (HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128) return false;
+  return Supports<T>(hidden) && (kMaxRows > 6 || hidden <= kMaxHiddenWith16Registers);
 }
 
 #else  // sizeless vectors: the layer keeps OpenBLAS

@@ -24,9 +24,9 @@ struct RecurrentPanels {
 // target's vector length (of T), and not a target with sizeless vectors (SVE, RVV).
 bool RecurrentKernelSupports(int hidden, bool double_precision);
 
-// Whether LstmLayer should use it: supported, and the target is not the scalar baseline (there
-// OpenBLAS is 3x faster; on AVX-512, AVX2 and SSE4 the kernel measured faster at every shape
-// tried, H 32-1024 and B 16-128, bench/recurrent_bench).
+// Whether LstmLayer should use it: where it measured faster than OpenBLAS (bench/README.md). On
+// AVX-512 at every H tried (32-1024, B 16-128); on the 16-register targets (AVX2, SSE4) up to
+// H 256 (at 512 it tied in the training step); never on the scalar baseline (3x slower there).
 bool RecurrentKernelPays(int hidden, bool double_precision);
 
 // w_h is (H, 4H) row-major. out is resized; call again whenever W_h or the target changes.

@@ -131,11 +131,16 @@ TEST(LstmRecurrentBackward, RepackingForAnotherTargetGivesTheSameResult) {
   for (const std::vector<float>& dh : results) EXPECT_TRUE(dh == fused || dh == unfused);
 }
 
-// The layer's gate: not on the scalar baseline, and only where the vector length divides H.
-TEST(LstmRecurrentBackward, PaysOnVectorTargetsOnly) {
+// The layer's gate: not on the scalar baseline, only where the vector length divides H, and
+// past H 256 only with 32 registers (AVX-512).
+TEST(LstmRecurrentBackward, PaysWhereItMeasuredFaster) {
   ForEachSimdTarget([&](const simd::Target& target) {
     EXPECT_EQ(RecurrentKernelPays(128, false), target.name != "scalar");
+    EXPECT_EQ(RecurrentKernelPays(256, true), target.name != "scalar");
     EXPECT_FALSE(RecurrentKernelPays(0, false));
+    if (target.name == "avx512") EXPECT_TRUE(RecurrentKernelPays(512, false));
+    if (target.name == "avx2" || target.name == "sse4")
+      EXPECT_FALSE(RecurrentKernelPays(512, false));
     if (target.name == "avx512" || target.name == "avx2") {
       EXPECT_FALSE(RecurrentKernelPays(5, false));
       EXPECT_FALSE(RecurrentKernelSupports(5, true));
