@@ -6,7 +6,8 @@
 // The input projection of all T steps is one GEMM; per step only the
 // recurrent GEMM and the gate math remain. Backward mirrors forward in reverse,
 // adding each step's db and dW_x while its gate gradients are in cache, and
-// computes dW_h as one GEMM over all steps. With lengths, a
+// computes dW_h as one GEMM over all steps. The per-step dh = dgates W_h^T runs on our own
+// kernel (nn/lstm_recurrent.h) where it pays, on W_h^T packed once per Backward. With lengths, a
 // padded row's h and c are copied on after each step and its gate gradients
 // zeroed, so the GEMMs stay whole-batch.
 #pragma once
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "config.pb.h"
+#include "nn/lstm_recurrent.h"
 #include "nn/recurrent_layer.h"
 
 namespace seqtrain::nn {
@@ -65,7 +67,10 @@ class LstmLayer final : public RecurrentLayer<T> {
   std::vector<T> hidden_;         // (T+1, B, H) h_0 = 0, h_1 .. h_T
   std::vector<T> dh_;             // (B, H) gradient reaching h_t through the recurrence
   std::vector<T> dc_;             // (B, H) gradient reaching c_t from step t+1
-  std::vector<T> w_h_t_;  // (4H, H) W_h transposed, so dh = dgates W_h^T is a no-transpose GEMM
+  // dh = dgates W_h^T: on W_h^T packed for lstm_recurrent.h's kernel when it pays, else on W_h
+  // transposed for OpenBLAS (a no-transpose GEMM); either is made once per Backward.
+  RecurrentPanels<T> w_h_panels_;
+  std::vector<T> w_h_t_;  // (4H, H)
 };
 
 extern template class LstmLayer<float>;
