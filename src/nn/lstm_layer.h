@@ -18,6 +18,7 @@
 
 #include "config.pb.h"
 #include "nn/lstm_recurrent.h"
+#include "nn/padded_batch.h"
 #include "nn/recurrent_layer.h"
 
 namespace seqtrain::nn {
@@ -48,25 +49,19 @@ class LstmLayer final : public RecurrentLayer<T> {
   };
   template <typename P>
   Tensors<P> Split(P* block) const;
-  size_t hidden_block() const { return static_cast<size_t>(batch_) * hidden_size_; }
-  // Rows of step t that are padding (t >= length), so their state is carried.
-  bool Padded(int t, int b) const { return padded_ && t >= lengths_[b]; }
-  void CarryPastLengths(int t);
+  size_t hidden_block() const { return static_cast<size_t>(shape_.batch()) * hidden_size_; }
 
   int input_size_;
   int hidden_size_;
   double forget_bias_;
-  int steps_ = 0;
-  int batch_ = 0;
+  PaddedBatch shape_;  // of the last Forward
   const T* x_ = nullptr;
-  bool padded_ = false;           // some sequence of the last Forward is shorter than steps_
-  std::vector<int32_t> lengths_;  // (B) when padded_
-  std::vector<T> gates_;          // (T, B, 4H) after the nonlinearities; Backward: their gradients
-  std::vector<T> cell_;           // (T, B, H)  c_t
-  std::vector<T> tanh_cell_;      // (T, B, H)  tanh(c_t)
-  std::vector<T> hidden_;         // (T+1, B, H) h_0 = 0, h_1 .. h_T
-  std::vector<T> dh_;             // (B, H) gradient reaching h_t through the recurrence
-  std::vector<T> dc_;             // (B, H) gradient reaching c_t from step t+1
+  std::vector<T> gates_;      // (T, B, 4H) after the nonlinearities; Backward: their gradients
+  std::vector<T> cell_;       // (T, B, H)  c_t
+  std::vector<T> tanh_cell_;  // (T, B, H)  tanh(c_t)
+  std::vector<T> hidden_;     // (T+1, B, H) h_0 = 0, h_1 .. h_T
+  std::vector<T> dh_;         // (B, H) gradient reaching h_t through the recurrence
+  std::vector<T> dc_;         // (B, H) gradient reaching c_t from step t+1
   // dh = dgates W_h^T: on W_h^T packed for lstm_recurrent.h's kernel when it pays, else on W_h
   // transposed for OpenBLAS (a no-transpose GEMM); either is made once per Backward.
   RecurrentPanels<T> w_h_panels_;
