@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "nn/gru_kernels.h"
+#include "nn/input_projection.h"
 #include "simd/array_kernels.h"
 #include "tensor/blas.h"
 #include "tensor/transpose.h"
@@ -49,32 +50,18 @@ void GruLayer<T>::Initialize(Rng& rng, T* params) const {
 template <typename T>
 void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, int steps,
                           int batch) {
-  SEQ_CHECK(steps > 0 && batch > 0);
+  shape_.Set(lengths, steps, batch);
   const Tensors<const T> w = Split(params);
   const int H = hidden_size_, G = 3 * hidden_size_, I = input_size_;
   const size_t rows = static_cast<size_t>(steps) * batch;
-  steps_ = steps;
-  batch_ = batch;
   x_ = x;
-  padded_ = false;
-  if (lengths) {
-    for (int b = 0; b < batch; ++b) {
-      SEQ_CHECK(lengths[b] >= 1 && lengths[b] <= steps);
-      padded_ = padded_ || lengths[b] < steps;
-    }
-    if (padded_) lengths_.assign(lengths, lengths + batch);
-  }
   gates_.resize(rows * G);
   hn_.resize(rows * H);
   hproj_.resize(static_cast<size_t>(batch) * G);
   hidden_.resize(rows * H + hidden_block());
   std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
 
-  {
-    ScopedPhase timer(Phase::kForwardGemm);
-    for (size_t r = 0; r < rows; ++r) std::copy(w.b_x, w.b_x + G, gates_.data() + r * G);
-    Gemm(false, false, static_cast<int>(rows), G, I, T(1), x, I, w.w_x, G, T(1), gates_.data(), G);
-  }
+  ProjectInputs(x, w.w_x, w.b_x, rows, I, G, gates_.data());
 
   const size_t step_hidden = hidden_block();
   const size_t step_gates = static_cast<size_t>(batch) * G;
@@ -90,12 +77,7 @@ void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, i
     ScopedPhase timer(Phase::kGateMath);
     GruGatesForward(gates_.data() + t * step_gates, hproj_.data(), h_prev,
                     hn_.data() + t * step_hidden, h, batch, H);
-    if (!padded_) continue;
-    for (int b = 0; b < batch; ++b) {
-      if (!Padded(t, b)) continue;
-      const size_t row = static_cast<size_t>(b) * H;
-      std::copy(h_prev + row, h_prev + row + H, h + row);
-    }
+    shape_.CarryPaddedRows(t, h_prev, h, H);
   }
 }
 
@@ -105,7 +87,7 @@ void GruLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T
   const Tensors<const T> w = Split(params);
   const Tensors<T> grads = Split(grads_out);
   const int H = hidden_size_, G = 3 * hidden_size_, I = input_size_;
-  const int steps = steps_, batch = batch_;
+  const int steps = shape_.steps(), batch = shape_.batch();
   const size_t rows = static_cast<size_t>(steps) * batch;
   SEQ_CHECK(rows > 0);
   const size_t step_hidden = hidden_block();
@@ -124,28 +106,13 @@ void GruLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T
     T* dgh = dgates_h_.data() + t * step_gates;
     {
       ScopedPhase timer(Phase::kGateMath);
-      if (!padded_) {
-        if (dh_seq) simd::AddTo(dh_.data(), dh_seq + t * step_hidden, step_hidden);
-        if (t == steps - 1 && dh_last) simd::AddTo(dh_.data(), dh_last, step_hidden);
-      } else {
-        // A padded row's dh_ is 0 here: its gradient enters at its own last step.
-        for (int b = 0; b < batch; ++b) {
-          const size_t row = static_cast<size_t>(b) * H;
-          if (Padded(t, b)) continue;
-          if (dh_seq) simd::AddTo(dh_.data() + row, dh_seq + t * step_hidden + row, H);
-          if (dh_last && t == lengths_[b] - 1) simd::AddTo(dh_.data() + row, dh_last + row, H);
-        }
-      }
+      // A padded row's dh_ is 0 here: its gradient enters at its own last step.
+      shape_.AddArrivingGradient(t, dh_seq, dh_last, H, dh_.data());
       GruGatesBackward(dgx, hn_.data() + t * step_hidden, hidden_.data() + t * step_hidden,
                        dh_.data(), dgx, dgh, dh_prev_.data(), batch, H);
-      if (padded_) {
-        for (int b = 0; b < batch; ++b) {
-          if (!Padded(t, b)) continue;
-          std::fill_n(dgx + static_cast<size_t>(b) * G, G, T(0));
-          std::fill_n(dgh + static_cast<size_t>(b) * G, G, T(0));
-          std::fill_n(dh_prev_.data() + static_cast<size_t>(b) * H, H, T(0));
-        }
-      }
+      shape_.ZeroPaddedRows(t, dgx, G);
+      shape_.ZeroPaddedRows(t, dgh, G);
+      shape_.ZeroPaddedRows(t, dh_prev_.data(), H);
     }
     if (t > 0) {
       ScopedPhase timer(Phase::kBackwardGemm);

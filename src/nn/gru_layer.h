@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config.pb.h"
+#include "nn/padded_batch.h"
 #include "nn/recurrent_layer.h"
 
 namespace seqtrain::nn {
@@ -46,16 +47,12 @@ class GruLayer final : public RecurrentLayer<T> {
   };
   template <typename P>
   Tensors<P> Split(P* block) const;
-  size_t hidden_block() const { return static_cast<size_t>(batch_) * hidden_size_; }
-  bool Padded(int t, int b) const { return padded_ && t >= lengths_[b]; }
+  size_t hidden_block() const { return static_cast<size_t>(shape_.batch()) * hidden_size_; }
 
   int input_size_;
   int hidden_size_;
-  int steps_ = 0;
-  int batch_ = 0;
+  PaddedBatch shape_;  // of the last Forward
   const T* x_ = nullptr;
-  bool padded_ = false;
-  std::vector<int32_t> lengths_;
   std::vector<T> gates_;     // (T, B, 3H) r, z, n; Backward: the gradients on x W_x + b_x
   std::vector<T> dgates_h_;  // (T, B, 3H) Backward: the gradients on h W_h + b_h
   std::vector<T> hproj_;     // (B, 3H) h_{t-1} W_h + b_h of the step being run

@@ -1,11 +1,15 @@
 #include "nn/lstm_layer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <type_traits>
 
+#include "nn/input_projection.h"
 #include "nn/lstm_kernels.h"
 #include "simd/array_kernels.h"
 #include "tensor/blas.h"
+#include "tensor/gemm_profile.h"
 #include "tensor/transpose.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
@@ -52,50 +56,40 @@ void LstmLayer<T>::Initialize(Rng& rng, T* params) const {
   }
 }
 
+namespace {
+
+// The kernel reports to the GEMM profile under the shape OpenBLAS's call had, so the profile and
+// bench/report.py compare it with the same microbenchmark rate as before.
 template <typename T>
-void LstmLayer<T>::CarryPastLengths(int t) {
-  const size_t H = static_cast<size_t>(hidden_size_), step_hidden = hidden_block();
-  for (int b = 0; b < batch_; ++b) {
-    if (!Padded(t, b)) continue;
-    const size_t row = static_cast<size_t>(b) * H;
-    // t >= 1 here: every length is at least 1.
-    const T* h_prev = hidden_.data() + t * step_hidden + row;
-    const T* c_prev = cell_.data() + (t - 1) * step_hidden + row;
-    std::copy(h_prev, h_prev + H, hidden_.data() + (t + 1) * step_hidden + row);
-    std::copy(c_prev, c_prev + H, cell_.data() + t * step_hidden + row);
-  }
+void RecurrentBackwardTimed(const RecurrentPanels<T>& w_h_t, const T* dgates, T* dh, int batch,
+                            int hidden) {
+  if (!tensor::GemmProfileEnabled()) return LstmRecurrentBackward(w_h_t, dgates, dh, batch);
+  const auto wall0 = std::chrono::steady_clock::now();
+  const double cpu0 = tensor::ThreadCpuSeconds();
+  LstmRecurrentBackward(w_h_t, dgates, dh, batch);
+  const double cpu = tensor::ThreadCpuSeconds() - cpu0;
+  tensor::RecordGemm(
+      false, false, batch, hidden, 4 * hidden,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count(), cpu);
 }
+
+}  // namespace
 
 template <typename T>
 void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, int steps,
                            int batch) {
-  SEQ_CHECK(steps > 0 && batch > 0);
+  shape_.Set(lengths, steps, batch);
   const Tensors<const T> w = Split(params);
   const int H = hidden_size_, G = 4 * hidden_size_, I = input_size_;
   const size_t rows = static_cast<size_t>(steps) * batch;
-  steps_ = steps;
-  batch_ = batch;
   x_ = x;
-  padded_ = false;
-  if (lengths) {
-    for (int b = 0; b < batch; ++b) {
-      SEQ_CHECK(lengths[b] >= 1 && lengths[b] <= steps);
-      padded_ = padded_ || lengths[b] < steps;
-    }
-    if (padded_) lengths_.assign(lengths, lengths + batch);
-  }
   gates_.resize(rows * G);
   cell_.resize(rows * H);
   tanh_cell_.resize(rows * H);
   hidden_.resize(rows * H + hidden_block());
   std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
 
-  {
-    // Pre-activations of every step at once: x W_x + b.
-    ScopedPhase timer(Phase::kForwardGemm);
-    for (size_t r = 0; r < rows; ++r) std::copy(w.b, w.b + G, gates_.data() + r * G);
-    Gemm(false, false, static_cast<int>(rows), G, I, T(1), x, I, w.w_x, G, T(1), gates_.data(), G);
-  }
+  ProjectInputs(x, w.w_x, w.b, rows, I, G, gates_.data());
 
   const size_t step_hidden = hidden_block();
   const size_t step_gates = static_cast<size_t>(batch) * G;
@@ -111,7 +105,11 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
     LstmGatesForward(gates, c_prev, cell_.data() + t * step_hidden,
                      tanh_cell_.data() + t * step_hidden, hidden_.data() + (t + 1) * step_hidden,
                      batch, H);
-    if (padded_) CarryPastLengths(t);
+    // t >= 1 on a padded row: every length is at least 1.
+    if (t > 0) {
+      shape_.CarryPaddedRows(t, h_prev, hidden_.data() + (t + 1) * step_hidden, H);
+      shape_.CarryPaddedRows(t, c_prev, cell_.data() + t * step_hidden, H);
+    }
   }
 }
 
@@ -121,7 +119,7 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
   const Tensors<const T> w = Split(params);
   const Tensors<T> grads = Split(grads_out);
   const int H = hidden_size_, G = 4 * hidden_size_, I = input_size_;
-  const int steps = steps_, batch = batch_;
+  const int steps = shape_.steps(), batch = shape_.batch();
   const size_t rows = static_cast<size_t>(steps) * batch;
   SEQ_CHECK(rows > 0);
   const size_t step_hidden = hidden_block();
@@ -129,7 +127,12 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
   dh_.assign(step_hidden, T(0));
   dc_.assign(step_hidden, T(0));
   std::fill(grads.b, grads.b + G, T(0));
-  if (steps > 1) {
+  // Packed here, from this call's parameters: a Backward never sees stale panels.
+  const bool own_kernel = steps > 1 && RecurrentKernelPays(H, std::is_same_v<T, double>);
+  if (own_kernel) {
+    ScopedPhase timer(Phase::kBackwardGemm);
+    PackRecurrentBackward(w.w_h, H, &w_h_panels_);
+  } else if (steps > 1) {
     // dgates W_h^T made OpenBLAS pack W_h transposed in each of the 27 steps (sgemm_incopy, 2.5% of
     // a step in perf); W_h^T made once here (~20 us) packs as a plain operand: same bits, faster
     // GEMM.
@@ -147,28 +150,12 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
     {
       ScopedPhase timer(Phase::kGateMath);
       // dh_ holds the part arriving through the recurrence; add what flows into h_t from above.
-      if (!padded_) {
-        if (dh_seq) simd::AddTo(dh_.data(), dh_seq + t * step_hidden, step_hidden);
-        if (t == steps - 1 && dh_last) simd::AddTo(dh_.data(), dh_last, step_hidden);
-      } else {
-        // A padded row's dh_ and dc_ are 0 here (its gate gradients below are): the gradient on
-        // its final state enters at its own last step, and that on padded outputs is dropped.
-        for (int b = 0; b < batch; ++b) {
-          const size_t row = static_cast<size_t>(b) * H;
-          if (Padded(t, b)) continue;
-          if (dh_seq) simd::AddTo(dh_.data() + row, dh_seq + t * step_hidden + row, H);
-          if (dh_last && t == lengths_[b] - 1) simd::AddTo(dh_.data() + row, dh_last + row, H);
-        }
-      }
+      // A padded row's dh_ and dc_ are 0 here (its gate gradients below are).
+      shape_.AddArrivingGradient(t, dh_seq, dh_last, H, dh_.data());
       LstmGatesBackward(gates, c_prev, tanh_cell_.data() + t * step_hidden, dh_.data(), dc_.data(),
                         dgates, batch, H);
-      if (padded_) {
-        for (int b = 0; b < batch; ++b) {
-          if (!Padded(t, b)) continue;
-          std::fill_n(dgates + static_cast<size_t>(b) * G, G, T(0));
-          std::fill_n(dc_.data() + static_cast<size_t>(b) * H, H, T(0));
-        }
-      }
+      shape_.ZeroPaddedRows(t, dgates, G);
+      shape_.ZeroPaddedRows(t, dc_.data(), H);
       // db while the step's dgates is in L2: a pass over all of them after the loop read 3.6 MiB
       // back from L3 (~2% of a step at 1 rank).
       for (int b = 0; b < batch; ++b) simd::AddTo(grads.b, dgates + static_cast<size_t>(b) * G, G);
@@ -184,7 +171,11 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
     // Gradient reaching h_{t-1} through W_h.
     if (t > 0) {
       ScopedPhase timer(Phase::kBackwardGemm);
-      Gemm(false, false, batch, H, G, T(1), dgates, G, w_h_t_.data(), H, T(0), dh_.data(), H);
+      if (own_kernel) {
+        RecurrentBackwardTimed(w_h_panels_, dgates, dh_.data(), batch, H);
+      } else {
+        Gemm(false, false, batch, H, G, T(1), dgates, G, w_h_t_.data(), H, T(0), dh_.data(), H);
+      }
     }
   }
 

@@ -6,7 +6,8 @@
 // The input projection of all T steps is one GEMM; per step only the
 // recurrent GEMM and the gate math remain. Backward mirrors forward in reverse,
 // adding each step's db and dW_x while its gate gradients are in cache, and
-// computes dW_h as one GEMM over all steps. With lengths, a
+// computes dW_h as one GEMM over all steps. The per-step dh = dgates W_h^T runs on our own
+// kernel (nn/lstm_recurrent.h) where it pays, on W_h^T packed once per Backward. With lengths, a
 // padded row's h and c are copied on after each step and its gate gradients
 // zeroed, so the GEMMs stay whole-batch.
 #pragma once
@@ -16,6 +17,8 @@
 #include <vector>
 
 #include "config.pb.h"
+#include "nn/lstm_recurrent.h"
+#include "nn/padded_batch.h"
 #include "nn/recurrent_layer.h"
 
 namespace seqtrain::nn {
@@ -46,26 +49,23 @@ class LstmLayer final : public RecurrentLayer<T> {
   };
   template <typename P>
   Tensors<P> Split(P* block) const;
-  size_t hidden_block() const { return static_cast<size_t>(batch_) * hidden_size_; }
-  // Rows of step t that are padding (t >= length), so their state is carried.
-  bool Padded(int t, int b) const { return padded_ && t >= lengths_[b]; }
-  void CarryPastLengths(int t);
+  size_t hidden_block() const { return static_cast<size_t>(shape_.batch()) * hidden_size_; }
 
   int input_size_;
   int hidden_size_;
   double forget_bias_;
-  int steps_ = 0;
-  int batch_ = 0;
+  PaddedBatch shape_;  // of the last Forward
   const T* x_ = nullptr;
-  bool padded_ = false;           // some sequence of the last Forward is shorter than steps_
-  std::vector<int32_t> lengths_;  // (B) when padded_
-  std::vector<T> gates_;          // (T, B, 4H) after the nonlinearities; Backward: their gradients
-  std::vector<T> cell_;           // (T, B, H)  c_t
-  std::vector<T> tanh_cell_;      // (T, B, H)  tanh(c_t)
-  std::vector<T> hidden_;         // (T+1, B, H) h_0 = 0, h_1 .. h_T
-  std::vector<T> dh_;             // (B, H) gradient reaching h_t through the recurrence
-  std::vector<T> dc_;             // (B, H) gradient reaching c_t from step t+1
-  std::vector<T> w_h_t_;  // (4H, H) W_h transposed, so dh = dgates W_h^T is a no-transpose GEMM
+  std::vector<T> gates_;      // (T, B, 4H) after the nonlinearities; Backward: their gradients
+  std::vector<T> cell_;       // (T, B, H)  c_t
+  std::vector<T> tanh_cell_;  // (T, B, H)  tanh(c_t)
+  std::vector<T> hidden_;     // (T+1, B, H) h_0 = 0, h_1 .. h_T
+  std::vector<T> dh_;         // (B, H) gradient reaching h_t through the recurrence
+  std::vector<T> dc_;         // (B, H) gradient reaching c_t from step t+1
+  // dh = dgates W_h^T: on W_h^T packed for lstm_recurrent.h's kernel when it pays, else on W_h
+  // transposed for OpenBLAS (a no-transpose GEMM); either is made once per Backward.
+  RecurrentPanels<T> w_h_panels_;
+  std::vector<T> w_h_t_;  // (4H, H)
 };
 
 extern template class LstmLayer<float>;

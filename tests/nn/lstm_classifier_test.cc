@@ -38,6 +38,8 @@ std::vector<Case> Cases() {
       {Shape(3, 5, 4, 1, 3), 4, {5, 2, 1, 4}},     // uneven lengths, the longest = T
       {Shape(2, 6, 3, 2, 3), 3, {3, 1, 2}},        // two layers, all shorter than T
       {Shape(4, 4, 5, 3, 2), 5, {4, 4, 1, 3, 2}},  // three layers
+      // H a multiple of every target's vector of doubles: dh on nn/lstm_recurrent.h's kernel
+      {Shape(3, 4, 16, 2, 3), 3, {4, 2, 3}},
   };
 }
 

@@ -1,0 +1,152 @@
+// The backward's recurrent kernel (dh = dgates W_h^T on packed panels) on every SIMD target this
+// CPU runs, the scalar baseline included, against a double-precision product written out here
+// (error relative to the sum of the terms' magnitudes, the scale a dot product's rounding has),
+// and against the one summation order it promises (one multiply-add chain over k per element).
+#include "nn/lstm_recurrent.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "support/simd_targets.h"
+#include "util/rng.h"
+
+namespace seqtrain::nn {
+namespace {
+
+using seqtrain::testing::ForEachSimdTarget;
+
+template <typename T>
+struct Problem {
+  int B, H;
+  std::vector<T> w_h;     // (H, 4H)
+  std::vector<T> dgates;  // (B, 4H)
+  Problem(int batch, int hidden, uint64_t seed) : B(batch), H(hidden) {
+    Rng rng(seed);
+    w_h.resize(static_cast<size_t>(H) * 4 * H);
+    dgates.resize(static_cast<size_t>(B) * 4 * H);
+    for (T& w : w_h) w = static_cast<T>(rng.Uniform(-1, 1));
+    for (T& g : dgates) g = static_cast<T>(rng.Uniform(-1, 1));
+  }
+  // dh[b][j] = sum_k dgates[b][k] w_h[j][k] in double, and sum_k |dgates[b][k] w_h[j][k]|:
+  // a float sum of 4H terms is exact to a few units of rounding of that, in any order.
+  std::vector<double> Reference(std::vector<double>* magnitude) const {
+    const size_t G = 4 * static_cast<size_t>(H);
+    std::vector<double> dh(static_cast<size_t>(B) * H);
+    magnitude->assign(dh.size(), 0.0);
+    for (int b = 0; b < B; ++b) {
+      for (int j = 0; j < H; ++j) {
+        double sum = 0, abs_sum = 0;
+        for (size_t k = 0; k < G; ++k) {
+          const double product = static_cast<double>(dgates[b * G + k]) * w_h[j * G + k];
+          sum += product;
+          abs_sum += std::fabs(product);
+        }
+        dh[static_cast<size_t>(b) * H + j] = sum;
+        (*magnitude)[static_cast<size_t>(b) * H + j] = abs_sum;
+      }
+    }
+    return dh;
+  }
+  // The same sums in T, k = 0, 1, ... in order, fused or not.
+  std::vector<T> Chain(bool fused) const {
+    const size_t G = 4 * static_cast<size_t>(H);
+    std::vector<T> dh(static_cast<size_t>(B) * H);
+    for (int b = 0; b < B; ++b) {
+      for (int j = 0; j < H; ++j) {
+        T acc = 0;
+        for (size_t k = 0; k < G; ++k) {
+          const T x = dgates[b * G + k], w = w_h[j * G + k];
+          if (fused) {
+            acc = std::fma(x, w, acc);
+          } else {
+            const volatile T product = x * w;  // rounded before the add
+            acc = acc + product;
+          }
+        }
+        dh[static_cast<size_t>(b) * H + j] = acc;
+      }
+    }
+    return dh;
+  }
+};
+
+// Hidden sizes: one vector of units, an odd number of vectors (a last panel one vector wide), the
+// reference shape; batches below, at and past a tile's rows, and the reference batch.
+template <typename T>
+void ExpectMatchesReference(double tolerance) {
+  ForEachSimdTarget([&](const simd::Target& target) {
+    for (int H : {16, 48, 128}) {
+      if (!RecurrentKernelSupports(H, sizeof(T) == 8)) {
+        ADD_FAILURE() << "hidden " << H << " unsupported on " << target.name;
+        continue;
+      }
+      for (int B : {1, 5, 8, 13, 64}) {
+        SCOPED_TRACE("H " + std::to_string(H) + ", B " + std::to_string(B));
+        const Problem<T> p(B, H, 100 + H + B);
+        RecurrentPanels<T> panels;
+        PackRecurrentBackward(p.w_h.data(), H, &panels);
+        std::vector<T> dh(static_cast<size_t>(B) * H, T(12345));  // overwritten, not added to
+        LstmRecurrentBackward(panels, p.dgates.data(), dh.data(), B);
+        std::vector<double> magnitude;
+        const std::vector<double> ref = p.Reference(&magnitude);
+        double worst = 0;  // error relative to the sum of the terms' magnitudes
+        for (size_t i = 0; i < ref.size(); ++i) {
+          worst = std::max(worst, std::fabs(dh[i] - ref[i]) / magnitude[i]);
+        }
+        EXPECT_LT(worst, tolerance);
+        // One chain over k in order per element: the bits of the fused chain on targets with
+        // FMA, of the unfused one on the others, for every element alike.
+        const std::vector<T> fused = p.Chain(true), unfused = p.Chain(false);
+        EXPECT_TRUE(dh == fused || dh == unfused);
+      }
+    }
+  });
+}
+
+TEST(LstmRecurrentBackward, FloatMatchesDoubleReferenceOnEveryTarget) {
+  ExpectMatchesReference<float>(1e-6);
+}
+
+TEST(LstmRecurrentBackward, DoubleMatchesReferenceOnEveryTarget) {
+  ExpectMatchesReference<double>(1e-14);
+}
+
+// Panels are per target: the best target's layout differs from the baseline's, and each one's
+// kernel reads its own correctly after packing again (the layer packs in every Backward).
+TEST(LstmRecurrentBackward, RepackingForAnotherTargetGivesTheSameResult) {
+  const Problem<float> p(8, 32, 5);
+  std::vector<std::vector<float>> results;
+  ForEachSimdTarget([&](const simd::Target&) {
+    RecurrentPanels<float> panels;
+    PackRecurrentBackward(p.w_h.data(), p.H, &panels);
+    std::vector<float> dh(static_cast<size_t>(p.B) * p.H);
+    LstmRecurrentBackward(panels, p.dgates.data(), dh.data(), p.B);
+    results.push_back(dh);
+  });
+  const std::vector<float> fused = p.Chain(true), unfused = p.Chain(false);
+  for (const std::vector<float>& dh : results) EXPECT_TRUE(dh == fused || dh == unfused);
+}
+
+// The layer's gate: not on the scalar baseline, only where the vector length divides H, and
+// past H 256 only with 32 registers (AVX-512).
+TEST(LstmRecurrentBackward, PaysWhereItMeasuredFaster) {
+  ForEachSimdTarget([&](const simd::Target& target) {
+    EXPECT_EQ(RecurrentKernelPays(128, false), target.name != "scalar");
+    EXPECT_EQ(RecurrentKernelPays(256, true), target.name != "scalar");
+    EXPECT_FALSE(RecurrentKernelPays(0, false));
+    if (target.name == "avx512") EXPECT_TRUE(RecurrentKernelPays(512, false));
+    if (target.name == "avx2" || target.name == "sse4")
+      EXPECT_FALSE(RecurrentKernelPays(512, false));
+    if (target.name == "avx512" || target.name == "avx2") {
+      EXPECT_FALSE(RecurrentKernelPays(5, false));
+      EXPECT_FALSE(RecurrentKernelSupports(5, true));
+    }
+  });
+}
+
+}  // namespace
+}  // namespace seqtrain::nn
