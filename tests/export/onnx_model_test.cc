@@ -11,18 +11,14 @@
 #include "config/config_loader.h"
 #include "nn/sequence_classifier.h"
 #include "onnx.pb.h"
+#include "support/model_config.h"
 
 namespace seqtrain::exporting {
 namespace {
 
 ModelConfig Model(int layers) {
-  ModelConfig model;
+  ModelConfig model = testing::MakeModelConfig(3, 4, 5, layers, 2);
   config::FillDefaults(&model);
-  model.set_input_size(3);
-  model.set_time_steps(4);
-  model.set_hidden_size(5);
-  model.set_num_layers(layers);
-  model.set_num_classes(2);
   return model;
 }
 
