@@ -50,7 +50,7 @@ check() {
   [ "$len" = - ] || lengths=(--lengths "$len")
   "$SEQTRAIN" predict --checkpoint "$ckpt" --inputs "$x" "${lengths[@]}" --probabilities "$dir.seqtrain.tsv" \
     >/dev/null || { fail "$name: seqtrain predict"; return; }
-  node "$ROOT/tests/interop/onnx_npy.js" "$dir.onnx" "$x" "$len" "$dir.ort.tsv" 2>"$dir.ort.err" \
+  node "$ROOT/tools/onnx_predict_npy.js" "$dir.onnx" "$x" "$len" "$dir.ort.tsv" 2>"$dir.ort.err" \
     || { fail "$name: onnxruntime: $(cat "$dir.ort.err")"; return; }
   agree "$name" onnxruntime "$dir.seqtrain.tsv" "$dir.ort.tsv"
   $PY "$ROOT/tests/interop/torch_peer.py" predict "$dir.safetensors" "$x" "$len" "$dir.torch.tsv" \

@@ -1,5 +1,5 @@
-// onnx_npy.js MODEL.onnx X.npy LEN.npy|- OUT: runs a model from `seqtrain export --format onnx`
-// on NumPy inputs (N, T, I) float32, with sequence_lens from LEN.npy (int64 or int32, (N,)) when
+// onnx_predict_npy.js MODEL.onnx X.npy LEN.npy|- OUT: runs a model from `seqtrain export --format
+// onnx` (any head) on NumPy inputs (N, T, I) float32, with sequence_lens from LEN.npy (int64 or int32, (N,)) when
 // the model takes them, and writes what `seqtrain predict --probabilities` writes: a line of K
 // outputs per sequence, or per real step of each for a per-step head ([batch, T, K] output,
 // which must be 0 past each length).
@@ -53,6 +53,6 @@ function readNpy(path) {
   }
   fs.writeFileSync(outPath, lines.join('\n') + '\n');
 })().catch((e) => {
-  console.error(`onnx_npy: error: ${e.message}`);
+  console.error(`onnx_predict_npy: error: ${e.message}`);
   process.exit(1);
 });
