@@ -71,10 +71,10 @@ const pb::EnumDescriptor* FindEnumField(const pb::Descriptor* d, const std::stri
 }
 
 std::string WithEnumValues(std::string message) {
-  static const std::string kUnknown = "Unknown enumeration value of ";
-  const size_t field = message.find("\" for field \"");
+  static const std::string kUnknown = "Unknown enumeration value of ", kField = "\" for field \"";
+  const size_t field = message.find(kField);
   if (message.find(kUnknown) == std::string::npos || field == std::string::npos) return message;
-  const size_t name_start = field + 13;
+  const size_t name_start = field + kField.size();
   const size_t name_end = message.find('"', name_start);
   if (name_end == std::string::npos) return message;
   const pb::EnumDescriptor* e = FindEnumField(TrainConfig::descriptor(),

@@ -32,8 +32,6 @@ class PaddedBatch {
 
   int steps() const { return steps_; }
   int batch() const { return batch_; }
-  // Some sequence is shorter than steps.
-  bool padded() const { return padded_; }
   // Step t of row b lies past that sequence's length.
   bool Padded(int t, int b) const { return padded_ && t >= lengths_[b]; }
 
