@@ -76,13 +76,14 @@ std::vector<Shape> StepShapes(int B, int hidden, int layers, int inputs, int ste
   for (int l = 0; l < layers; ++l) {
     const int in = l == 0 ? inputs : hidden;
     const std::string p = layers > 1 ? "l" + std::to_string(l) + "/" : "";
-    shapes.push_back({p + "fwd_input_projection", false, false, steps * B, G, in, 1});
-    shapes.push_back({p + "fwd_recurrent", false, false, B, G, hidden, steps - 1});
+    // Per step [x_t | h_{t-1}] [W_x; W_h]; the first step has only x_1 (h_0 = 0).
+    shapes.push_back({p + "fwd_first_step", false, false, B, G, in, 1});
+    shapes.push_back({p + "fwd_step", false, false, B, G, in + hidden, steps - 1});
     shapes.push_back(
         {p + "bwd_dh_recurrent", false, false, B, hidden, G, steps - 1});  // W_h^T kept
-    // dW_x per step, while the step's dgates is in L2; dW_h as one GEMM over all steps.
-    shapes.push_back({p + "bwd_dW_x", true, false, in, G, B, steps});
-    shapes.push_back({p + "bwd_dW_h", true, false, hidden, G, (steps - 1) * B, 1});
+    // [dW_x; dW_h] as one GEMM over steps 2..T, dW_x of the first step on its own.
+    shapes.push_back({p + "bwd_dW", true, false, in + hidden, G, (steps - 1) * B, 1});
+    shapes.push_back({p + "bwd_dW_x_first_step", true, false, in, G, B, 1});
     if (l > 0) shapes.push_back({p + "bwd_dx", false, true, steps * B, in, G, 1});
   }
   shapes.push_back({"fwd_output", false, false, B, classes, hidden, 1});

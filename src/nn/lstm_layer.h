@@ -3,10 +3,9 @@
 // i (input), f (forget), g (cell candidate), o (output). h_0 = c_0 = 0.
 // Parameters: "w_x" (I, 4H), "w_h" (H, 4H), "b" (4H), in that order.
 //
-// The input projection of all T steps is one GEMM; per step only the
-// recurrent GEMM and the gate math remain. Backward mirrors forward in reverse,
-// adding each step's db and dW_x while its gate gradients are in cache, and
-// computes dW_h as one GEMM over all steps. The per-step dh = dgates W_h^T runs on our own
+// Each step is one GEMM, [x_t | h_{t-1}] [W_x; W_h] onto the bias, and the gate math. Backward
+// mirrors forward in reverse, adding each step's db while its gate gradients are in cache, and
+// computes [dW_x; dW_h] as one GEMM over all steps. The per-step dh = dgates W_h^T runs on our own
 // kernel (nn/lstm_recurrent.h) where it pays, on W_h^T packed once per Backward. With lengths, a
 // padded row's h and c are copied on after each step and its gate gradients
 // zeroed, so the GEMMs stay whole-batch.
@@ -54,14 +53,14 @@ class LstmLayer final : public RecurrentLayer<T> {
   int input_size_;
   int hidden_size_;
   double forget_bias_;
-  PaddedBatch shape_;  // of the last Forward
-  const T* x_ = nullptr;
-  std::vector<T> gates_;      // (T, B, 4H) after the nonlinearities; Backward: their gradients
-  std::vector<T> cell_;       // (T, B, H)  c_t
-  std::vector<T> tanh_cell_;  // (T, B, H)  tanh(c_t)
-  std::vector<T> hidden_;     // (T+1, B, H) h_0 = 0, h_1 .. h_T
-  std::vector<T> dh_;         // (B, H) gradient reaching h_t through the recurrence
-  std::vector<T> dc_;         // (B, H) gradient reaching c_t from step t+1
+  PaddedBatch shape_;             // of the last Forward
+  std::vector<T> gates_;          // (T, B, 4H) after the nonlinearities; Backward: their gradients
+  std::vector<T> cell_;           // (T, B, H)  c_t
+  std::vector<T> tanh_cell_;      // (T, B, H)  tanh(c_t)
+  std::vector<T> hidden_;         // (T+1, B, H) h_0 = 0, h_1 .. h_T
+  std::vector<T> inputs_hidden_;  // (T, B, I+H) [x_t | h_{t-1}], the h part unset at t = 0
+  std::vector<T> dh_;             // (B, H) gradient reaching h_t through the recurrence
+  std::vector<T> dc_;             // (B, H) gradient reaching c_t from step t+1
   // dh = dgates W_h^T: on W_h^T packed for lstm_recurrent.h's kernel when it pays, else on W_h
   // transposed for OpenBLAS (a no-transpose GEMM); either is made once per Backward.
   RecurrentPanels<T> w_h_panels_;
