@@ -6,8 +6,9 @@
 // Parameters: "w_x" (I, 3H), "w_h" (H, 3H), "b_x" (3H), "b_h" (3H), in that order: PyTorch's
 // weight_ih_l{k} is w_x transposed, weight_hh_l{k} w_h transposed, bias_ih b_x, bias_hh b_h.
 //
-// As the LSTM: the input projection of all T steps is one GEMM; per step the recurrent GEMM
-// and the gate math remain; backward computes dW_x and dW_h as one GEMM each over all steps.
+// The input projection of all T steps is one GEMM (the n gate keeps x W_x and h W_h apart, so
+// the LSTM's one [x_t | h_{t-1}] GEMM per step does not apply); per step the recurrent GEMM and
+// the gate math remain; backward computes dW_x and dW_h as one GEMM each over all steps.
 // With lengths, a padded row's h is copied on after each step and its gate gradients zeroed.
 #pragma once
 

@@ -87,8 +87,11 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
   hidden_.resize(rows * H + hidden_block());
   std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
   inputs_hidden_.resize(rows * IH);
-  for (size_t r = 0; r < rows; ++r) {
-    std::copy(x + r * I, x + (r + 1) * I, inputs_hidden_.data() + r * IH);
+  {
+    ScopedPhase timer(Phase::kForwardGemm);  // the GEMMs' operand
+    for (size_t r = 0; r < rows; ++r) {
+      std::copy(x + r * I, x + (r + 1) * I, inputs_hidden_.data() + r * IH);
+    }
   }
 
   const size_t step_hidden = hidden_block();
@@ -106,18 +109,20 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
       Gemm(false, false, batch, G, t > 0 ? IH : I, T(1),
            inputs_hidden_.data() + t * step_inputs_hidden, IH, w.w_x, G, T(1), gates, G);
     }
-    ScopedPhase timer(Phase::kGateMath);
-    const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
     T* h = hidden_.data() + (t + 1) * step_hidden;
-    LstmGatesForward(gates, c_prev, cell_.data() + t * step_hidden,
-                     tanh_cell_.data() + t * step_hidden, h, batch, H);
-    // t >= 1 on a padded row: every length is at least 1.
-    if (t > 0) {
-      shape_.CarryPaddedRows(t, h_prev, h, H);
-      shape_.CarryPaddedRows(t, c_prev, cell_.data() + t * step_hidden, H);
+    {
+      ScopedPhase timer(Phase::kGateMath);
+      const T* c_prev = t > 0 ? cell_.data() + (t - 1) * step_hidden : nullptr;
+      LstmGatesForward(gates, c_prev, cell_.data() + t * step_hidden,
+                       tanh_cell_.data() + t * step_hidden, h, batch, H);
+      // t >= 1 on a padded row: every length is at least 1.
+      if (t > 0) {
+        shape_.CarryPaddedRows(t, h_prev, h, H);
+        shape_.CarryPaddedRows(t, c_prev, cell_.data() + t * step_hidden, H);
+      }
     }
     if (t + 1 < steps) {
-      ScopedPhase copy_timer(Phase::kForwardGemm);  // the next GEMM's operand
+      ScopedPhase timer(Phase::kForwardGemm);  // the next step's GEMM operand
       T* next = inputs_hidden_.data() + (t + 1) * step_inputs_hidden + I;
       for (int b = 0; b < batch; ++b) {
         std::copy(h + static_cast<size_t>(b) * H, h + static_cast<size_t>(b + 1) * H,

@@ -9,7 +9,7 @@ namespace seqtrain {
 
 enum class Phase {
   kData,          // batch -> time-major floats
-  kForwardGemm,   // input projection, recurrent, output layer
+  kForwardGemm,   // input projection, recurrent, their operands, output layer
   kBackwardGemm,  // weight gradients, dh and dx
   kGateMath,      // elementwise LSTM gates, forward and backward
   kLoss,          // softmax cross-entropy
