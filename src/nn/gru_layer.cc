@@ -7,6 +7,7 @@
 #include "nn/input_projection.h"
 #include "simd/array_kernels.h"
 #include "tensor/blas.h"
+#include "tensor/rows.h"
 #include "tensor/transpose.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
@@ -70,8 +71,8 @@ void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, i
     T* h = hidden_.data() + (t + 1) * step_hidden;
     {
       ScopedPhase timer(Phase::kForwardGemm);
-      for (int b = 0; b < batch; ++b)
-        std::copy(w.b_h, w.b_h + G, hproj_.data() + static_cast<size_t>(b) * G);
+      tensor::BroadcastRow(w.b_h, static_cast<size_t>(G), static_cast<size_t>(batch),
+                           hproj_.data());
       if (t > 0) Gemm(false, false, batch, G, H, T(1), h_prev, H, w.w_h, G, T(1), hproj_.data(), G);
     }
     ScopedPhase timer(Phase::kGateMath);

@@ -2,10 +2,10 @@
 // sequence: only the recurrent product is left per step.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 
 #include "tensor/blas.h"
+#include "tensor/rows.h"
 #include "util/phase_timer.h"
 
 namespace seqtrain::nn {
@@ -15,7 +15,7 @@ template <typename T>
 void ProjectInputs(const T* x, const T* w_x, const T* bias, size_t rows, int inputs, int gates,
                    T* out) {
   ScopedPhase timer(Phase::kForwardGemm);
-  for (size_t r = 0; r < rows; ++r) std::copy(bias, bias + gates, out + r * gates);
+  tensor::BroadcastRow(bias, static_cast<size_t>(gates), rows, out);
   tensor::Gemm(false, false, static_cast<int>(rows), gates, inputs, T(1), x, inputs, w_x, gates,
                T(1), out, gates);
 }

@@ -5,6 +5,7 @@
 
 #include "simd/array_kernels.h"
 #include "tensor/blas.h"
+#include "tensor/rows.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
 
@@ -70,8 +71,7 @@ void LinearHead<T>::ComputeLogits(const T* params, const T* rows_data, int rows)
   const T* bias = params + static_cast<size_t>(F) * K;
   ScopedPhase timer(Phase::kForwardGemm);
   logits_.resize(static_cast<size_t>(rows) * K);
-  for (int r = 0; r < rows; ++r)
-    std::copy(bias, bias + K, logits_.data() + static_cast<size_t>(r) * K);
+  tensor::BroadcastRow(bias, static_cast<size_t>(K), static_cast<size_t>(rows), logits_.data());
   Gemm(false, false, rows, K, F, T(1), rows_data, F, w, K, T(1), logits_.data(), K);
 }
 
