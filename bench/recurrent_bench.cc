@@ -1,8 +1,10 @@
-// The LSTM backward's per-step recurrent product as one training step runs it, OpenBLAS against
-// seqtrain's packed-panel kernel (src/nn/lstm_recurrent.h), interleaved in one run:
-//   OpenBLAS: W_h^T made once per pass (as LstmLayer did), then T - 1 x Gemm dgates_t W_h^T;
-//   own:      W_h^T packed once per pass, then T - 1 x LstmRecurrentBackward.
-// Each pass reads a different step's dgates, as the layer does. Times are thread CPU time per
+// The LSTM's two per-step products as one training step runs them, OpenBLAS against seqtrain's
+// packed-panel kernels (src/nn/lstm_recurrent.h), interleaved in one run. One JSON line each:
+//   backward, OpenBLAS: W_h^T made once per pass (as LstmLayer does), then T - 1 x Gemm
+//             dgates_t W_h^T; own: W_h^T packed once per pass, then T - 1 x LstmRecurrentBackward;
+//   forward,  OpenBLAS: per step the bias copied onto the gates, then Gemm [x_t | h_{t-1}] W (the
+//             first step K = I); own: [W_x; W_h] packed once per pass, then T x LstmStepForward.
+// Each step reads and writes its own block, as the layer does. Times are thread CPU time per
 // pass (the transpose or pack included), medians over repetitions; own/blas is the median of
 // the per-repetition ratios. Also prints the pack alone and the largest difference between the
 // two results relative to the largest value.
@@ -20,6 +22,7 @@
 #include "nn/lstm_recurrent.h"
 #include "simd/simd_target.h"
 #include "tensor/blas.h"
+#include "tensor/rows.h"
 #include "tensor/transpose.h"
 #include "util/rng.h"
 
@@ -34,6 +37,38 @@ double Seconds() {
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
+}
+
+struct Timings {
+  std::vector<double> blas, own, pack, ratio;
+};
+
+// Passes blas() and own() in turn, `reps` times after a warm-up, and prints one JSON line.
+template <typename Blas, typename Own, typename Pack>
+void Measure(const char* pass, int B, int H, int T, int reps, double flop, Blas&& blas, Own&& own,
+             Pack&& pack, const std::vector<float>& out_blas, const std::vector<float>& out_own) {
+  Timings t;
+  for (int r = 0; r <= reps; ++r) {
+    const double a = blas(), b = own(), p = pack();
+    if (r == 0) continue;  // warm-up
+    t.blas.push_back(a);
+    t.own.push_back(b);
+    t.pack.push_back(p);
+    t.ratio.push_back(b / a);
+  }
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < out_blas.size(); ++i) {
+    diff = std::max(diff, std::fabs(static_cast<double>(out_blas[i]) - out_own[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(out_blas[i])));
+  }
+  using namespace seqtrain;
+  std::printf(
+      "{\"pass\":\"%s\",\"target\":\"%s\",\"blas\":\"%s\",\"batch\":%d,\"hidden\":%d,"
+      "\"steps\":%d,\"pass_us\":{\"blas\":%.1f,\"own\":%.1f},\"own_over_blas\":%.3f,"
+      "\"gflops\":{\"blas\":%.1f,\"own\":%.1f},\"pack_us\":%.1f,\"max_rel_diff\":%.2e}\n",
+      pass, simd::ActiveTargetName().c_str(), tensor::BlasCoreName(), B, H, T, 1e6 * Median(t.blas),
+      1e6 * Median(t.own), Median(t.ratio), flop / Median(t.blas) / 1e9, flop / Median(t.own) / 1e9,
+      1e6 * Median(t.pack), scale > 0 ? diff / scale : diff);
 }
 
 }  // namespace
@@ -69,7 +104,7 @@ int main(int argc, char** argv) {
   for (float& w : w_h) w = static_cast<float>(rng.Uniform(-0.1, 0.1));
   for (float& g : dgates) g = static_cast<float>(rng.Uniform(-1e-3, 1e-3));
   std::vector<float> w_h_t(w_h.size()), dh_blas(step_h), dh_own(step_h);
-  nn::RecurrentPanels<float> panels;
+  nn::WeightPanels<float> panels;
 
   auto blas = [&] {
     const double start = Seconds();
@@ -93,28 +128,42 @@ int main(int argc, char** argv) {
     nn::PackRecurrentBackward(w_h.data(), H, &panels);
     return Seconds() - start;
   };
+  Measure("backward", B, H, T, reps, 2.0 * B * G * H * (T - 1), blas, own, pack, dh_blas, dh_own);
 
-  std::vector<double> t_blas, t_own, t_pack, ratio;
-  for (int r = 0; r <= reps; ++r) {
-    const double a = blas(), b = own(), p = pack();
-    if (r == 0) continue;  // warm-up
-    t_blas.push_back(a);
-    t_own.push_back(b);
-    t_pack.push_back(p);
-    ratio.push_back(b / a);
-  }
-  double diff = 0, scale = 0;
-  for (size_t i = 0; i < step_h; ++i) {
-    diff = std::max(diff, std::fabs(static_cast<double>(dh_blas[i]) - dh_own[i]));
-    scale = std::max(scale, std::fabs(static_cast<double>(dh_blas[i])));
-  }
-  const double flop = 2.0 * B * G * H * (T - 1);
-  std::printf(
-      "{\"target\":\"%s\",\"blas\":\"%s\",\"batch\":%d,\"hidden\":%d,\"steps\":%d,"
-      "\"pass_us\":{\"blas\":%.1f,\"own\":%.1f},\"own_over_blas\":%.3f,"
-      "\"gflops\":{\"blas\":%.1f,\"own\":%.1f},\"pack_us\":%.1f,\"max_rel_diff\":%.2e}\n",
-      simd::ActiveTargetName().c_str(), tensor::BlasCoreName(), B, H, T, 1e6 * Median(t_blas),
-      1e6 * Median(t_own), Median(ratio), flop / Median(t_blas) / 1e9, flop / Median(t_own) / 1e9,
-      1e6 * Median(t_pack), scale > 0 ? diff / scale : diff);
+  // The forward: inputs [x_t | h_{t-1}] of I = 28 columns plus H, as at the reference shape.
+  const int I = 28, IH = I + H;
+  std::vector<float> w(static_cast<size_t>(IH) * G), bias(G), inputs(T * B * IH);
+  std::vector<float> gates_blas(T * step_g), gates_own(T * step_g);
+  for (float& v : w) v = static_cast<float>(rng.Uniform(-0.1, 0.1));
+  for (float& v : bias) v = static_cast<float>(rng.Uniform(-0.1, 0.1));
+  for (float& v : inputs) v = static_cast<float>(rng.Uniform(-1, 1));
+  auto blas_forward = [&] {
+    const double start = Seconds();
+    for (int t = 0; t < T; ++t) {
+      float* gates = gates_blas.data() + t * step_g;
+      tensor::BroadcastRow(bias.data(), static_cast<size_t>(G), static_cast<size_t>(B), gates);
+      tensor::Gemm(false, false, B, G, t > 0 ? IH : I, 1.0f,
+                   inputs.data() + static_cast<size_t>(t) * B * IH, IH, w.data(), G, 1.0f, gates,
+                   G);
+    }
+    return Seconds() - start;
+  };
+  auto own_forward = [&] {
+    const double start = Seconds();
+    nn::PackStepForward(w.data(), IH, H, &panels);
+    for (int t = 0; t < T; ++t) {
+      nn::LstmStepForward(panels, inputs.data() + static_cast<size_t>(t) * B * IH, IH,
+                          t > 0 ? IH : I, bias.data(), gates_own.data() + t * step_g, B);
+    }
+    return Seconds() - start;
+  };
+  auto pack_forward = [&] {
+    const double start = Seconds();
+    nn::PackStepForward(w.data(), IH, H, &panels);
+    return Seconds() - start;
+  };
+  const double forward_flop = 2.0 * B * G * (static_cast<double>(I) + (T - 1.0) * IH);
+  Measure("forward", B, H, T, reps, forward_flop, blas_forward, own_forward, pack_forward,
+          gates_blas, gates_own);
   return 0;
 }

@@ -58,18 +58,17 @@ void LstmLayer<T>::Initialize(Rng& rng, T* params) const {
 
 namespace {
 
-// The kernel reports to the GEMM profile under the shape OpenBLAS's call had, so the profile and
-// bench/report.py compare it with the same microbenchmark rate as before.
-template <typename T>
-void RecurrentBackwardTimed(const RecurrentPanels<T>& w_h_t, const T* dgates, T* dh, int batch,
-                            int hidden) {
-  if (!tensor::GemmProfileEnabled()) return LstmRecurrentBackward(w_h_t, dgates, dh, batch);
+// The kernels report to the GEMM profile under the shape OpenBLAS's call had, so the profile and
+// bench/report.py compare them with the same microbenchmark rate as before.
+template <typename Kernel>
+void TimedAsGemm(int m, int n, int k, Kernel&& kernel) {
+  if (!tensor::GemmProfileEnabled()) return kernel();
   const auto wall0 = std::chrono::steady_clock::now();
   const double cpu0 = tensor::ThreadCpuSeconds();
-  LstmRecurrentBackward(w_h_t, dgates, dh, batch);
+  kernel();
   const double cpu = tensor::ThreadCpuSeconds() - cpu0;
   tensor::RecordGemm(
-      false, false, batch, hidden, 4 * hidden,
+      false, false, m, n, k,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count(), cpu);
 }
 
@@ -93,6 +92,13 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
     tensor::CopyRows(x, I, rows, I, inputs_hidden_.data(), IH);
   }
 
+  // Packed here, from this call's parameters: a Forward never sees stale panels.
+  const bool own_kernel = StepForwardKernelPays(H, std::is_same_v<T, double>);
+  if (own_kernel) {
+    ScopedPhase timer(Phase::kForwardGemm);
+    PackStepForward(w.w_x, IH, H, &w_panels_);
+  }
+
   const size_t step_hidden = hidden_block();
   const size_t step_gates = static_cast<size_t>(batch) * G;
   const size_t step_inputs_hidden = static_cast<size_t>(batch) * IH;
@@ -101,12 +107,18 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
     const T* h_prev = hidden_.data() + t * step_hidden;
     {
       // [x_t | h_{t-1}] [W_x; W_h] (the two are one (I+H, 4H) block in the parameters): one
-      // GEMM per step on an L2-resident output, where a projection of all steps at once wrote
+      // product per step on an L2-resident output, where a projection of all steps at once wrote
       // (T, B, 4H) to L3 first (76-91% of its sgemm rate in the step). h_0 = 0 adds nothing.
       ScopedPhase timer(Phase::kForwardGemm);
-      tensor::BroadcastRow(w.b, static_cast<size_t>(G), static_cast<size_t>(batch), gates);
-      Gemm(false, false, batch, G, t > 0 ? IH : I, T(1),
-           inputs_hidden_.data() + t * step_inputs_hidden, IH, w.w_x, G, T(1), gates, G);
+      const T* inputs = inputs_hidden_.data() + t * step_inputs_hidden;
+      const int k = t > 0 ? IH : I;
+      if (own_kernel) {
+        TimedAsGemm(batch, G, k,
+                    [&] { LstmStepForward(w_panels_, inputs, IH, k, w.b, gates, batch); });
+      } else {
+        tensor::BroadcastRow(w.b, static_cast<size_t>(G), static_cast<size_t>(batch), gates);
+        Gemm(false, false, batch, G, k, T(1), inputs, IH, w.w_x, G, T(1), gates, G);
+      }
     }
     T* h = hidden_.data() + (t + 1) * step_hidden;
     {
@@ -173,13 +185,14 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
       shape_.ZeroPaddedRows(t, dc_.data(), H);
       // db while the step's dgates is in L2: a pass over all of them after the loop read 3.6 MiB
       // back from L3 (~2% of a step at 1 rank).
-      for (int b = 0; b < batch; ++b) simd::AddTo(grads.b, dgates + static_cast<size_t>(b) * G, G);
+      simd::AddRowsTo(grads.b, dgates, static_cast<size_t>(batch), static_cast<size_t>(G));
     }
     // Gradient reaching h_{t-1} through W_h.
     if (t > 0) {
       ScopedPhase timer(Phase::kBackwardGemm);
       if (own_kernel) {
-        RecurrentBackwardTimed(w_h_panels_, dgates, dh_.data(), batch, H);
+        TimedAsGemm(batch, H, G,
+                    [&] { LstmRecurrentBackward(w_h_panels_, dgates, dh_.data(), batch); });
       } else {
         Gemm(false, false, batch, H, G, T(1), dgates, G, w_h_t_.data(), H, T(0), dh_.data(), H);
       }

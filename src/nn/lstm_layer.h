@@ -3,10 +3,11 @@
 // i (input), f (forget), g (cell candidate), o (output). h_0 = c_0 = 0.
 // Parameters: "w_x" (I, 4H), "w_h" (H, 4H), "b" (4H), in that order.
 //
-// Each step is one GEMM, [x_t | h_{t-1}] [W_x; W_h] onto the bias, and the gate math. Backward
+// Each step is one product, [x_t | h_{t-1}] [W_x; W_h] onto the bias, and the gate math. Backward
 // mirrors forward in reverse, adding each step's db while its gate gradients are in cache, and
-// computes [dW_x; dW_h] as one GEMM over all steps. The per-step dh = dgates W_h^T runs on our own
-// kernel (nn/lstm_recurrent.h) where it pays, on W_h^T packed once per Backward. With lengths, a
+// computes [dW_x; dW_h] as one GEMM over all steps. Both per-step products (the forward's and
+// dh = dgates W_h^T) run on our own kernels (nn/lstm_recurrent.h) where they pay, on weights
+// packed once per pass; elsewhere on OpenBLAS. With lengths, a
 // padded row's h and c are copied on after each step and its gate gradients
 // zeroed, so the GEMMs stay whole-batch.
 #pragma once
@@ -61,9 +62,11 @@ class LstmLayer final : public RecurrentLayer<T> {
   std::vector<T> inputs_hidden_;  // (T, B, I+H) [x_t | h_{t-1}], the h part unset at t = 0
   std::vector<T> dh_;             // (B, H) gradient reaching h_t through the recurrence
   std::vector<T> dc_;             // (B, H) gradient reaching c_t from step t+1
+  // [W_x; W_h] packed for lstm_recurrent.h's forward kernel when it pays, once per Forward.
+  WeightPanels<T> w_panels_;
   // dh = dgates W_h^T: on W_h^T packed for lstm_recurrent.h's kernel when it pays, else on W_h
   // transposed for OpenBLAS (a no-transpose GEMM); either is made once per Backward.
-  RecurrentPanels<T> w_h_panels_;
+  WeightPanels<T> w_h_panels_;
   std::vector<T> w_h_t_;  // (4H, H)
 };
 

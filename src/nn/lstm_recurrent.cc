@@ -10,11 +10,9 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
-// Panels (L = the target's vector length, G = 4H): W_h^T in column blocks of 2L hidden units
-// (the last one L wide when H / L is odd), each G x width, k-major, so the kernel reads a panel
-// front to back. A tile is MR rows x NV vectors of dh: MR NV accumulators, NV loads and MR
-// broadcasts per k. Panels outside, row strips inside: a panel (64 KiB at H 128) stays in L2
-// while every strip of dgates passes over it.
+// Panels (L = the target's vector length): a K x N operand in column blocks of 2L (the last one L
+// wide when N / L is odd), each K x width, k-major, so a kernel reads a panel front to back. A
+// tile is MR rows x NV vectors of the output: MR NV accumulators, NV loads and MR broadcasts per k.
 
 HWY_BEFORE_NAMESPACE();
 namespace seqtrain::nn {
@@ -30,20 +28,26 @@ constexpr size_t kMaxRows = 6;  // of 16 registers (AVX2, SSE4, the baseline)
 constexpr size_t kMaxRows = 8;  // of 32; 8 divides the usual batches, 12 measured no faster
 #endif
 
+// out[r][v L ..] = (bias ? bias[v L ..] : 0) + sum over k < K of a[r lda + k] panel[(k NV + v) L
+// ..]
 template <size_t MR, size_t NV, class D, typename T = hn::TFromD<D>>
-HWY_NOINLINE void Tile(D d, const T* HWY_RESTRICT dgates, const T* HWY_RESTRICT panel,
-                       T* HWY_RESTRICT dh, size_t H) {
+HWY_NOINLINE void Tile(D d, const T* HWY_RESTRICT a, size_t lda, size_t K,
+                       const T* HWY_RESTRICT panel, const T* HWY_RESTRICT bias, T* HWY_RESTRICT out,
+                       size_t ldo) {
   using V = hn::Vec<D>;
-  const size_t L = hn::Lanes(d), G = 4 * H;
+  const size_t L = hn::Lanes(d);
   V acc[MR * NV];
-  for (size_t i = 0; i < MR * NV; ++i) acc[i] = hn::Zero(d);
-  for (size_t k = 0; k < G; ++k) {
+  for (size_t v = 0; v < NV; ++v) {
+    const V init = bias ? hn::LoadU(d, bias + v * L) : hn::Zero(d);
+    for (size_t r = 0; r < MR; ++r) acc[r * NV + v] = init;
+  }
+  for (size_t k = 0; k < K; ++k) {
     V b[NV];
     HWY_UNROLL(2)
     for (size_t v = 0; v < NV; ++v) b[v] = hn::LoadU(d, panel + (k * NV + v) * L);
     HWY_UNROLL(12)
     for (size_t r = 0; r < MR; ++r) {
-      const V x = hn::Set(d, dgates[r * G + k]);
+      const V x = hn::Set(d, a[r * lda + k]);
       HWY_UNROLL(2)
       for (size_t v = 0; v < NV; ++v) acc[r * NV + v] = hn::MulAdd(x, b[v], acc[r * NV + v]);
     }
@@ -51,37 +55,66 @@ HWY_NOINLINE void Tile(D d, const T* HWY_RESTRICT dgates, const T* HWY_RESTRICT 
   HWY_UNROLL(12)
   for (size_t r = 0; r < MR; ++r) {
     HWY_UNROLL(2)
-    for (size_t v = 0; v < NV; ++v) hn::StoreU(acc[r * NV + v], d, dh + r * H + v * L);
+    for (size_t v = 0; v < NV; ++v) hn::StoreU(acc[r * NV + v], d, out + r * ldo + v * L);
   }
 }
 
 // Tile<MR, NV> for MR == rows, MR from kMaxRows down to 1.
 template <size_t MR, size_t NV, class D, typename T = hn::TFromD<D>>
-HWY_INLINE void TileOf(size_t rows, D d, const T* dgates, const T* panel, T* dh, size_t H) {
+HWY_INLINE void TileOf(size_t rows, D d, const T* a, size_t lda, size_t K, const T* panel,
+                       const T* bias, T* out, size_t ldo) {
   if constexpr (MR > 0) {
-    if (rows == MR) return Tile<MR, NV>(d, dgates, panel, dh, H);
-    TileOf<MR - 1, NV>(rows, d, dgates, panel, dh, H);
+    if (rows == MR) return Tile<MR, NV>(d, a, lda, K, panel, bias, out, ldo);
+    TileOf<MR - 1, NV>(rows, d, a, lda, K, panel, bias, out, ldo);
+  }
+}
+
+// out (B, N) = [bias +] a[:, :K] w[:K, :]. Panels outside: a panel stays in L1/L2 while every
+// row strip passes over it (the backward: K = 4H, a 64 KiB panel at H 128). Strips outside: a
+// strip of a stays in L1 while the panels stream from L2 (the forward: K = I + H, where it was
+// 8-14% faster than panels outside at H 32-512, B 64 and 128, AVX-512 and AVX2).
+template <typename T>
+void PanelProduct(const WeightPanels<T>& w, const T* a, size_t lda, size_t K, const T* bias, T* out,
+                  size_t B, bool strips_outside) {
+  const hn::ScalableTag<T> d;
+  const size_t L = hn::Lanes(d), N = static_cast<size_t>(w.cols),
+               rows = static_cast<size_t>(w.rows);
+  SEQ_CHECK(static_cast<size_t>(w.lanes) == L && N % L == 0 && K <= rows &&
+            w.data.size() == rows * N);
+  auto tile = [&](size_t j, size_t m) {
+    const T* panel = w.data.data() + j * rows;
+    const size_t strip = std::min(kMaxRows, B - m);
+    const T* tile_bias = bias ? bias + j : nullptr;
+    if (j + 2 * L <= N) {
+      TileOf<kMaxRows, 2>(strip, d, a + m * lda, lda, K, panel, tile_bias, out + m * N + j, N);
+    } else {
+      TileOf<kMaxRows, 1>(strip, d, a + m * lda, lda, K, panel, tile_bias, out + m * N + j, N);
+    }
+  };
+  if (strips_outside) {
+    for (size_t m = 0; m < B; m += kMaxRows) {
+      for (size_t j = 0; j < N; j += 2 * L) tile(j, m);
+    }
+  } else {
+    for (size_t j = 0; j < N; j += 2 * L) {
+      for (size_t m = 0; m < B; m += kMaxRows) tile(j, m);
+    }
   }
 }
 
 template <typename T>
-void BackwardRows(const RecurrentPanels<T>& w, const T* dgates, T* dh, int batch) {
-  const hn::ScalableTag<T> d;
-  const size_t L = hn::Lanes(d), H = static_cast<size_t>(w.hidden), G = 4 * H;
-  SEQ_CHECK(static_cast<size_t>(w.lanes) == L && H % L == 0 && w.data.size() == G * H);
-  const size_t B = static_cast<size_t>(batch);
-  for (size_t j = 0; j < H; j += 2 * L) {
-    const T* panel = w.data.data() + j * G;
-    const bool pair = j + 2 * L <= H;
-    for (size_t m = 0; m < B; m += kMaxRows) {
-      const size_t rows = std::min(kMaxRows, B - m);
-      if (pair) {
-        TileOf<kMaxRows, 2>(rows, d, dgates + m * G, panel, dh + m * H + j, H);
-      } else {
-        TileOf<kMaxRows, 1>(rows, d, dgates + m * G, panel, dh + m * H + j, H);
-      }
-    }
-  }
+void BackwardRows(const WeightPanels<T>& w, const T* dgates, T* dh, int batch) {
+  SEQ_CHECK(w.rows == 4 * w.cols);
+  PanelProduct<T>(w, dgates, static_cast<size_t>(w.rows), static_cast<size_t>(w.rows), nullptr, dh,
+                  static_cast<size_t>(batch), false);
+}
+
+template <typename T>
+void ForwardRows(const WeightPanels<T>& w, const T* inputs, int stride, int k, const T* bias,
+                 T* gates, int batch) {
+  SEQ_CHECK(bias != nullptr && k >= 0 && stride >= k);
+  PanelProduct<T>(w, inputs, static_cast<size_t>(stride), static_cast<size_t>(k), bias, gates,
+                  static_cast<size_t>(batch), true);
 }
 
 template <typename T>
@@ -90,11 +123,12 @@ bool Supports(int hidden) {
 }
 
 template <typename T>
-void Pack(const T* w_h, int hidden, RecurrentPanels<T>* out) {
+void PackBackward(const T* w_h, int hidden, WeightPanels<T>* out) {
   const size_t L = hn::Lanes(hn::ScalableTag<T>()), H = static_cast<size_t>(hidden), G = 4 * H;
   SEQ_CHECK(Supports<T>(hidden));
   out->data.resize(G * H);
-  out->hidden = hidden;
+  out->rows = static_cast<int>(G);
+  out->cols = hidden;
   out->lanes = static_cast<int>(L);
   for (size_t j = 0; j < H; j += 2 * L) {
     const size_t width = std::min(2 * L, H - j);
@@ -112,14 +146,39 @@ void Pack(const T* w_h, int hidden, RecurrentPanels<T>* out) {
   }
 }
 
-// With 16 registers (6-row tiles) the kernel was no faster than OpenBLAS in the training step at
-// H 512 (bench/README.md); it was at H 128 and, in bench/recurrent_bench, from H 32 to 256.
+template <typename T>
+void PackForward(const T* w, int rows, int hidden, WeightPanels<T>* out) {
+  const size_t L = hn::Lanes(hn::ScalableTag<T>()), K = static_cast<size_t>(rows);
+  const size_t N = 4 * static_cast<size_t>(hidden);
+  SEQ_CHECK(rows > 0 && Supports<T>(hidden));
+  out->data.resize(K * N);
+  out->rows = rows;
+  out->cols = static_cast<int>(N);
+  out->lanes = static_cast<int>(L);
+  // Row by row of w: each row read once, front to back, in pieces of one panel's width.
+  for (size_t k = 0; k < K; ++k) {
+    for (size_t j = 0; j < N; j += 2 * L) {
+      const size_t width = std::min(2 * L, N - j);
+      std::copy(w + k * N + j, w + k * N + j + width, out->data.data() + j * K + k * width);
+    }
+  }
+}
+
+// With 16 registers (6-row tiles) the backward kernel was no faster than OpenBLAS in the training
+// step at H 512 (bench/README.md); it was at H 128 and, in bench/recurrent_bench, from H 32 to 256.
 constexpr int kMaxHiddenWith16Registers = 256;
+
+constexpr bool kVectorTarget = HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128;
 
 template <typename T>
 bool Pays(int hidden) {
-  if (HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128) return false;
-  return Supports<T>(hidden) && (kMaxRows > 6 || hidden <= kMaxHiddenWith16Registers);
+  return kVectorTarget && Supports<T>(hidden) &&
+         (kMaxRows > 6 || hidden <= kMaxHiddenWith16Registers);
+}
+
+template <typename T>
+bool ForwardPays(int hidden) {
+  return kVectorTarget && Supports<T>(hidden);
 }
 
 #else  // sizeless vectors: the layer keeps OpenBLAS
@@ -128,17 +187,28 @@ template <typename T>
 bool Pays(int) {
   return false;
 }
-
+template <typename T>
+bool ForwardPays(int) {
+  return false;
+}
 template <typename T>
 bool Supports(int) {
   return false;
 }
 template <typename T>
-void Pack(const T*, int, RecurrentPanels<T>*) {
+void PackBackward(const T*, int, WeightPanels<T>*) {
   SEQ_CHECK(false);
 }
 template <typename T>
-void BackwardRows(const RecurrentPanels<T>&, const T*, T*, int) {
+void PackForward(const T*, int, int, WeightPanels<T>*) {
+  SEQ_CHECK(false);
+}
+template <typename T>
+void BackwardRows(const WeightPanels<T>&, const T*, T*, int) {
+  SEQ_CHECK(false);
+}
+template <typename T>
+void ForwardRows(const WeightPanels<T>&, const T*, int, int, const T*, T*, int) {
   SEQ_CHECK(false);
 }
 
@@ -149,13 +219,33 @@ bool SupportsF32(int hidden) { return Supports<float>(hidden); }
 bool SupportsF64(int hidden) { return Supports<double>(hidden); }
 bool PaysF32(int hidden) { return Pays<float>(hidden); }
 bool PaysF64(int hidden) { return Pays<double>(hidden); }
-void PackF32(const float* w, int hidden, RecurrentPanels<float>* out) { Pack(w, hidden, out); }
-void PackF64(const double* w, int hidden, RecurrentPanels<double>* out) { Pack(w, hidden, out); }
-void BackwardF32(const RecurrentPanels<float>& w, const float* dgates, float* dh, int batch) {
+bool ForwardPaysF32(int hidden) { return ForwardPays<float>(hidden); }
+bool ForwardPaysF64(int hidden) { return ForwardPays<double>(hidden); }
+void PackBackwardF32(const float* w, int hidden, WeightPanels<float>* out) {
+  PackBackward(w, hidden, out);
+}
+void PackBackwardF64(const double* w, int hidden, WeightPanels<double>* out) {
+  PackBackward(w, hidden, out);
+}
+void PackForwardF32(const float* w, int rows, int hidden, WeightPanels<float>* out) {
+  PackForward(w, rows, hidden, out);
+}
+void PackForwardF64(const double* w, int rows, int hidden, WeightPanels<double>* out) {
+  PackForward(w, rows, hidden, out);
+}
+void BackwardF32(const WeightPanels<float>& w, const float* dgates, float* dh, int batch) {
   BackwardRows(w, dgates, dh, batch);
 }
-void BackwardF64(const RecurrentPanels<double>& w, const double* dgates, double* dh, int batch) {
+void BackwardF64(const WeightPanels<double>& w, const double* dgates, double* dh, int batch) {
   BackwardRows(w, dgates, dh, batch);
+}
+void ForwardF32(const WeightPanels<float>& w, const float* inputs, int stride, int k,
+                const float* bias, float* gates, int batch) {
+  ForwardRows(w, inputs, stride, k, bias, gates, batch);
+}
+void ForwardF64(const WeightPanels<double>& w, const double* inputs, int stride, int k,
+                const double* bias, double* gates, int batch) {
+  ForwardRows(w, inputs, stride, k, bias, gates, batch);
 }
 
 }  // namespace HWY_NAMESPACE
@@ -169,10 +259,16 @@ HWY_EXPORT(SupportsF32);
 HWY_EXPORT(SupportsF64);
 HWY_EXPORT(PaysF32);
 HWY_EXPORT(PaysF64);
-HWY_EXPORT(PackF32);
-HWY_EXPORT(PackF64);
+HWY_EXPORT(ForwardPaysF32);
+HWY_EXPORT(ForwardPaysF64);
+HWY_EXPORT(PackBackwardF32);
+HWY_EXPORT(PackBackwardF64);
+HWY_EXPORT(PackForwardF32);
+HWY_EXPORT(PackForwardF64);
 HWY_EXPORT(BackwardF32);
 HWY_EXPORT(BackwardF64);
+HWY_EXPORT(ForwardF32);
+HWY_EXPORT(ForwardF64);
 
 bool RecurrentKernelSupports(int hidden, bool double_precision) {
   return double_precision ? HWY_DYNAMIC_DISPATCH(SupportsF64)(hidden)
@@ -184,20 +280,41 @@ bool RecurrentKernelPays(int hidden, bool double_precision) {
                           : HWY_DYNAMIC_DISPATCH(PaysF32)(hidden);
 }
 
-void PackRecurrentBackward(const float* w_h, int hidden, RecurrentPanels<float>* out) {
-  HWY_DYNAMIC_DISPATCH(PackF32)(w_h, hidden, out);
-}
-void PackRecurrentBackward(const double* w_h, int hidden, RecurrentPanels<double>* out) {
-  HWY_DYNAMIC_DISPATCH(PackF64)(w_h, hidden, out);
+bool StepForwardKernelPays(int hidden, bool double_precision) {
+  return double_precision ? HWY_DYNAMIC_DISPATCH(ForwardPaysF64)(hidden)
+                          : HWY_DYNAMIC_DISPATCH(ForwardPaysF32)(hidden);
 }
 
-void LstmRecurrentBackward(const RecurrentPanels<float>& w_h_t, const float* dgates, float* dh,
+void PackRecurrentBackward(const float* w_h, int hidden, WeightPanels<float>* out) {
+  HWY_DYNAMIC_DISPATCH(PackBackwardF32)(w_h, hidden, out);
+}
+void PackRecurrentBackward(const double* w_h, int hidden, WeightPanels<double>* out) {
+  HWY_DYNAMIC_DISPATCH(PackBackwardF64)(w_h, hidden, out);
+}
+
+void LstmRecurrentBackward(const WeightPanels<float>& w_h_t, const float* dgates, float* dh,
                            int batch) {
   HWY_DYNAMIC_DISPATCH(BackwardF32)(w_h_t, dgates, dh, batch);
 }
-void LstmRecurrentBackward(const RecurrentPanels<double>& w_h_t, const double* dgates, double* dh,
+void LstmRecurrentBackward(const WeightPanels<double>& w_h_t, const double* dgates, double* dh,
                            int batch) {
   HWY_DYNAMIC_DISPATCH(BackwardF64)(w_h_t, dgates, dh, batch);
+}
+
+void PackStepForward(const float* w, int rows, int hidden, WeightPanels<float>* out) {
+  HWY_DYNAMIC_DISPATCH(PackForwardF32)(w, rows, hidden, out);
+}
+void PackStepForward(const double* w, int rows, int hidden, WeightPanels<double>* out) {
+  HWY_DYNAMIC_DISPATCH(PackForwardF64)(w, rows, hidden, out);
+}
+
+void LstmStepForward(const WeightPanels<float>& w, const float* inputs, int stride, int k,
+                     const float* bias, float* gates, int batch) {
+  HWY_DYNAMIC_DISPATCH(ForwardF32)(w, inputs, stride, k, bias, gates, batch);
+}
+void LstmStepForward(const WeightPanels<double>& w, const double* inputs, int stride, int k,
+                     const double* bias, double* gates, int batch) {
+  HWY_DYNAMIC_DISPATCH(ForwardF64)(w, inputs, stride, k, bias, gates, batch);
 }
 
 }  // namespace seqtrain::nn

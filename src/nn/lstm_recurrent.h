@@ -1,42 +1,63 @@
-// The LSTM backward's per-step recurrent product dh_{t-1} = dgates_t W_h^T as a register-tiled
-// kernel of our own (Highway, every target), on W_h^T packed into panels once per Backward.
-// OpenBLAS 0.3.21 has no pack-once API, so each of its T - 1 calls a step repacked all of W_h
-// (and ran this 64 x 128 x 512 shape at ~75-80 GFLOP/s in bench/recurrent_bench, against ~95-100
-// here). The forward's h_{t-1} W_h stays on OpenBLAS: the same kernel, with or without the gate
-// math fused into it, was no faster there (bench/README.md, "Tried and dropped").
-// Each output element is one multiply-add chain over k in order, so the result does not depend
-// on the target's vector width (the targets with FMA agree bit for bit) or on the batch.
+// The LSTM's two per-step products as register-tiled kernels of our own (Highway, every target),
+// each on weights packed into panels once per pass:
+//   forward   gates_t = b + [x_t | h_{t-1}] [W_x; W_h]   (B x 4H, K = I + H)
+//   backward  dh_{t-1} = dgates_t W_h^T                  (B x H,  K = 4H)
+// OpenBLAS 0.3.21 has no pack-once API, so each of its T calls a pass repacked the weights (and,
+// forward, needed the bias copied onto the output first): at the reference shape it ran these at
+// ~85 and ~75-80 GFLOP/s against ~100 here (bench/recurrent_bench). The gate math stays a separate
+// pass: fused into the forward tile's epilogue it spilled (bench/README.md, "Tried and dropped").
+// Each output element is one multiply-add chain over k in order (onto the bias, forward), so the
+// result depends neither on the target's vector width (the targets with FMA agree bit for bit)
+// nor on the batch: a row gets the same bits at any rank count.
 #pragma once
 
 #include <vector>
 
 namespace seqtrain::nn {
 
-// W_h^T laid out for one SIMD target: panels as wide as two of that target's vectors.
+// A K x N weight operand laid out for one SIMD target: column panels two of that target's vectors
+// wide (the last one vector wide when N / L is odd), each K x width, k-major.
 template <typename T>
-struct RecurrentPanels {
+struct WeightPanels {
   std::vector<T> data;
-  int hidden = 0;
-  int lanes = 0;  // the packing target's vector length; the kernel checks that its own agrees
+  int rows = 0;   // K
+  int cols = 0;   // N
+  int lanes = 0;  // the packing target's vector length; the kernels check that theirs agrees
 };
 
-// Whether the kernel runs on the dispatched target at this hidden size: H a multiple of the
+// Whether the kernels run on the dispatched target at this hidden size: H a multiple of the
 // target's vector length (of T), and not a target with sizeless vectors (SVE, RVV).
 bool RecurrentKernelSupports(int hidden, bool double_precision);
 
-// Whether LstmLayer should use it: where it measured faster than OpenBLAS (bench/README.md). On
-// AVX-512 at every H tried (32-1024, B 16-128); on the 16-register targets (AVX2, SSE4) up to
-// H 256 (at 512 it tied in the training step); never on the scalar baseline (3x slower there).
+// Whether LstmLayer should use the backward kernel: where it measured faster than OpenBLAS
+// (bench/README.md). On AVX-512 at every H tried (32-1024, B 16-128); on the 16-register targets
+// (AVX2, SSE4) up to H 256 (at 512 it tied in the training step); never on the scalar baseline
+// (3x slower there).
 bool RecurrentKernelPays(int hidden, bool double_precision);
 
-// w_h is (H, 4H) row-major. out is resized; call again whenever W_h or the target changes.
-void PackRecurrentBackward(const float* w_h, int hidden, RecurrentPanels<float>* out);
-void PackRecurrentBackward(const double* w_h, int hidden, RecurrentPanels<double>* out);
+// Whether LstmLayer should use the forward kernel: on every vector target (measured faster than
+// OpenBLAS at H 32-512 with AVX-512, AVX2 and SSE4, B 64 and 128), not on the scalar baseline.
+bool StepForwardKernelPays(int hidden, bool double_precision);
+
+// w_h is (H, 4H) row-major; packs W_h^T. Call again whenever W_h or the target changes.
+void PackRecurrentBackward(const float* w_h, int hidden, WeightPanels<float>* out);
+void PackRecurrentBackward(const double* w_h, int hidden, WeightPanels<double>* out);
 
 // dh (B, H) = dgates (B, 4H) W_h^T, dh overwritten.
-void LstmRecurrentBackward(const RecurrentPanels<float>& w_h_t, const float* dgates, float* dh,
+void LstmRecurrentBackward(const WeightPanels<float>& w_h_t, const float* dgates, float* dh,
                            int batch);
-void LstmRecurrentBackward(const RecurrentPanels<double>& w_h_t, const double* dgates, double* dh,
+void LstmRecurrentBackward(const WeightPanels<double>& w_h_t, const double* dgates, double* dh,
                            int batch);
+
+// w is [W_x; W_h], (rows, 4H) row-major. Call again whenever it or the target changes.
+void PackStepForward(const float* w, int rows, int hidden, WeightPanels<float>* out);
+void PackStepForward(const double* w, int rows, int hidden, WeightPanels<double>* out);
+
+// gates (B, 4H) = bias + inputs[:, :k] w[:k, :], gates overwritten; inputs has row stride
+// `stride`, k <= w.rows (the first step passes k = I: h_0 = 0 adds nothing).
+void LstmStepForward(const WeightPanels<float>& w, const float* inputs, int stride, int k,
+                     const float* bias, float* gates, int batch);
+void LstmStepForward(const WeightPanels<double>& w, const double* inputs, int stride, int k,
+                     const double* bias, double* gates, int batch);
 
 }  // namespace seqtrain::nn

@@ -28,10 +28,34 @@ void AddToImpl(float* HWY_RESTRICT y, const float* HWY_RESTRICT x, size_t n) {
   AddToFrom(hn::CappedTag<float, 1>(), y, x, i, n);
 }
 
+// y[j] += m[0][j], then m[1][j], ...: the sums of repeated AddTo, but a block of y's columns stays
+// in registers over all the rows instead of being loaded and stored once per row.
+template <size_t kVectors, class D>
+void AddRowsToFrom(D d, float* HWY_RESTRICT y, const float* HWY_RESTRICT m, size_t rows,
+                   size_t cols, size_t& j) {
+  using V = hn::Vec<D>;
+  const size_t lanes = hn::Lanes(d);
+  for (; j + kVectors * lanes <= cols; j += kVectors * lanes) {
+    V acc[kVectors];
+    for (size_t v = 0; v < kVectors; ++v) acc[v] = hn::LoadU(d, y + j + v * lanes);
+    for (size_t r = 0; r < rows; ++r) {
+      const float* row = m + r * cols + j;
+      for (size_t v = 0; v < kVectors; ++v) acc[v] = hn::Add(acc[v], hn::LoadU(d, row + v * lanes));
+    }
+    for (size_t v = 0; v < kVectors; ++v) hn::StoreU(acc[v], d, y + j + v * lanes);
+  }
+}
+
+void AddRowsToImpl(float* HWY_RESTRICT y, const float* HWY_RESTRICT m, size_t rows, size_t cols) {
+  size_t j = 0;
+  AddRowsToFrom<4>(hn::ScalableTag<float>(), y, m, rows, cols, j);
+  AddRowsToFrom<1>(hn::ScalableTag<float>(), y, m, rows, cols, j);
+  AddRowsToFrom<1>(hn::CappedTag<float, 1>(), y, m, rows, cols, j);
+}
+
 void SumRowsImpl(const float* HWY_RESTRICT m, size_t rows, size_t cols, float* HWY_RESTRICT out) {
-  // Row by row: out stays in L1 while m streams through once.
   std::fill(out, out + cols, 0.0f);
-  for (size_t r = 0; r < rows; ++r) AddToImpl(out, m + r * cols, cols);
+  AddRowsToImpl(out, m, rows, cols);
 }
 
 template <class D>
@@ -100,6 +124,7 @@ HWY_AFTER_NAMESPACE();
 namespace seqtrain::simd {
 
 HWY_EXPORT(AddToImpl);
+HWY_EXPORT(AddRowsToImpl);
 HWY_EXPORT(SumRowsImpl);
 HWY_EXPORT(ScaleImpl);
 HWY_EXPORT(SumOfSquaresImpl);
@@ -109,6 +134,14 @@ void AddTo(float* y, const float* x, size_t n) { HWY_DYNAMIC_DISPATCH(AddToImpl)
 
 void AddTo(double* y, const double* x, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+void AddRowsTo(float* y, const float* m, size_t rows, size_t cols) {
+  HWY_DYNAMIC_DISPATCH(AddRowsToImpl)(y, m, rows, cols);
+}
+
+void AddRowsTo(double* y, const double* m, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r) AddTo(y, m + r * cols, cols);
 }
 
 void SumRows(const float* m, size_t rows, size_t cols, float* out) {

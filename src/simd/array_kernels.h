@@ -1,8 +1,8 @@
 // Elementwise and reduction loops over flat arrays, used by the training step.
 // The float versions are Highway SIMD code dispatched at run time (see
 // simd_target.h); the double versions are plain loops, the reference the
-// gradient check runs on. Per element, AddTo and SumRows add in the same order
-// as the plain loops, so their float results do not depend on the target.
+// gradient check runs on. Per element, AddTo, AddRowsTo and SumRows add in the same
+// order as the plain loops, so their float results do not depend on the target.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +12,10 @@ namespace seqtrain::simd {
 // y[i] += x[i].
 void AddTo(float* y, const float* x, size_t n);
 void AddTo(double* y, const double* x, size_t n);
+
+// y[j] += m[r * cols + j] for r = 0, 1, ... in order (a bias gradient accumulated over steps).
+void AddRowsTo(float* y, const float* m, size_t rows, size_t cols);
+void AddRowsTo(double* y, const double* m, size_t rows, size_t cols);
 
 // out[j] = sum over r of m[r * cols + j], rows added in order (a bias gradient).
 void SumRows(const float* m, size_t rows, size_t cols, float* out);

@@ -1,7 +1,8 @@
-// The backward's recurrent kernel (dh = dgates W_h^T on packed panels) on every SIMD target this
-// CPU runs, the scalar baseline included, against a double-precision product written out here
-// (error relative to the sum of the terms' magnitudes, the scale a dot product's rounding has),
-// and against the one summation order it promises (one multiply-add chain over k per element).
+// The LSTM's per-step kernels on packed panels (backward dh = dgates W_h^T, forward gates = b +
+// [x | h] [W_x; W_h]) on every SIMD target this CPU runs, the scalar baseline included, against
+// double-precision products written out here (error relative to the sum of the terms' magnitudes,
+// the scale a dot product's rounding has), and against the one summation order they promise (one
+// multiply-add chain over k per element, onto the bias forward).
 #include "nn/lstm_recurrent.h"
 
 #include <gtest/gtest.h>
@@ -87,7 +88,7 @@ void ExpectMatchesReference(double tolerance) {
       for (int B : {1, 5, 8, 13, 64}) {
         SCOPED_TRACE("H " + std::to_string(H) + ", B " + std::to_string(B));
         const Problem<T> p(B, H, 100 + H + B);
-        RecurrentPanels<T> panels;
+        WeightPanels<T> panels;
         PackRecurrentBackward(p.w_h.data(), H, &panels);
         std::vector<T> dh(static_cast<size_t>(B) * H, T(12345));  // overwritten, not added to
         LstmRecurrentBackward(panels, p.dgates.data(), dh.data(), B);
@@ -121,7 +122,7 @@ TEST(LstmRecurrentBackward, RepackingForAnotherTargetGivesTheSameResult) {
   const Problem<float> p(8, 32, 5);
   std::vector<std::vector<float>> results;
   ForEachSimdTarget([&](const simd::Target&) {
-    RecurrentPanels<float> panels;
+    WeightPanels<float> panels;
     PackRecurrentBackward(p.w_h.data(), p.H, &panels);
     std::vector<float> dh(static_cast<size_t>(p.B) * p.H);
     LstmRecurrentBackward(panels, p.dgates.data(), dh.data(), p.B);
@@ -145,6 +146,145 @@ TEST(LstmRecurrentBackward, PaysWhereItMeasuredFaster) {
       EXPECT_FALSE(RecurrentKernelPays(5, false));
       EXPECT_FALSE(RecurrentKernelSupports(5, true));
     }
+  });
+}
+
+// The forward product: gates (B, 4H) = bias + inputs[:, :K] w[:K, :], inputs with row stride I + H.
+template <typename T>
+struct ForwardProblem {
+  int B, H, rows, K;
+  std::vector<T> w;       // (rows, 4H)
+  std::vector<T> inputs;  // (B, rows), only the first K columns read
+  std::vector<T> bias;    // (4H)
+  ForwardProblem(int batch, int hidden, int inputs_size, bool with_hidden, uint64_t seed)
+      : B(batch), H(hidden), rows(inputs_size + hidden), K(with_hidden ? rows : inputs_size) {
+    Rng rng(seed);
+    w.resize(static_cast<size_t>(rows) * 4 * H);
+    inputs.resize(static_cast<size_t>(B) * rows);
+    bias.resize(4 * static_cast<size_t>(H));
+    for (T& v : w) v = static_cast<T>(rng.Uniform(-1, 1));
+    for (T& v : inputs) v = static_cast<T>(rng.Uniform(-1, 1));
+    for (T& v : bias) v = static_cast<T>(rng.Uniform(-1, 1));
+    // Columns past K must not be read: a NaN there would show in every output.
+    if (K < rows) {
+      for (int b = 0; b < B; ++b) inputs[static_cast<size_t>(b) * rows + K] = std::nan("");
+    }
+  }
+  size_t N() const { return 4 * static_cast<size_t>(H); }
+  std::vector<double> Reference(std::vector<double>* magnitude) const {
+    std::vector<double> gates(static_cast<size_t>(B) * N());
+    magnitude->assign(gates.size(), 0.0);
+    for (int b = 0; b < B; ++b) {
+      for (size_t n = 0; n < N(); ++n) {
+        double sum = bias[n], abs_sum = std::fabs(static_cast<double>(bias[n]));
+        for (int k = 0; k < K; ++k) {
+          const double product = static_cast<double>(inputs[b * rows + k]) * w[k * N() + n];
+          sum += product;
+          abs_sum += std::fabs(product);
+        }
+        gates[b * N() + n] = sum;
+        (*magnitude)[b * N() + n] = abs_sum;
+      }
+    }
+    return gates;
+  }
+  std::vector<T> Chain(bool fused) const {
+    std::vector<T> gates(static_cast<size_t>(B) * N());
+    for (int b = 0; b < B; ++b) {
+      for (size_t n = 0; n < N(); ++n) {
+        T acc = bias[n];
+        for (int k = 0; k < K; ++k) {
+          const T x = inputs[b * rows + k], v = w[k * N() + n];
+          if (fused) {
+            acc = std::fma(x, v, acc);
+          } else {
+            const volatile T product = x * v;
+            acc = acc + product;
+          }
+        }
+        gates[b * N() + n] = acc;
+      }
+    }
+    return gates;
+  }
+  std::vector<T> Run() const {
+    WeightPanels<T> panels;
+    PackStepForward(w.data(), rows, H, &panels);
+    std::vector<T> gates(static_cast<size_t>(B) * N(), T(12345));  // overwritten, not added to
+    LstmStepForward(panels, inputs.data(), rows, K, bias.data(), gates.data(), B);
+    return gates;
+  }
+};
+
+// Hidden sizes from one vector of units to the reference; inputs of 1 and 28 (the first step's
+// K = I alone, the others' I + H); batches below, at and past a tile's rows, and the reference.
+template <typename T>
+void ExpectForwardMatchesReference(double tolerance) {
+  ForEachSimdTarget([&](const simd::Target& target) {
+    for (int H : {16, 48, 128}) {
+      if (!RecurrentKernelSupports(H, sizeof(T) == 8)) {
+        ADD_FAILURE() << "hidden " << H << " unsupported on " << target.name;
+        continue;
+      }
+      for (int I : {1, 28}) {
+        for (bool with_hidden : {false, true}) {
+          for (int B : {1, 5, 8, 13, 64}) {
+            SCOPED_TRACE("H " + std::to_string(H) + ", I " + std::to_string(I) + ", B " +
+                         std::to_string(B) + (with_hidden ? ", K = I + H" : ", K = I"));
+            const ForwardProblem<T> p(B, H, I, with_hidden, 7 * H + I + B);
+            const std::vector<T> gates = p.Run();
+            std::vector<double> magnitude;
+            const std::vector<double> ref = p.Reference(&magnitude);
+            double worst = 0;
+            for (size_t i = 0; i < ref.size(); ++i) {
+              worst = std::max(worst, std::fabs(gates[i] - ref[i]) / magnitude[i]);
+            }
+            EXPECT_LT(worst, tolerance);
+            const std::vector<T> fused = p.Chain(true), unfused = p.Chain(false);
+            EXPECT_TRUE(gates == fused || gates == unfused);
+          }
+        }
+      }
+    }
+  });
+}
+
+TEST(LstmStepForward, FloatMatchesDoubleReferenceOnEveryTarget) {
+  ExpectForwardMatchesReference<float>(1e-6);
+}
+
+TEST(LstmStepForward, DoubleMatchesReferenceOnEveryTarget) {
+  ExpectForwardMatchesReference<double>(1e-14);
+}
+
+// A row's result does not depend on the rows beside it: the same bits at any rank count.
+TEST(LstmStepForward, RowsDoNotDependOnTheBatch) {
+  ForEachSimdTarget([&](const simd::Target&) {
+    const ForwardProblem<float> whole(64, 32, 28, true, 11);
+    const std::vector<float> all = whole.Run();
+    ForwardProblem<float> half = whole;
+    half.B = 29;
+    half.inputs.resize(static_cast<size_t>(half.B) * half.rows);
+    const std::vector<float> part = half.Run();
+    EXPECT_TRUE(std::equal(part.begin(), part.end(), all.begin()));
+  });
+}
+
+TEST(LstmStepForward, RepackingForAnotherTargetGivesTheSameResult) {
+  const ForwardProblem<float> p(8, 32, 28, true, 5);
+  std::vector<std::vector<float>> results;
+  ForEachSimdTarget([&](const simd::Target&) { results.push_back(p.Run()); });
+  const std::vector<float> fused = p.Chain(true), unfused = p.Chain(false);
+  for (const std::vector<float>& gates : results) EXPECT_TRUE(gates == fused || gates == unfused);
+}
+
+TEST(LstmStepForward, PaysOnEveryVectorTarget) {
+  ForEachSimdTarget([&](const simd::Target& target) {
+    EXPECT_EQ(StepForwardKernelPays(128, false), target.name != "scalar");
+    EXPECT_EQ(StepForwardKernelPays(512, true), target.name != "scalar");
+    EXPECT_FALSE(StepForwardKernelPays(0, false));
+    if (target.name == "avx512" || target.name == "avx2")
+      EXPECT_FALSE(StepForwardKernelPays(5, false));
   });
 }
 

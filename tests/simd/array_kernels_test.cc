@@ -81,6 +81,28 @@ TEST(SumRows, AddsRowsInOrderBitForBit) {
   });
 }
 
+// Onto a non-zero y, columns past a block of 4 vectors and past whole vectors included.
+TEST(AddRowsTo, IsRepeatedAddToBitForBit) {
+  ForEachSimdTarget([&](const Target&) {
+    for (const auto [rows, cols] : {std::pair<size_t, size_t>{0, 9}, {1, 1}, {3, 70}, {64, 512}}) {
+      const std::vector<float> m = RandomFloats(rows * cols, 3 * rows + cols);
+      std::vector<float> got = RandomFloats(cols + 1, cols), want = got;
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t j = 0; j < cols; ++j) want[j] += m[r * cols + j];
+      }
+      AddRowsTo(got.data(), m.data(), rows, cols);
+      ASSERT_EQ(got, want) << rows << "x" << cols;  // and got[cols] untouched
+      const std::vector<double> m_d(m.begin(), m.end());
+      std::vector<double> got_d(cols, 1.0), want_d(cols, 1.0);
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t j = 0; j < cols; ++j) want_d[j] += m_d[r * cols + j];
+      }
+      AddRowsTo(got_d.data(), m_d.data(), rows, cols);
+      ASSERT_EQ(got_d, want_d);
+    }
+  });
+}
+
 TEST(SumOfSquares, MatchesDoubleAndScaleMatchesThePlainLoop) {
   ForEachSimdTarget([&](const Target&) {
     for (size_t n : {0, 1, 3, 8, 17, 100003}) {
