@@ -5,6 +5,7 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "nn/lstm_kernels.cc"
+#include <hwy/cache_control.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
@@ -99,11 +100,26 @@ void GatesBackwardFrom(D d, const BackwardRow<T>& row, size_t& j) {
   }
 }
 
+// The backward reads each step's gates, tanh c and c_{t-1}, written by the forward long before
+// and fallen out to L3 (3.6 MiB of gates per rank at the reference shape); the row's 8 read
+// streams outrun the hardware prefetcher. Fetching the next row's lines while this one computes
+// cut the phase by ~20% with AVX2 (1 rank x 128); two or four rows ahead gained less.
+template <typename T>
+void PrefetchBackwardRow(const T* gates, const T* c_prev, const T* tanh_c, size_t row, size_t H) {
+  constexpr size_t kLine = 64 / sizeof(T);
+  for (size_t k = 0; k < 4 * H; k += kLine) hwy::Prefetch(gates + row * 4 * H + k);
+  for (size_t k = 0; k < H; k += kLine) {
+    hwy::Prefetch(tanh_c + row * H + k);
+    if (c_prev) hwy::Prefetch(c_prev + row * H + k);
+  }
+}
+
 template <typename T>
 void GatesBackwardRows(const T* gates, const T* c_prev, const T* tanh_c, const T* dh, T* dc,
                        T* dgates, int batch, int hidden) {
-  const size_t H = static_cast<size_t>(hidden);
-  for (size_t b = 0; b < static_cast<size_t>(batch); ++b) {
+  const size_t H = static_cast<size_t>(hidden), B = static_cast<size_t>(batch);
+  for (size_t b = 0; b < B; ++b) {
+    if (b + 1 < B) PrefetchBackwardRow(gates, c_prev, tanh_c, b + 1, H);
     const BackwardRow<T> row{gates + b * 4 * H,
                              c_prev ? c_prev + b * H : nullptr,
                              tanh_c + b * H,
