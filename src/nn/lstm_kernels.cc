@@ -103,7 +103,9 @@ void GatesBackwardFrom(D d, const BackwardRow<T>& row, size_t& j) {
 // The backward reads each step's gates, tanh c and c_{t-1}, written by the forward long before
 // and fallen out to L3 (3.6 MiB of gates per rank at the reference shape); the row's 8 read
 // streams outrun the hardware prefetcher. Fetching the next row's lines while this one computes
-// cut the phase by ~20% with AVX2 (1 rank x 128); two or four rows ahead gained less.
+// cut the phase by ~20% with AVX2 (1 rank x 128) for a process free to move between cores (whose
+// L2 then holds little of its data), ~2% for one bound to its core (mpirun's default for a few
+// ranks); two or four rows ahead gained less.
 template <typename T>
 void PrefetchBackwardRow(const T* gates, const T* c_prev, const T* tanh_c, size_t row, size_t H) {
   constexpr size_t kLine = 64 / sizeof(T);
