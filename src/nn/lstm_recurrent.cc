@@ -71,8 +71,9 @@ HWY_INLINE void TileOf(size_t rows, D d, const T* a, size_t lda, size_t K, const
 
 // out (B, N) = [bias +] a[:, :K] w[:K, :]. Panels outside: a panel stays in L1/L2 while every
 // row strip passes over it (the backward: K = 4H, a 64 KiB panel at H 128). Strips outside: a
-// strip of a stays in L1 while the panels stream from L2 (the forward: K = I + H, where it was
-// 8-14% faster than panels outside at H 32-512, B 64 and 128, AVX-512 and AVX2).
+// strip of a stays in L1 while the panels stream from L2 (the forward: K = I + H; faster than
+// panels outside by 6-16% at H 256-512 with AVX-512 and AVX2 and 2-11% at H 128 natively, mixed
+// at H 128 with AVX2, 1-6% slower at H 32; B 64 and 128).
 template <typename T>
 void PanelProduct(const WeightPanels<T>& w, const T* a, size_t lda, size_t K, const T* bias, T* out,
                   size_t B, bool strips_outside) {
