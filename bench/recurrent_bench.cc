@@ -3,7 +3,8 @@
 //   backward, OpenBLAS: W_h^T made once per pass (as LstmLayer does), then T - 1 x Gemm
 //             dgates_t W_h^T; own: W_h^T packed once per pass, then T - 1 x LstmRecurrentBackward;
 //   forward,  OpenBLAS: per step the bias copied onto the gates, then Gemm [x_t | h_{t-1}] W (the
-//             first step K = I); own: [W_x; W_h] packed once per pass, then T x LstmStepForward.
+//             first step K = I); own: [W_x; W_h] packed once per pass, then T x
+//             RecurrentStepForward.
 // Each step reads and writes its own block, as the layer does. Times are thread CPU time per
 // pass (the transpose or pack included), medians over repetitions; own/blas is the median of
 // the per-repetition ratios. Also prints the pack alone and the largest difference between the
@@ -150,20 +151,55 @@ int main(int argc, char** argv) {
   };
   auto own_forward = [&] {
     const double start = Seconds();
-    nn::PackStepForward(w.data(), IH, H, &panels);
+    nn::PackStepForward(w.data(), IH, G, &panels);
     for (int t = 0; t < T; ++t) {
-      nn::LstmStepForward(panels, inputs.data() + static_cast<size_t>(t) * B * IH, IH,
-                          t > 0 ? IH : I, bias.data(), gates_own.data() + t * step_g, B);
+      nn::RecurrentStepForward(panels, inputs.data() + static_cast<size_t>(t) * B * IH, IH,
+                               t > 0 ? IH : I, bias.data(), gates_own.data() + t * step_g, B);
     }
     return Seconds() - start;
   };
   auto pack_forward = [&] {
     const double start = Seconds();
-    nn::PackStepForward(w.data(), IH, H, &panels);
+    nn::PackStepForward(w.data(), IH, G, &panels);
     return Seconds() - start;
   };
   const double forward_flop = 2.0 * B * G * (static_cast<double>(I) + (T - 1.0) * IH);
   Measure("forward", B, H, T, reps, forward_flop, blas_forward, own_forward, pack_forward,
           gates_blas, gates_own);
+
+  // The GRU's recurrent product h_{t-1} W_h onto b_h (3H columns, K = H), steps 2..T.
+  const int G3 = 3 * H;
+  const size_t step_g3 = static_cast<size_t>(B) * G3;
+  std::vector<float> w_h3(static_cast<size_t>(H) * G3), bias3(G3), h_prev(T * step_h);
+  std::vector<float> hproj_blas(T * step_g3), hproj_own(T * step_g3);
+  for (float& v : w_h3) v = static_cast<float>(rng.Uniform(-0.1, 0.1));
+  for (float& v : bias3) v = static_cast<float>(rng.Uniform(-0.1, 0.1));
+  for (float& v : h_prev) v = static_cast<float>(rng.Uniform(-1, 1));
+  auto blas_gru = [&] {
+    const double start = Seconds();
+    for (int t = 1; t < T; ++t) {
+      float* out = hproj_blas.data() + t * step_g3;
+      tensor::BroadcastRow(bias3.data(), static_cast<size_t>(G3), static_cast<size_t>(B), out);
+      tensor::Gemm(false, false, B, G3, H, 1.0f, h_prev.data() + t * step_h, H, w_h3.data(), G3,
+                   1.0f, out, G3);
+    }
+    return Seconds() - start;
+  };
+  auto own_gru = [&] {
+    const double start = Seconds();
+    nn::PackStepForward(w_h3.data(), H, G3, &panels);
+    for (int t = 1; t < T; ++t) {
+      nn::RecurrentStepForward(panels, h_prev.data() + t * step_h, H, H, bias3.data(),
+                               hproj_own.data() + t * step_g3, B);
+    }
+    return Seconds() - start;
+  };
+  auto pack_gru = [&] {
+    const double start = Seconds();
+    nn::PackStepForward(w_h3.data(), H, G3, &panels);
+    return Seconds() - start;
+  };
+  Measure("gru_forward", B, H, T, reps, 2.0 * B * G3 * H * (T - 1), blas_gru, own_gru, pack_gru,
+          hproj_blas, hproj_own);
   return 0;
 }

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "nn/gru_kernels.h"
 #include "nn/input_projection.h"
+#include "nn/lstm_recurrent.h"
 #include "simd/array_kernels.h"
 #include "tensor/blas.h"
+#include "tensor/gemm_profile.h"
 #include "tensor/rows.h"
 #include "tensor/transpose.h"
 #include "util/error.h"
@@ -63,6 +66,13 @@ void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, i
   std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
 
   ProjectInputs(x, w.w_x, w.b_x, rows, I, G, gates_.data());
+  // h_{t-1} W_h on the LSTM's per-step kernel where it pays, W_h packed from this call's
+  // parameters (a Forward never sees stale panels).
+  const bool own_kernel = StepForwardKernelPays(H, std::is_same_v<T, double>);
+  if (own_kernel) {
+    ScopedPhase timer(Phase::kForwardGemm);
+    PackStepForward(w.w_h, H, G, &w_h_panels_);
+  }
 
   const size_t step_hidden = hidden_block();
   const size_t step_gates = static_cast<size_t>(batch) * G;
@@ -71,9 +81,21 @@ void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, i
     T* h = hidden_.data() + (t + 1) * step_hidden;
     {
       ScopedPhase timer(Phase::kForwardGemm);
-      tensor::BroadcastRow(w.b_h, static_cast<size_t>(G), static_cast<size_t>(batch),
-                           hproj_.data());
-      if (t > 0) Gemm(false, false, batch, G, H, T(1), h_prev, H, w.w_h, G, T(1), hproj_.data(), G);
+      if (own_kernel) {
+        if (t > 0) {
+          tensor::TimeAsGemm(batch, G, H, [&] {
+            RecurrentStepForward(w_h_panels_, h_prev, H, H, w.b_h, hproj_.data(), batch);
+          });
+        } else {  // h_0 = 0: the bias alone
+          RecurrentStepForward(w_h_panels_, h_prev, H, 0, w.b_h, hproj_.data(), batch);
+        }
+      } else {
+        tensor::BroadcastRow(w.b_h, static_cast<size_t>(G), static_cast<size_t>(batch),
+                             hproj_.data());
+        if (t > 0) {
+          Gemm(false, false, batch, G, H, T(1), h_prev, H, w.w_h, G, T(1), hproj_.data(), G);
+        }
+      }
     }
     ScopedPhase timer(Phase::kGateMath);
     GruGatesForward(gates_.data() + t * step_gates, hproj_.data(), h_prev,

@@ -7,8 +7,9 @@
 // weight_ih_l{k} is w_x transposed, weight_hh_l{k} w_h transposed, bias_ih b_x, bias_hh b_h.
 //
 // The input projection of all T steps is one GEMM (the n gate keeps x W_x and h W_h apart, so
-// the LSTM's one [x_t | h_{t-1}] GEMM per step does not apply); per step the recurrent GEMM and
-// the gate math remain; backward computes dW_x and dW_h as one GEMM each over all steps.
+// the LSTM's one [x_t | h_{t-1}] GEMM per step does not apply); per step the recurrent product
+// (on the LSTM's step kernel, nn/lstm_recurrent.h, where it pays) and the gate math remain;
+// backward computes dW_x and dW_h as one GEMM each over all steps.
 // With lengths, a padded row's h is copied on after each step and its gate gradients zeroed.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "config.pb.h"
+#include "nn/lstm_recurrent.h"
 #include "nn/padded_batch.h"
 #include "nn/recurrent_layer.h"
 
@@ -54,14 +56,15 @@ class GruLayer final : public RecurrentLayer<T> {
   int hidden_size_;
   PaddedBatch shape_;  // of the last Forward
   const T* x_ = nullptr;
-  std::vector<T> gates_;     // (T, B, 3H) r, z, n; Backward: the gradients on x W_x + b_x
-  std::vector<T> dgates_h_;  // (T, B, 3H) Backward: the gradients on h W_h + b_h
-  std::vector<T> hproj_;     // (B, 3H) h_{t-1} W_h + b_h of the step being run
-  std::vector<T> hn_;        // (T, B, H) the n block of h_{t-1} W_h + b_h
-  std::vector<T> hidden_;    // (T+1, B, H) h_0 = 0, h_1 .. h_T
-  std::vector<T> dh_;        // (B, H) gradient reaching h_t
-  std::vector<T> dh_prev_;   // (B, H) gradient reaching h_{t-1}
-  std::vector<T> w_h_t_;     // (3H, H) W_h transposed
+  std::vector<T> gates_;        // (T, B, 3H) r, z, n; Backward: the gradients on x W_x + b_x
+  std::vector<T> dgates_h_;     // (T, B, 3H) Backward: the gradients on h W_h + b_h
+  std::vector<T> hproj_;        // (B, 3H) h_{t-1} W_h + b_h of the step being run
+  std::vector<T> hn_;           // (T, B, H) the n block of h_{t-1} W_h + b_h
+  std::vector<T> hidden_;       // (T+1, B, H) h_0 = 0, h_1 .. h_T
+  std::vector<T> dh_;           // (B, H) gradient reaching h_t
+  std::vector<T> dh_prev_;      // (B, H) gradient reaching h_{t-1}
+  std::vector<T> w_h_t_;        // (3H, H) W_h transposed
+  WeightPanels<T> w_h_panels_;  // W_h packed for the forward's step kernel, once per Forward
 };
 
 extern template class GruLayer<float>;

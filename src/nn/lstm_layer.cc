@@ -1,7 +1,6 @@
 #include "nn/lstm_layer.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <type_traits>
 
@@ -56,24 +55,6 @@ void LstmLayer<T>::Initialize(Rng& rng, T* params) const {
   }
 }
 
-namespace {
-
-// The kernels report to the GEMM profile under the shape OpenBLAS's call had, so the profile and
-// bench/report.py compare them with the same microbenchmark rate as before.
-template <typename Kernel>
-void TimedAsGemm(int m, int n, int k, Kernel&& kernel) {
-  if (!tensor::GemmProfileEnabled()) return kernel();
-  const auto wall0 = std::chrono::steady_clock::now();
-  const double cpu0 = tensor::ThreadCpuSeconds();
-  kernel();
-  const double cpu = tensor::ThreadCpuSeconds() - cpu0;
-  tensor::RecordGemm(
-      false, false, m, n, k,
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count(), cpu);
-}
-
-}  // namespace
-
 template <typename T>
 void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, int steps,
                            int batch) {
@@ -96,7 +77,7 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
   const bool own_kernel = StepForwardKernelPays(H, std::is_same_v<T, double>);
   if (own_kernel) {
     ScopedPhase timer(Phase::kForwardGemm);
-    PackStepForward(w.w_x, IH, H, &w_panels_);
+    PackStepForward(w.w_x, IH, G, &w_panels_);
   }
 
   const size_t step_hidden = hidden_block();
@@ -113,8 +94,9 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
       const T* inputs = inputs_hidden_.data() + t * step_inputs_hidden;
       const int k = t > 0 ? IH : I;
       if (own_kernel) {
-        TimedAsGemm(batch, G, k,
-                    [&] { LstmStepForward(w_panels_, inputs, IH, k, w.b, gates, batch); });
+        tensor::TimeAsGemm(batch, G, k, [&] {
+          RecurrentStepForward(w_panels_, inputs, IH, k, w.b, gates, batch);
+        });
       } else {
         tensor::BroadcastRow(w.b, static_cast<size_t>(G), static_cast<size_t>(batch), gates);
         Gemm(false, false, batch, G, k, T(1), inputs, IH, w.w_x, G, T(1), gates, G);
@@ -191,8 +173,8 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
     if (t > 0) {
       ScopedPhase timer(Phase::kBackwardGemm);
       if (own_kernel) {
-        TimedAsGemm(batch, H, G,
-                    [&] { LstmRecurrentBackward(w_h_panels_, dgates, dh_.data(), batch); });
+        tensor::TimeAsGemm(batch, H, G,
+                           [&] { LstmRecurrentBackward(w_h_panels_, dgates, dh_.data(), batch); });
       } else {
         Gemm(false, false, batch, H, G, T(1), dgates, G, w_h_t_.data(), H, T(0), dh_.data(), H);
       }

@@ -148,13 +148,13 @@ void PackBackward(const T* w_h, int hidden, WeightPanels<T>* out) {
 }
 
 template <typename T>
-void PackForward(const T* w, int rows, int hidden, WeightPanels<T>* out) {
+void PackForward(const T* w, int rows, int cols, WeightPanels<T>* out) {
   const size_t L = hn::Lanes(hn::ScalableTag<T>()), K = static_cast<size_t>(rows);
-  const size_t N = 4 * static_cast<size_t>(hidden);
-  SEQ_CHECK(rows > 0 && Supports<T>(hidden));
+  const size_t N = static_cast<size_t>(cols);
+  SEQ_CHECK(rows > 0 && Supports<T>(cols));
   out->data.resize(K * N);
   out->rows = rows;
-  out->cols = static_cast<int>(N);
+  out->cols = cols;
   out->lanes = static_cast<int>(L);
   // Row by row of w: each row read once, front to back, in pieces of one panel's width.
   for (size_t k = 0; k < K; ++k) {
@@ -228,11 +228,11 @@ void PackBackwardF32(const float* w, int hidden, WeightPanels<float>* out) {
 void PackBackwardF64(const double* w, int hidden, WeightPanels<double>* out) {
   PackBackward(w, hidden, out);
 }
-void PackForwardF32(const float* w, int rows, int hidden, WeightPanels<float>* out) {
-  PackForward(w, rows, hidden, out);
+void PackForwardF32(const float* w, int rows, int cols, WeightPanels<float>* out) {
+  PackForward(w, rows, cols, out);
 }
-void PackForwardF64(const double* w, int rows, int hidden, WeightPanels<double>* out) {
-  PackForward(w, rows, hidden, out);
+void PackForwardF64(const double* w, int rows, int cols, WeightPanels<double>* out) {
+  PackForward(w, rows, cols, out);
 }
 void BackwardF32(const WeightPanels<float>& w, const float* dgates, float* dh, int batch) {
   BackwardRows(w, dgates, dh, batch);
@@ -302,20 +302,20 @@ void LstmRecurrentBackward(const WeightPanels<double>& w_h_t, const double* dgat
   HWY_DYNAMIC_DISPATCH(BackwardF64)(w_h_t, dgates, dh, batch);
 }
 
-void PackStepForward(const float* w, int rows, int hidden, WeightPanels<float>* out) {
-  HWY_DYNAMIC_DISPATCH(PackForwardF32)(w, rows, hidden, out);
+void PackStepForward(const float* w, int rows, int cols, WeightPanels<float>* out) {
+  HWY_DYNAMIC_DISPATCH(PackForwardF32)(w, rows, cols, out);
 }
-void PackStepForward(const double* w, int rows, int hidden, WeightPanels<double>* out) {
-  HWY_DYNAMIC_DISPATCH(PackForwardF64)(w, rows, hidden, out);
+void PackStepForward(const double* w, int rows, int cols, WeightPanels<double>* out) {
+  HWY_DYNAMIC_DISPATCH(PackForwardF64)(w, rows, cols, out);
 }
 
-void LstmStepForward(const WeightPanels<float>& w, const float* inputs, int stride, int k,
-                     const float* bias, float* gates, int batch) {
-  HWY_DYNAMIC_DISPATCH(ForwardF32)(w, inputs, stride, k, bias, gates, batch);
+void RecurrentStepForward(const WeightPanels<float>& w, const float* inputs, int stride, int k,
+                          const float* bias, float* out, int batch) {
+  HWY_DYNAMIC_DISPATCH(ForwardF32)(w, inputs, stride, k, bias, out, batch);
 }
-void LstmStepForward(const WeightPanels<double>& w, const double* inputs, int stride, int k,
-                     const double* bias, double* gates, int batch) {
-  HWY_DYNAMIC_DISPATCH(ForwardF64)(w, inputs, stride, k, bias, gates, batch);
+void RecurrentStepForward(const WeightPanels<double>& w, const double* inputs, int stride, int k,
+                          const double* bias, double* out, int batch) {
+  HWY_DYNAMIC_DISPATCH(ForwardF64)(w, inputs, stride, k, bias, out, batch);
 }
 
 }  // namespace seqtrain::nn

@@ -1,7 +1,8 @@
-// The LSTM's two per-step products as register-tiled kernels of our own (Highway, every target),
-// each on weights packed into panels once per pass:
-//   forward   gates_t = b + [x_t | h_{t-1}] [W_x; W_h]   (B x 4H, K = I + H)
-//   backward  dh_{t-1} = dgates_t W_h^T                  (B x H,  K = 4H)
+// The recurrent layers' per-step products as register-tiled kernels of our own (Highway, every
+// target), each on weights packed into panels once per pass:
+//   forward   LSTM gates_t = b + [x_t | h_{t-1}] [W_x; W_h]   (B x 4H, K = I + H)
+//             GRU  hproj_t = b_h + h_{t-1} W_h               (B x 3H, K = H)
+//   backward  LSTM dh_{t-1} = dgates_t W_h^T                  (B x H,  K = 4H)
 // OpenBLAS 0.3.21 has no pack-once API, so each of its T calls a pass repacked the weights (and,
 // forward, needed the bias copied onto the output first): at the reference shape it ran these at
 // ~85 and ~75-80 GFLOP/s against ~100 here (bench/recurrent_bench). The gate math stays a separate
@@ -35,7 +36,7 @@ bool RecurrentKernelSupports(int hidden, bool double_precision);
 // (3x slower there).
 bool RecurrentKernelPays(int hidden, bool double_precision);
 
-// Whether LstmLayer should use the forward kernel: on every vector target (measured faster than
+// Whether a layer should use the forward kernel: on every vector target (measured faster than
 // OpenBLAS at H 32-512 with AVX-512, AVX2 and SSE4, B 64 and 128), not on the scalar baseline.
 bool StepForwardKernelPays(int hidden, bool double_precision);
 
@@ -49,15 +50,17 @@ void LstmRecurrentBackward(const WeightPanels<float>& w_h_t, const float* dgates
 void LstmRecurrentBackward(const WeightPanels<double>& w_h_t, const double* dgates, double* dh,
                            int batch);
 
-// w is [W_x; W_h], (rows, 4H) row-major. Call again whenever it or the target changes.
-void PackStepForward(const float* w, int rows, int hidden, WeightPanels<float>* out);
-void PackStepForward(const double* w, int rows, int hidden, WeightPanels<double>* out);
+// w is (rows, cols) row-major ([W_x; W_h] of an LSTM, W_h of a GRU), cols a multiple of the
+// target's vector length (4H and 3H are where StepForwardKernelPays(H)). Call again whenever w or
+// the target changes.
+void PackStepForward(const float* w, int rows, int cols, WeightPanels<float>* out);
+void PackStepForward(const double* w, int rows, int cols, WeightPanels<double>* out);
 
-// gates (B, 4H) = bias + inputs[:, :k] w[:k, :], gates overwritten; inputs has row stride
-// `stride`, k <= w.rows (the first step passes k = I: h_0 = 0 adds nothing).
-void LstmStepForward(const WeightPanels<float>& w, const float* inputs, int stride, int k,
-                     const float* bias, float* gates, int batch);
-void LstmStepForward(const WeightPanels<double>& w, const double* inputs, int stride, int k,
-                     const double* bias, double* gates, int batch);
+// out (B, cols) = bias + inputs[:, :k] w[:k, :], out overwritten; inputs has row stride `stride`,
+// k <= w.rows (an LSTM's first step passes k = I, a GRU's k = 0: h_0 = 0 adds nothing).
+void RecurrentStepForward(const WeightPanels<float>& w, const float* inputs, int stride, int k,
+                          const float* bias, float* out, int batch);
+void RecurrentStepForward(const WeightPanels<double>& w, const double* inputs, int stride, int k,
+                          const double* bias, double* out, int batch);
 
 }  // namespace seqtrain::nn

@@ -149,19 +149,25 @@ TEST(LstmRecurrentBackward, PaysWhereItMeasuredFaster) {
   });
 }
 
-// The forward product: gates (B, 4H) = bias + inputs[:, :K] w[:K, :], inputs with row stride I + H.
+// The forward product: out (B, gates H) = bias + inputs[:, :K] w[:K, :], inputs with row stride
+// I + H. An LSTM's has 4 gates and K = I or I + H; a GRU's recurrent one 3, I = 0 and K = 0 or H.
 template <typename T>
 struct ForwardProblem {
-  int B, H, rows, K;
-  std::vector<T> w;       // (rows, 4H)
+  int B, H, gates, rows, K;
+  std::vector<T> w;       // (rows, gates H)
   std::vector<T> inputs;  // (B, rows), only the first K columns read
-  std::vector<T> bias;    // (4H)
-  ForwardProblem(int batch, int hidden, int inputs_size, bool with_hidden, uint64_t seed)
-      : B(batch), H(hidden), rows(inputs_size + hidden), K(with_hidden ? rows : inputs_size) {
+  std::vector<T> bias;    // (gates H)
+  ForwardProblem(int batch, int hidden, int inputs_size, bool with_hidden, uint64_t seed,
+                 int gate_count = 4)
+      : B(batch),
+        H(hidden),
+        gates(gate_count),
+        rows(inputs_size + hidden),
+        K(with_hidden ? rows : inputs_size) {
     Rng rng(seed);
-    w.resize(static_cast<size_t>(rows) * 4 * H);
+    w.resize(static_cast<size_t>(rows) * gates * H);
     inputs.resize(static_cast<size_t>(B) * rows);
-    bias.resize(4 * static_cast<size_t>(H));
+    bias.resize(static_cast<size_t>(gates) * H);
     for (T& v : w) v = static_cast<T>(rng.Uniform(-1, 1));
     for (T& v : inputs) v = static_cast<T>(rng.Uniform(-1, 1));
     for (T& v : bias) v = static_cast<T>(rng.Uniform(-1, 1));
@@ -170,7 +176,7 @@ struct ForwardProblem {
       for (int b = 0; b < B; ++b) inputs[static_cast<size_t>(b) * rows + K] = std::nan("");
     }
   }
-  size_t N() const { return 4 * static_cast<size_t>(H); }
+  size_t N() const { return static_cast<size_t>(gates) * H; }
   std::vector<double> Reference(std::vector<double>* magnitude) const {
     std::vector<double> gates(static_cast<size_t>(B) * N());
     magnitude->assign(gates.size(), 0.0);
@@ -209,15 +215,16 @@ struct ForwardProblem {
   }
   std::vector<T> Run() const {
     WeightPanels<T> panels;
-    PackStepForward(w.data(), rows, H, &panels);
+    PackStepForward(w.data(), rows, static_cast<int>(N()), &panels);
     std::vector<T> gates(static_cast<size_t>(B) * N(), T(12345));  // overwritten, not added to
-    LstmStepForward(panels, inputs.data(), rows, K, bias.data(), gates.data(), B);
+    RecurrentStepForward(panels, inputs.data(), rows, K, bias.data(), gates.data(), B);
     return gates;
   }
 };
 
-// Hidden sizes from one vector of units to the reference; inputs of 1 and 28 (the first step's
-// K = I alone, the others' I + H); batches below, at and past a tile's rows, and the reference.
+// Hidden sizes from one vector of units to the reference; LSTM products with inputs of 1 and 28
+// (the first step's K = I alone, the others' I + H) and the GRU's (3 gates, K = 0 or H); batches
+// below, at and past a tile's rows, and the reference.
 template <typename T>
 void ExpectForwardMatchesReference(double tolerance) {
   ForEachSimdTarget([&](const simd::Target& target) {
@@ -226,12 +233,13 @@ void ExpectForwardMatchesReference(double tolerance) {
         ADD_FAILURE() << "hidden " << H << " unsupported on " << target.name;
         continue;
       }
-      for (int I : {1, 28}) {
+      for (const auto [gates, I] : {std::pair<int, int>{4, 1}, {4, 28}, {3, 0}}) {
         for (bool with_hidden : {false, true}) {
           for (int B : {1, 5, 8, 13, 64}) {
-            SCOPED_TRACE("H " + std::to_string(H) + ", I " + std::to_string(I) + ", B " +
-                         std::to_string(B) + (with_hidden ? ", K = I + H" : ", K = I"));
-            const ForwardProblem<T> p(B, H, I, with_hidden, 7 * H + I + B);
+            SCOPED_TRACE("gates " + std::to_string(gates) + ", H " + std::to_string(H) + ", I " +
+                         std::to_string(I) + ", B " + std::to_string(B) +
+                         (with_hidden ? ", K = I + H" : ", K = I"));
+            const ForwardProblem<T> p(B, H, I, with_hidden, 7 * H + I + B, gates);
             const std::vector<T> gates = p.Run();
             std::vector<double> magnitude;
             const std::vector<double> ref = p.Reference(&magnitude);
@@ -249,16 +257,16 @@ void ExpectForwardMatchesReference(double tolerance) {
   });
 }
 
-TEST(LstmStepForward, FloatMatchesDoubleReferenceOnEveryTarget) {
+TEST(RecurrentStepForward, FloatMatchesDoubleReferenceOnEveryTarget) {
   ExpectForwardMatchesReference<float>(1e-6);
 }
 
-TEST(LstmStepForward, DoubleMatchesReferenceOnEveryTarget) {
+TEST(RecurrentStepForward, DoubleMatchesReferenceOnEveryTarget) {
   ExpectForwardMatchesReference<double>(1e-14);
 }
 
 // A row's result does not depend on the rows beside it: the same bits at any rank count.
-TEST(LstmStepForward, RowsDoNotDependOnTheBatch) {
+TEST(RecurrentStepForward, RowsDoNotDependOnTheBatch) {
   ForEachSimdTarget([&](const simd::Target&) {
     const ForwardProblem<float> whole(64, 32, 28, true, 11);
     const std::vector<float> all = whole.Run();
@@ -270,7 +278,7 @@ TEST(LstmStepForward, RowsDoNotDependOnTheBatch) {
   });
 }
 
-TEST(LstmStepForward, RepackingForAnotherTargetGivesTheSameResult) {
+TEST(RecurrentStepForward, RepackingForAnotherTargetGivesTheSameResult) {
   const ForwardProblem<float> p(8, 32, 28, true, 5);
   std::vector<std::vector<float>> results;
   ForEachSimdTarget([&](const simd::Target&) { results.push_back(p.Run()); });
@@ -278,7 +286,7 @@ TEST(LstmStepForward, RepackingForAnotherTargetGivesTheSameResult) {
   for (const std::vector<float>& gates : results) EXPECT_TRUE(gates == fused || gates == unfused);
 }
 
-TEST(LstmStepForward, PaysOnEveryVectorTarget) {
+TEST(RecurrentStepForward, PaysOnEveryVectorTarget) {
   ForEachSimdTarget([&](const simd::Target& target) {
     EXPECT_EQ(StepForwardKernelPays(128, false), target.name != "scalar");
     EXPECT_EQ(StepForwardKernelPays(512, true), target.name != "scalar");

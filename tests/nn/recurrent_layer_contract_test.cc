@@ -48,6 +48,14 @@ TEST_P(CellContract, GradientMatchesFiniteDifferencesWithUnevenLengths) {
   ExpectGradientMatchesFiniteDifferences(model, RandomInputs(s, 4, 13, {5, 2, 1, 3}));
 }
 
+// H 16 in two layers: a multiple of every target's vector length in double, so the cells' own
+// per-step kernels (nn/lstm_recurrent.h) run in the check where they pay, and OpenBLAS where not.
+TEST_P(CellContract, GradientMatchesFiniteDifferencesOnTheVectorKernels) {
+  const ModelConfig s = Shape(3, 4, 16, 2, 3);
+  SequenceClassifier<double> model = MakeModel<double>(s, 9, GetParam());
+  ExpectGradientMatchesFiniteDifferences(model, RandomInputs(s, 3, 21, {4, 2, 3}));
+}
+
 // One sequence alone in a model whose time_steps is its length: no padding at all.
 template <typename T>
 struct Alone {
