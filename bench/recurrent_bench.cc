@@ -44,13 +44,21 @@ struct Timings {
   std::vector<double> blas, own, pack, ratio;
 };
 
-// Passes blas() and own() in turn, `reps` times after a warm-up, and prints one JSON line.
+template <typename Work>
+double SecondsOf(Work&& work) {
+  const double start = Seconds();
+  work();
+  return Seconds() - start;
+}
+
+// Times one pass of blas(), own() and pack() in turn, `reps` times after a warm-up, and prints
+// one JSON line.
 template <typename Blas, typename Own, typename Pack>
 void Measure(const char* pass, int B, int H, int T, int reps, double flop, Blas&& blas, Own&& own,
              Pack&& pack, const std::vector<float>& out_blas, const std::vector<float>& out_own) {
   Timings t;
   for (int r = 0; r <= reps; ++r) {
-    const double a = blas(), b = own(), p = pack();
+    const double a = SecondsOf(blas), b = SecondsOf(own), p = SecondsOf(pack);
     if (r == 0) continue;  // warm-up
     t.blas.push_back(a);
     t.own.push_back(b);
@@ -108,26 +116,18 @@ int main(int argc, char** argv) {
   nn::WeightPanels<float> panels;
 
   auto blas = [&] {
-    const double start = Seconds();
     tensor::Transpose(w_h.data(), H, G, w_h_t.data());
     for (int t = T - 1; t > 0; --t) {
       tensor::Gemm(false, false, B, H, G, 1.0f, dgates.data() + t * step_g, G, w_h_t.data(), H,
                    0.0f, dh_blas.data(), H);
     }
-    return Seconds() - start;
   };
+  auto pack = [&] { nn::PackRecurrentBackward(w_h.data(), H, &panels); };
   auto own = [&] {
-    const double start = Seconds();
-    nn::PackRecurrentBackward(w_h.data(), H, &panels);
+    pack();
     for (int t = T - 1; t > 0; --t) {
       nn::LstmRecurrentBackward(panels, dgates.data() + t * step_g, dh_own.data(), B);
     }
-    return Seconds() - start;
-  };
-  auto pack = [&] {
-    const double start = Seconds();
-    nn::PackRecurrentBackward(w_h.data(), H, &panels);
-    return Seconds() - start;
   };
   Measure("backward", B, H, T, reps, 2.0 * B * G * H * (T - 1), blas, own, pack, dh_blas, dh_own);
 
@@ -139,7 +139,6 @@ int main(int argc, char** argv) {
   for (float& v : bias) v = static_cast<float>(rng.Uniform(-0.1, 0.1));
   for (float& v : inputs) v = static_cast<float>(rng.Uniform(-1, 1));
   auto blas_forward = [&] {
-    const double start = Seconds();
     for (int t = 0; t < T; ++t) {
       float* gates = gates_blas.data() + t * step_g;
       tensor::BroadcastRow(bias.data(), static_cast<size_t>(G), static_cast<size_t>(B), gates);
@@ -147,21 +146,14 @@ int main(int argc, char** argv) {
                    inputs.data() + static_cast<size_t>(t) * B * IH, IH, w.data(), G, 1.0f, gates,
                    G);
     }
-    return Seconds() - start;
   };
+  auto pack_forward = [&] { nn::PackStepForward(w.data(), IH, G, &panels); };
   auto own_forward = [&] {
-    const double start = Seconds();
-    nn::PackStepForward(w.data(), IH, G, &panels);
+    pack_forward();
     for (int t = 0; t < T; ++t) {
       nn::RecurrentStepForward(panels, inputs.data() + static_cast<size_t>(t) * B * IH, IH,
                                t > 0 ? IH : I, bias.data(), gates_own.data() + t * step_g, B);
     }
-    return Seconds() - start;
-  };
-  auto pack_forward = [&] {
-    const double start = Seconds();
-    nn::PackStepForward(w.data(), IH, G, &panels);
-    return Seconds() - start;
   };
   const double forward_flop = 2.0 * B * G * (static_cast<double>(I) + (T - 1.0) * IH);
   Measure("forward", B, H, T, reps, forward_flop, blas_forward, own_forward, pack_forward,
@@ -176,28 +168,20 @@ int main(int argc, char** argv) {
   for (float& v : bias3) v = static_cast<float>(rng.Uniform(-0.1, 0.1));
   for (float& v : h_prev) v = static_cast<float>(rng.Uniform(-1, 1));
   auto blas_gru = [&] {
-    const double start = Seconds();
     for (int t = 1; t < T; ++t) {
       float* out = hproj_blas.data() + t * step_g3;
       tensor::BroadcastRow(bias3.data(), static_cast<size_t>(G3), static_cast<size_t>(B), out);
       tensor::Gemm(false, false, B, G3, H, 1.0f, h_prev.data() + t * step_h, H, w_h3.data(), G3,
                    1.0f, out, G3);
     }
-    return Seconds() - start;
   };
+  auto pack_gru = [&] { nn::PackStepForward(w_h3.data(), H, G3, &panels); };
   auto own_gru = [&] {
-    const double start = Seconds();
-    nn::PackStepForward(w_h3.data(), H, G3, &panels);
+    pack_gru();
     for (int t = 1; t < T; ++t) {
       nn::RecurrentStepForward(panels, h_prev.data() + t * step_h, H, H, bias3.data(),
                                hproj_own.data() + t * step_g3, B);
     }
-    return Seconds() - start;
-  };
-  auto pack_gru = [&] {
-    const double start = Seconds();
-    nn::PackStepForward(w_h3.data(), H, G3, &panels);
-    return Seconds() - start;
   };
   Measure("gru_forward", B, H, T, reps, 2.0 * B * G3 * H * (T - 1), blas_gru, own_gru, pack_gru,
           hproj_blas, hproj_own);

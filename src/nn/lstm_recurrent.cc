@@ -28,8 +28,8 @@ constexpr size_t kMaxRows = 6;  // of 16 registers (AVX2, SSE4, the baseline)
 constexpr size_t kMaxRows = 8;  // of 32; 8 divides the usual batches, 12 measured no faster
 #endif
 
-// out[r][v L ..] = (bias ? bias[v L ..] : 0) + sum over k < K of a[r lda + k] panel[(k NV + v) L
-// ..]
+// Row r, vector v of the tile: (bias ? bias's vector v : 0) plus, over k < K, a[r lda + k] times
+// vector v of the panel's row k.
 template <size_t MR, size_t NV, class D, typename T = hn::TFromD<D>>
 HWY_NOINLINE void Tile(D d, const T* HWY_RESTRICT a, size_t lda, size_t K,
                        const T* HWY_RESTRICT panel, const T* HWY_RESTRICT bias, T* HWY_RESTRICT out,

@@ -150,7 +150,7 @@ void SumRows(const float* m, size_t rows, size_t cols, float* out) {
 
 void SumRows(const double* m, size_t rows, size_t cols, double* out) {
   std::fill(out, out + cols, 0.0);
-  for (size_t r = 0; r < rows; ++r) AddTo(out, m + r * cols, cols);
+  AddRowsTo(out, m, rows, cols);
 }
 
 void Scale(float* x, size_t n, float factor) { HWY_DYNAMIC_DISPATCH(ScaleImpl)(x, n, factor); }

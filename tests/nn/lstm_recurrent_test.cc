@@ -20,6 +20,52 @@ namespace {
 
 using seqtrain::testing::ForEachSimdTarget;
 
+// out[b][n] = init[n] + sum over k < K of a(b, k) w(k, n) (init empty: 0), in double, with the sum
+// of the terms' magnitudes beside it: a float sum of K terms is exact to a few units of rounding
+// of that, in any order.
+template <typename T, typename A, typename W>
+std::vector<double> ReferenceProduct(int B, size_t N, int K, A a, W w, const std::vector<T>& init,
+                                     std::vector<double>* magnitude) {
+  std::vector<double> out(static_cast<size_t>(B) * N);
+  magnitude->assign(out.size(), 0.0);
+  for (int b = 0; b < B; ++b) {
+    for (size_t n = 0; n < N; ++n) {
+      double sum = init.empty() ? 0.0 : init[n], abs_sum = std::fabs(sum);
+      for (int k = 0; k < K; ++k) {
+        const double product = static_cast<double>(a(b, k)) * w(k, n);
+        sum += product;
+        abs_sum += std::fabs(product);
+      }
+      out[b * N + n] = sum;
+      (*magnitude)[b * N + n] = abs_sum;
+    }
+  }
+  return out;
+}
+
+// The same sums in T, k = 0, 1, ... in order onto init, fused or not.
+template <typename T, typename A, typename W>
+std::vector<T> ChainProduct(int B, size_t N, int K, A a, W w, const std::vector<T>& init,
+                            bool fused) {
+  std::vector<T> out(static_cast<size_t>(B) * N);
+  for (int b = 0; b < B; ++b) {
+    for (size_t n = 0; n < N; ++n) {
+      T acc = init.empty() ? T(0) : init[n];
+      for (int k = 0; k < K; ++k) {
+        const T x = a(b, k), v = w(k, n);
+        if (fused) {
+          acc = std::fma(x, v, acc);
+        } else {
+          const volatile T product = x * v;  // rounded before the add
+          acc = acc + product;
+        }
+      }
+      out[b * N + n] = acc;
+    }
+  }
+  return out;
+}
+
 template <typename T>
 struct Problem {
   int B, H;
@@ -32,46 +78,18 @@ struct Problem {
     for (T& w : w_h) w = static_cast<T>(rng.Uniform(-1, 1));
     for (T& g : dgates) g = static_cast<T>(rng.Uniform(-1, 1));
   }
-  // dh[b][j] = sum_k dgates[b][k] w_h[j][k] in double, and sum_k |dgates[b][k] w_h[j][k]|:
-  // a float sum of 4H terms is exact to a few units of rounding of that, in any order.
+  // dh[b][j] = sum_k dgates[b][k] w_h[j][k].
   std::vector<double> Reference(std::vector<double>* magnitude) const {
-    const size_t G = 4 * static_cast<size_t>(H);
-    std::vector<double> dh(static_cast<size_t>(B) * H);
-    magnitude->assign(dh.size(), 0.0);
-    for (int b = 0; b < B; ++b) {
-      for (int j = 0; j < H; ++j) {
-        double sum = 0, abs_sum = 0;
-        for (size_t k = 0; k < G; ++k) {
-          const double product = static_cast<double>(dgates[b * G + k]) * w_h[j * G + k];
-          sum += product;
-          abs_sum += std::fabs(product);
-        }
-        dh[static_cast<size_t>(b) * H + j] = sum;
-        (*magnitude)[static_cast<size_t>(b) * H + j] = abs_sum;
-      }
-    }
-    return dh;
+    return ReferenceProduct<T>(B, H, 4 * H, DgatesAt(), WhTransposedAt(), {}, magnitude);
   }
-  // The same sums in T, k = 0, 1, ... in order, fused or not.
   std::vector<T> Chain(bool fused) const {
-    const size_t G = 4 * static_cast<size_t>(H);
-    std::vector<T> dh(static_cast<size_t>(B) * H);
-    for (int b = 0; b < B; ++b) {
-      for (int j = 0; j < H; ++j) {
-        T acc = 0;
-        for (size_t k = 0; k < G; ++k) {
-          const T x = dgates[b * G + k], w = w_h[j * G + k];
-          if (fused) {
-            acc = std::fma(x, w, acc);
-          } else {
-            const volatile T product = x * w;  // rounded before the add
-            acc = acc + product;
-          }
-        }
-        dh[static_cast<size_t>(b) * H + j] = acc;
-      }
-    }
-    return dh;
+    return ChainProduct<T>(B, H, 4 * H, DgatesAt(), WhTransposedAt(), {}, fused);
+  }
+  auto DgatesAt() const {
+    return [this](int b, int k) { return dgates[static_cast<size_t>(b) * 4 * H + k]; };
+  }
+  auto WhTransposedAt() const {
+    return [this](int k, size_t j) { return w_h[j * 4 * H + k]; };
   }
 };
 
@@ -178,40 +196,16 @@ struct ForwardProblem {
   }
   size_t N() const { return static_cast<size_t>(gates) * H; }
   std::vector<double> Reference(std::vector<double>* magnitude) const {
-    std::vector<double> gates(static_cast<size_t>(B) * N());
-    magnitude->assign(gates.size(), 0.0);
-    for (int b = 0; b < B; ++b) {
-      for (size_t n = 0; n < N(); ++n) {
-        double sum = bias[n], abs_sum = std::fabs(static_cast<double>(bias[n]));
-        for (int k = 0; k < K; ++k) {
-          const double product = static_cast<double>(inputs[b * rows + k]) * w[k * N() + n];
-          sum += product;
-          abs_sum += std::fabs(product);
-        }
-        gates[b * N() + n] = sum;
-        (*magnitude)[b * N() + n] = abs_sum;
-      }
-    }
-    return gates;
+    return ReferenceProduct<T>(B, N(), K, InputsAt(), WAt(), bias, magnitude);
   }
   std::vector<T> Chain(bool fused) const {
-    std::vector<T> gates(static_cast<size_t>(B) * N());
-    for (int b = 0; b < B; ++b) {
-      for (size_t n = 0; n < N(); ++n) {
-        T acc = bias[n];
-        for (int k = 0; k < K; ++k) {
-          const T x = inputs[b * rows + k], v = w[k * N() + n];
-          if (fused) {
-            acc = std::fma(x, v, acc);
-          } else {
-            const volatile T product = x * v;
-            acc = acc + product;
-          }
-        }
-        gates[b * N() + n] = acc;
-      }
-    }
-    return gates;
+    return ChainProduct<T>(B, N(), K, InputsAt(), WAt(), bias, fused);
+  }
+  auto InputsAt() const {
+    return [this](int b, int k) { return inputs[static_cast<size_t>(b) * rows + k]; };
+  }
+  auto WAt() const {
+    return [this](int k, size_t n) { return w[k * N() + n]; };
   }
   std::vector<T> Run() const {
     WeightPanels<T> panels;
