@@ -2,25 +2,29 @@
 # Two seqtrain builds side by side on the same machine noise: R interleaved repetitions of
 # `seqtrain train` for N steps on NP ranks with build A, then build B (the order alternates),
 # and the medians of samples/s and of each phase's ms per step, with B / A taken per repetition.
-#   bench/compare_builds.sh [--steps N] [--reps R] [--np NP] [--isa native|avx2] A_BUILD B_BUILD MNIST_DIR
+#   bench/compare_builds.sh [--steps N] [--reps R] [--np NP] [--isa native|avx2]
+#                           [--train-args "FLAGS"] A_BUILD B_BUILD MNIST_DIR
 # A_BUILD, B_BUILD: build directories holding seqtrain (e.g. an older commit's and this one's).
+# --train-args: more `seqtrain train` flags for both, e.g. "--set model.cell=GRU --hidden-size 512".
 set -euo pipefail
 steps=300
 reps=3
 np=2
 isa=native
+train_args=()
 while [ $# -gt 3 ]; do
   case "$1" in
     --steps) steps=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --np) np=$2; shift 2 ;;
     --isa) isa=$2; shift 2 ;;
+    --train-args) read -r -a train_args <<<"$2"; shift 2 ;;
     *) echo "bench/compare_builds.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
 if [ $# -ne 3 ] || [ ! -x "$1/seqtrain" ] || [ ! -x "$2/seqtrain" ] || [ ! -d "$3" ]; then
   echo "usage: bench/compare_builds.sh [--steps N] [--reps R] [--np NP] [--isa native|avx2]" \
-    "A_BUILD B_BUILD MNIST_DIR" >&2
+    "[--train-args FLAGS] A_BUILD B_BUILD MNIST_DIR" >&2
   exit 2
 fi
 case "$isa" in
@@ -34,7 +38,8 @@ data=$(realpath "$3")
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 raw=$(mktemp -d)
 trap 'rm -rf "$raw"' EXIT
-echo "# compare_builds: A=$a B=$b, $np ranks, $steps steps, $reps reps, --isa $isa;" \
+echo "# compare_builds: A=$a B=$b, $np ranks, $steps steps, $reps reps, --isa $isa," \
+  "train args '${train_args[*]+${train_args[*]}}';" \
   "load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 for ((r = 0; r < reps; ++r)); do
   order=(a b)
@@ -43,7 +48,7 @@ for ((r = 0; r < reps; ++r)); do
     dir=$a
     [ "$which" = b ] && dir=$b
     mpirun -np "$np" "$dir/seqtrain" train --data-dir "$data" --max-steps "$steps" --display-step 1000000 \
-      --metrics "$raw/$which.$r.jsonl" >/dev/null
+      --metrics "$raw/$which.$r.jsonl" ${train_args[@]+"${train_args[@]}"} >/dev/null
   done
 done
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"

@@ -1,10 +1,13 @@
-// The LSTM's two per-step products as one training step runs them, OpenBLAS against seqtrain's
-// packed-panel kernels (src/nn/lstm_recurrent.h), interleaved in one run. One JSON line each:
+// The recurrent layers' per-step products as one training step runs them, OpenBLAS against
+// seqtrain's packed-panel kernels (src/nn/lstm_recurrent.h), interleaved in one run. One JSON line
+// each:
 //   backward, OpenBLAS: W_h^T made once per pass (as LstmLayer does), then T - 1 x Gemm
-//             dgates_t W_h^T; own: W_h^T packed once per pass, then T - 1 x LstmRecurrentBackward;
+//             dgates_t W_h^T; own: W_h^T packed once per pass, then T - 1 x RecurrentStepBackward;
 //   forward,  OpenBLAS: per step the bias copied onto the gates, then Gemm [x_t | h_{t-1}] W (the
 //             first step K = I); own: [W_x; W_h] packed once per pass, then T x
 //             RecurrentStepForward.
+//   gru_forward, gru_backward: the GRU's b_h + h_{t-1} W_h and dh_{t-1} += dhproj_t W_h^T (3H
+//             columns or K = 3H), likewise.
 // Each step reads and writes its own block, as the layer does. Times are thread CPU time per
 // pass (the transpose or pack included), medians over repetitions; own/blas is the median of
 // the per-repetition ratios. Also prints the pack alone and the largest difference between the
@@ -122,11 +125,11 @@ int main(int argc, char** argv) {
                    0.0f, dh_blas.data(), H);
     }
   };
-  auto pack = [&] { nn::PackRecurrentBackward(w_h.data(), H, &panels); };
+  auto pack = [&] { nn::PackRecurrentBackward(w_h.data(), H, 4, &panels); };
   auto own = [&] {
     pack();
     for (int t = T - 1; t > 0; --t) {
-      nn::LstmRecurrentBackward(panels, dgates.data() + t * step_g, dh_own.data(), B);
+      nn::RecurrentStepBackward(panels, dgates.data() + t * step_g, dh_own.data(), B, false);
     }
   };
   Measure("backward", B, H, T, reps, 2.0 * B * G * H * (T - 1), blas, own, pack, dh_blas, dh_own);
@@ -185,5 +188,30 @@ int main(int argc, char** argv) {
   };
   Measure("gru_forward", B, H, T, reps, 2.0 * B * G3 * H * (T - 1), blas_gru, own_gru, pack_gru,
           hproj_blas, hproj_own);
+
+  // The GRU's backward dh_{t-1} += dhproj_t W_h^T, steps T..2, each onto the part the gate math
+  // left in dh (the same start for both).
+  std::vector<float> w_h3_t(w_h3.size()), dhproj(T * step_g3), dh_start(step_h);
+  std::vector<float> dh3_blas(step_h), dh3_own(step_h);
+  for (float& v : dhproj) v = static_cast<float>(rng.Uniform(-1e-3, 1e-3));
+  for (float& v : dh_start) v = static_cast<float>(rng.Uniform(-1e-3, 1e-3));
+  auto blas_gru_backward = [&] {
+    tensor::Transpose(w_h3.data(), H, G3, w_h3_t.data());
+    for (int t = T - 1; t > 0; --t) {
+      std::copy(dh_start.begin(), dh_start.end(), dh3_blas.begin());
+      tensor::Gemm(false, false, B, H, G3, 1.0f, dhproj.data() + t * step_g3, G3, w_h3_t.data(), H,
+                   1.0f, dh3_blas.data(), H);
+    }
+  };
+  auto pack_gru_backward = [&] { nn::PackRecurrentBackward(w_h3.data(), H, 3, &panels); };
+  auto own_gru_backward = [&] {
+    pack_gru_backward();
+    for (int t = T - 1; t > 0; --t) {
+      std::copy(dh_start.begin(), dh_start.end(), dh3_own.begin());
+      nn::RecurrentStepBackward(panels, dhproj.data() + t * step_g3, dh3_own.data(), B, true);
+    }
+  };
+  Measure("gru_backward", B, H, T, reps, 2.0 * B * G3 * H * (T - 1), blas_gru_backward,
+          own_gru_backward, pack_gru_backward, dh3_blas, dh3_own);
   return 0;
 }

@@ -100,6 +100,9 @@ def main():
     sps = {np: [f["samples_per_sec"] for f in seq[np]] for np in (1, 2)}
     tps = {np: [f["samples_per_sec"] for f in torch[np]] for np in (1, 2)}
     dps = {b: [d["samples_per_sec_per_core"] for d in dnnl[b]] for b in (128, 64)}
+    # Both cores at once: the two processes' per-core rates of one repetition, averaged.
+    pair = [d["samples_per_sec_per_core"] for d in lines(raw, "onednn.b64.np2.jsonl")]
+    dps_both = [(pair[i] + pair[i + 1]) / 2 for i in range(0, len(pair) - 1, 2)]
 
     print(f"OpenBLAS kernels: {roofs[64]['corename']}; "
           f"sgemm 1024^3: {roofs[64]['sgemm_1024_gflops']:.1f} GFLOP/s")
@@ -137,6 +140,11 @@ def main():
         print("| **seqtrain per core / oneDNN per core** (per rep) | "
               f"{fmt_ratio(paired_ratio(per_core[1], dps[128]))} | "
               f"{fmt_ratio(paired_ratio(per_core[2], dps[64]))} |")
+        if dps_both:
+            print(f"| oneDNN, batch 64 on both cores at once (as the 2 ranks run), per core | | "
+                  f"{spread(dps_both)} |")
+            print("| **seqtrain per core / oneDNN per core, both cores busy** (per rep) | | "
+                  f"{fmt_ratio(paired_ratio(per_core[2], dps_both))} |")
     rss = {np: max((max(f["peak_rss_mib"]) for f in seq[np]), default=0) for np in (1, 2)}
     print(f"| seqtrain peak RSS per rank, MiB (max) | {rss[1]:.1f} | {rss[2]:.1f} |")
     if tps[2]:

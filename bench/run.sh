@@ -116,7 +116,7 @@ roofline_json() { "$build/bench/gemm_roofline" "$@"; }
   echo "mpirun start+teardown of a no-op (np 2): $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
   echo
   peer_note=$([ $peers = 0 ] ||
-    echo ", PyTorch DDP $((steps / 2)) timed steps (1x1, 2x1), oneDNN (batch 128, 64)")
+    echo ", PyTorch DDP $((steps / 2)) timed steps (1x1, 2x1), oneDNN (batch 128, 64; 64 also on both cores at once)")
   echo "## (b) $reps repetitions interleaved: seqtrain $steps steps (1 and 2 ranks)$peer_note"
   for r in $(seq "$reps"); do
     # The roofline beside each repetition, under the same noise; for 2 ranks on both cores at once
@@ -130,6 +130,8 @@ roofline_json() { "$build/bench/gemm_roofline" "$@"; }
     if [ $peers = 1 ]; then
       for np in 1 2; do pytorch "$np" "$raw/pytorch.np$np.jsonl" $((steps / 2)); done
       for b in 128 64; do "$build/bench/onednn_lstm" --batch "$b" --seconds 3 >>"$raw/onednn.b$b.jsonl"; done
+      # And on both cores at once, as seqtrain's 2 ranks and the roofline beside them run.
+      mpirun -np 2 "$build/bench/onednn_lstm" --batch 64 --seconds 3 >>"$raw/onednn.b64.np2.jsonl"
     fi
     echo "rep $r done"
   done

@@ -68,7 +68,7 @@ void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, i
   ProjectInputs(x, w.w_x, w.b_x, rows, I, G, gates_.data());
   // h_{t-1} W_h on the LSTM's per-step kernel where it pays, W_h packed from this call's
   // parameters (a Forward never sees stale panels).
-  const bool own_kernel = StepForwardKernelPays(H, std::is_same_v<T, double>);
+  const bool own_kernel = RecurrentKernelPays(H, std::is_same_v<T, double>);
   if (own_kernel) {
     ScopedPhase timer(Phase::kForwardGemm);
     PackStepForward(w.w_h, H, G, &w_h_panels_);
@@ -118,7 +118,12 @@ void GruLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T
   dh_.assign(step_hidden, T(0));
   dh_prev_.resize(step_hidden);
   dgates_h_.resize(rows * G);
-  if (steps > 1) {
+  // Packed or transposed here, from this call's parameters: a Backward never sees stale weights.
+  const bool own_kernel = steps > 1 && RecurrentKernelPays(H, std::is_same_v<T, double>);
+  if (own_kernel) {
+    ScopedPhase timer(Phase::kBackwardGemm);
+    PackRecurrentBackward(w.w_h, H, 3, &w_h_panels_t_);
+  } else if (steps > 1) {
     ScopedPhase timer(Phase::kBackwardGemm);
     w_h_t_.resize(static_cast<size_t>(G) * H);
     tensor::Transpose(w.w_h, H, G, w_h_t_.data());
@@ -139,7 +144,13 @@ void GruLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T
     }
     if (t > 0) {
       ScopedPhase timer(Phase::kBackwardGemm);
-      Gemm(false, false, batch, H, G, T(1), dgh, G, w_h_t_.data(), H, T(1), dh_prev_.data(), H);
+      if (own_kernel) {
+        tensor::TimeAsGemm(batch, H, G, [&] {
+          RecurrentStepBackward(w_h_panels_t_, dgh, dh_prev_.data(), batch, true);
+        });
+      } else {
+        Gemm(false, false, batch, H, G, T(1), dgh, G, w_h_t_.data(), H, T(1), dh_prev_.data(), H);
+      }
     }
     dh_.swap(dh_prev_);
   }

@@ -63,8 +63,11 @@ class GruLayer final : public RecurrentLayer<T> {
   std::vector<T> hidden_;       // (T+1, B, H) h_0 = 0, h_1 .. h_T
   std::vector<T> dh_;           // (B, H) gradient reaching h_t
   std::vector<T> dh_prev_;      // (B, H) gradient reaching h_{t-1}
-  std::vector<T> w_h_t_;        // (3H, H) W_h transposed
   WeightPanels<T> w_h_panels_;  // W_h packed for the forward's step kernel, once per Forward
+  // dh_{t-1} += dhproj W_h^T: on W_h^T packed for the backward kernel where it pays, else on W_h
+  // transposed for OpenBLAS; either made once per Backward.
+  WeightPanels<T> w_h_panels_t_;
+  std::vector<T> w_h_t_;  // (3H, H)
 };
 
 extern template class GruLayer<float>;

@@ -74,7 +74,7 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
   }
 
   // Packed here, from this call's parameters: a Forward never sees stale panels.
-  const bool own_kernel = StepForwardKernelPays(H, std::is_same_v<T, double>);
+  const bool own_kernel = RecurrentKernelPays(H, std::is_same_v<T, double>);
   if (own_kernel) {
     ScopedPhase timer(Phase::kForwardGemm);
     PackStepForward(w.w_x, IH, G, &w_panels_);
@@ -140,7 +140,7 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
   const bool own_kernel = steps > 1 && RecurrentKernelPays(H, std::is_same_v<T, double>);
   if (own_kernel) {
     ScopedPhase timer(Phase::kBackwardGemm);
-    PackRecurrentBackward(w.w_h, H, &w_h_panels_);
+    PackRecurrentBackward(w.w_h, H, 4, &w_h_panels_);
   } else if (steps > 1) {
     // dgates W_h^T made OpenBLAS pack W_h transposed in each of the 27 steps (sgemm_incopy, 2.5% of
     // a step in perf); W_h^T made once here (~20 us) packs as a plain operand: same bits, faster
@@ -173,8 +173,9 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
     if (t > 0) {
       ScopedPhase timer(Phase::kBackwardGemm);
       if (own_kernel) {
-        tensor::TimeAsGemm(batch, H, G,
-                           [&] { LstmRecurrentBackward(w_h_panels_, dgates, dh_.data(), batch); });
+        tensor::TimeAsGemm(batch, H, G, [&] {
+          RecurrentStepBackward(w_h_panels_, dgates, dh_.data(), batch, false);
+        });
       } else {
         Gemm(false, false, batch, H, G, T(1), dgates, G, w_h_t_.data(), H, T(0), dh_.data(), H);
       }

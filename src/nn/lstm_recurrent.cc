@@ -28,18 +28,20 @@ constexpr size_t kMaxRows = 6;  // of 16 registers (AVX2, SSE4, the baseline)
 constexpr size_t kMaxRows = 8;  // of 32; 8 divides the usual batches, 12 measured no faster
 #endif
 
-// Row r, vector v of the tile: (bias ? bias's vector v : 0) plus, over k < K, a[r lda + k] times
-// vector v of the panel's row k.
+// Row r, vector v of the tile: (bias ? bias's vector v : accumulate ? out's : 0) plus, over
+// k < K, a[r lda + k] times vector v of the panel's row k.
 template <size_t MR, size_t NV, class D, typename T = hn::TFromD<D>>
 HWY_NOINLINE void Tile(D d, const T* HWY_RESTRICT a, size_t lda, size_t K,
-                       const T* HWY_RESTRICT panel, const T* HWY_RESTRICT bias, T* HWY_RESTRICT out,
-                       size_t ldo) {
+                       const T* HWY_RESTRICT panel, const T* HWY_RESTRICT bias, bool accumulate,
+                       T* HWY_RESTRICT out, size_t ldo) {
   using V = hn::Vec<D>;
   const size_t L = hn::Lanes(d);
   V acc[MR * NV];
   for (size_t v = 0; v < NV; ++v) {
     const V init = bias ? hn::LoadU(d, bias + v * L) : hn::Zero(d);
-    for (size_t r = 0; r < MR; ++r) acc[r * NV + v] = init;
+    for (size_t r = 0; r < MR; ++r) {
+      acc[r * NV + v] = accumulate ? hn::LoadU(d, out + r * ldo + v * L) : init;
+    }
   }
   for (size_t k = 0; k < K; ++k) {
     V b[NV];
@@ -62,34 +64,36 @@ HWY_NOINLINE void Tile(D d, const T* HWY_RESTRICT a, size_t lda, size_t K,
 // Tile<MR, NV> for MR == rows, MR from kMaxRows down to 1.
 template <size_t MR, size_t NV, class D, typename T = hn::TFromD<D>>
 HWY_INLINE void TileOf(size_t rows, D d, const T* a, size_t lda, size_t K, const T* panel,
-                       const T* bias, T* out, size_t ldo) {
+                       const T* bias, bool accumulate, T* out, size_t ldo) {
   if constexpr (MR > 0) {
-    if (rows == MR) return Tile<MR, NV>(d, a, lda, K, panel, bias, out, ldo);
-    TileOf<MR - 1, NV>(rows, d, a, lda, K, panel, bias, out, ldo);
+    if (rows == MR) return Tile<MR, NV>(d, a, lda, K, panel, bias, accumulate, out, ldo);
+    TileOf<MR - 1, NV>(rows, d, a, lda, K, panel, bias, accumulate, out, ldo);
   }
 }
 
-// out (B, N) = [bias +] a[:, :K] w[:K, :]. Panels outside: a panel stays in L1/L2 while every
-// row strip passes over it (the backward: K = 4H, a 64 KiB panel at H 128). Strips outside: a
+// out (B, N) = [bias or out +] a[:, :K] w[:K, :]. Panels outside: a panel stays in L1/L2 while
+// every row strip passes over it (the backward: K = 4H, a 64 KiB panel at H 128). Strips outside: a
 // strip of a stays in L1 while the panels stream from L2 (the forward: K = I + H; faster than
 // panels outside by 6-16% at H 256-512 with AVX-512 and AVX2 and 2-11% at H 128 natively, mixed
 // at H 128 with AVX2, 1-6% slower at H 32; B 64 and 128).
 template <typename T>
-void PanelProduct(const WeightPanels<T>& w, const T* a, size_t lda, size_t K, const T* bias, T* out,
-                  size_t B, bool strips_outside) {
+void PanelProduct(const WeightPanels<T>& w, const T* a, size_t lda, size_t K, const T* bias,
+                  bool accumulate, T* out, size_t B, bool strips_outside) {
   const hn::ScalableTag<T> d;
   const size_t L = hn::Lanes(d), N = static_cast<size_t>(w.cols),
                rows = static_cast<size_t>(w.rows);
   SEQ_CHECK(static_cast<size_t>(w.lanes) == L && N % L == 0 && K <= rows &&
-            w.data.size() == rows * N);
+            w.data.size() == rows * N && !(bias && accumulate));
   auto tile = [&](size_t j, size_t m) {
     const T* panel = w.data.data() + j * rows;
     const size_t strip = std::min(kMaxRows, B - m);
     const T* tile_bias = bias ? bias + j : nullptr;
     if (j + 2 * L <= N) {
-      TileOf<kMaxRows, 2>(strip, d, a + m * lda, lda, K, panel, tile_bias, out + m * N + j, N);
+      TileOf<kMaxRows, 2>(strip, d, a + m * lda, lda, K, panel, tile_bias, accumulate,
+                          out + m * N + j, N);
     } else {
-      TileOf<kMaxRows, 1>(strip, d, a + m * lda, lda, K, panel, tile_bias, out + m * N + j, N);
+      TileOf<kMaxRows, 1>(strip, d, a + m * lda, lda, K, panel, tile_bias, accumulate,
+                          out + m * N + j, N);
     }
   };
   if (strips_outside) {
@@ -104,18 +108,18 @@ void PanelProduct(const WeightPanels<T>& w, const T* a, size_t lda, size_t K, co
 }
 
 template <typename T>
-void BackwardRows(const WeightPanels<T>& w, const T* dgates, T* dh, int batch) {
-  SEQ_CHECK(w.rows == 4 * w.cols);
-  PanelProduct<T>(w, dgates, static_cast<size_t>(w.rows), static_cast<size_t>(w.rows), nullptr, dh,
-                  static_cast<size_t>(batch), false);
+void BackwardRows(const WeightPanels<T>& w, const T* dgates, T* dh, int batch, bool accumulate) {
+  SEQ_CHECK(w.cols > 0 && w.rows % w.cols == 0);
+  PanelProduct<T>(w, dgates, static_cast<size_t>(w.rows), static_cast<size_t>(w.rows), nullptr,
+                  accumulate, dh, static_cast<size_t>(batch), false);
 }
 
 template <typename T>
 void ForwardRows(const WeightPanels<T>& w, const T* inputs, int stride, int k, const T* bias,
                  T* gates, int batch) {
   SEQ_CHECK(bias != nullptr && k >= 0 && stride >= k);
-  PanelProduct<T>(w, inputs, static_cast<size_t>(stride), static_cast<size_t>(k), bias, gates,
-                  static_cast<size_t>(batch), true);
+  PanelProduct<T>(w, inputs, static_cast<size_t>(stride), static_cast<size_t>(k), bias, false,
+                  gates, static_cast<size_t>(batch), true);
 }
 
 template <typename T>
@@ -124,9 +128,10 @@ bool Supports(int hidden) {
 }
 
 template <typename T>
-void PackBackward(const T* w_h, int hidden, WeightPanels<T>* out) {
-  const size_t L = hn::Lanes(hn::ScalableTag<T>()), H = static_cast<size_t>(hidden), G = 4 * H;
-  SEQ_CHECK(Supports<T>(hidden));
+void PackBackward(const T* w_h, int hidden, int gates, WeightPanels<T>* out) {
+  const size_t L = hn::Lanes(hn::ScalableTag<T>()), H = static_cast<size_t>(hidden);
+  SEQ_CHECK(Supports<T>(hidden) && gates > 0);
+  const size_t G = static_cast<size_t>(gates) * H;
   out->data.resize(G * H);
   out->rows = static_cast<int>(G);
   out->cols = hidden;
@@ -165,20 +170,10 @@ void PackForward(const T* w, int rows, int cols, WeightPanels<T>* out) {
   }
 }
 
-// With 16 registers (6-row tiles) the backward kernel was no faster than OpenBLAS in the training
-// step at H 512 (bench/README.md); it was at H 128 and, in bench/recurrent_bench, from H 32 to 256.
-constexpr int kMaxHiddenWith16Registers = 256;
-
 constexpr bool kVectorTarget = HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128;
 
 template <typename T>
 bool Pays(int hidden) {
-  return kVectorTarget && Supports<T>(hidden) &&
-         (kMaxRows > 6 || hidden <= kMaxHiddenWith16Registers);
-}
-
-template <typename T>
-bool ForwardPays(int hidden) {
   return kVectorTarget && Supports<T>(hidden);
 }
 
@@ -189,15 +184,11 @@ bool Pays(int) {
   return false;
 }
 template <typename T>
-bool ForwardPays(int) {
-  return false;
-}
-template <typename T>
 bool Supports(int) {
   return false;
 }
 template <typename T>
-void PackBackward(const T*, int, WeightPanels<T>*) {
+void PackBackward(const T*, int, int, WeightPanels<T>*) {
   SEQ_CHECK(false);
 }
 template <typename T>
@@ -205,7 +196,7 @@ void PackForward(const T*, int, int, WeightPanels<T>*) {
   SEQ_CHECK(false);
 }
 template <typename T>
-void BackwardRows(const WeightPanels<T>&, const T*, T*, int) {
+void BackwardRows(const WeightPanels<T>&, const T*, T*, int, bool) {
   SEQ_CHECK(false);
 }
 template <typename T>
@@ -220,13 +211,11 @@ bool SupportsF32(int hidden) { return Supports<float>(hidden); }
 bool SupportsF64(int hidden) { return Supports<double>(hidden); }
 bool PaysF32(int hidden) { return Pays<float>(hidden); }
 bool PaysF64(int hidden) { return Pays<double>(hidden); }
-bool ForwardPaysF32(int hidden) { return ForwardPays<float>(hidden); }
-bool ForwardPaysF64(int hidden) { return ForwardPays<double>(hidden); }
-void PackBackwardF32(const float* w, int hidden, WeightPanels<float>* out) {
-  PackBackward(w, hidden, out);
+void PackBackwardF32(const float* w, int hidden, int gates, WeightPanels<float>* out) {
+  PackBackward(w, hidden, gates, out);
 }
-void PackBackwardF64(const double* w, int hidden, WeightPanels<double>* out) {
-  PackBackward(w, hidden, out);
+void PackBackwardF64(const double* w, int hidden, int gates, WeightPanels<double>* out) {
+  PackBackward(w, hidden, gates, out);
 }
 void PackForwardF32(const float* w, int rows, int cols, WeightPanels<float>* out) {
   PackForward(w, rows, cols, out);
@@ -234,11 +223,13 @@ void PackForwardF32(const float* w, int rows, int cols, WeightPanels<float>* out
 void PackForwardF64(const double* w, int rows, int cols, WeightPanels<double>* out) {
   PackForward(w, rows, cols, out);
 }
-void BackwardF32(const WeightPanels<float>& w, const float* dgates, float* dh, int batch) {
-  BackwardRows(w, dgates, dh, batch);
+void BackwardF32(const WeightPanels<float>& w, const float* dgates, float* dh, int batch,
+                 bool accumulate) {
+  BackwardRows(w, dgates, dh, batch, accumulate);
 }
-void BackwardF64(const WeightPanels<double>& w, const double* dgates, double* dh, int batch) {
-  BackwardRows(w, dgates, dh, batch);
+void BackwardF64(const WeightPanels<double>& w, const double* dgates, double* dh, int batch,
+                 bool accumulate) {
+  BackwardRows(w, dgates, dh, batch, accumulate);
 }
 void ForwardF32(const WeightPanels<float>& w, const float* inputs, int stride, int k,
                 const float* bias, float* gates, int batch) {
@@ -260,8 +251,6 @@ HWY_EXPORT(SupportsF32);
 HWY_EXPORT(SupportsF64);
 HWY_EXPORT(PaysF32);
 HWY_EXPORT(PaysF64);
-HWY_EXPORT(ForwardPaysF32);
-HWY_EXPORT(ForwardPaysF64);
 HWY_EXPORT(PackBackwardF32);
 HWY_EXPORT(PackBackwardF64);
 HWY_EXPORT(PackForwardF32);
@@ -281,25 +270,20 @@ bool RecurrentKernelPays(int hidden, bool double_precision) {
                           : HWY_DYNAMIC_DISPATCH(PaysF32)(hidden);
 }
 
-bool StepForwardKernelPays(int hidden, bool double_precision) {
-  return double_precision ? HWY_DYNAMIC_DISPATCH(ForwardPaysF64)(hidden)
-                          : HWY_DYNAMIC_DISPATCH(ForwardPaysF32)(hidden);
+void PackRecurrentBackward(const float* w_h, int hidden, int gates, WeightPanels<float>* out) {
+  HWY_DYNAMIC_DISPATCH(PackBackwardF32)(w_h, hidden, gates, out);
+}
+void PackRecurrentBackward(const double* w_h, int hidden, int gates, WeightPanels<double>* out) {
+  HWY_DYNAMIC_DISPATCH(PackBackwardF64)(w_h, hidden, gates, out);
 }
 
-void PackRecurrentBackward(const float* w_h, int hidden, WeightPanels<float>* out) {
-  HWY_DYNAMIC_DISPATCH(PackBackwardF32)(w_h, hidden, out);
+void RecurrentStepBackward(const WeightPanels<float>& w_h_t, const float* dgates, float* dh,
+                           int batch, bool accumulate) {
+  HWY_DYNAMIC_DISPATCH(BackwardF32)(w_h_t, dgates, dh, batch, accumulate);
 }
-void PackRecurrentBackward(const double* w_h, int hidden, WeightPanels<double>* out) {
-  HWY_DYNAMIC_DISPATCH(PackBackwardF64)(w_h, hidden, out);
-}
-
-void LstmRecurrentBackward(const WeightPanels<float>& w_h_t, const float* dgates, float* dh,
-                           int batch) {
-  HWY_DYNAMIC_DISPATCH(BackwardF32)(w_h_t, dgates, dh, batch);
-}
-void LstmRecurrentBackward(const WeightPanels<double>& w_h_t, const double* dgates, double* dh,
-                           int batch) {
-  HWY_DYNAMIC_DISPATCH(BackwardF64)(w_h_t, dgates, dh, batch);
+void RecurrentStepBackward(const WeightPanels<double>& w_h_t, const double* dgates, double* dh,
+                           int batch, bool accumulate) {
+  HWY_DYNAMIC_DISPATCH(BackwardF64)(w_h_t, dgates, dh, batch, accumulate);
 }
 
 void PackStepForward(const float* w, int rows, int cols, WeightPanels<float>* out) {

@@ -3,6 +3,7 @@
 //   forward   LSTM gates_t = b + [x_t | h_{t-1}] [W_x; W_h]   (B x 4H, K = I + H)
 //             GRU  hproj_t = b_h + h_{t-1} W_h               (B x 3H, K = H)
 //   backward  LSTM dh_{t-1} = dgates_t W_h^T                  (B x H,  K = 4H)
+//             GRU  dh_{t-1} += dhproj_t W_h^T                 (B x H,  K = 3H)
 // OpenBLAS 0.3.21 has no pack-once API, so each of its T calls a pass repacked the weights (and,
 // forward, needed the bias copied onto the output first): at the reference shape it ran these at
 // ~85 and ~75-80 GFLOP/s against ~100 here (bench/recurrent_bench). The gate math stays a separate
@@ -30,28 +31,25 @@ struct WeightPanels {
 // target's vector length (of T), and not a target with sizeless vectors (SVE, RVV).
 bool RecurrentKernelSupports(int hidden, bool double_precision);
 
-// Whether LstmLayer should use the backward kernel: where it measured faster than OpenBLAS
-// (bench/README.md). On AVX-512 at every H tried (32-1024, B 16-128); on the 16-register targets
-// (AVX2, SSE4) up to H 256 (at 512 it tied in the training step); never on the scalar baseline
-// (3x slower there).
+// Whether a layer should use these kernels (forward and backward): on every vector target where
+// RecurrentKernelSupports(H), not on the scalar baseline (3x slower there). Measured faster than
+// OpenBLAS at H 32-1024, B 16-128, with AVX-512, AVX2 and SSE4 (bench/README.md).
 bool RecurrentKernelPays(int hidden, bool double_precision);
 
-// Whether a layer should use the forward kernel: on every vector target (measured faster than
-// OpenBLAS at H 32-512 with AVX-512, AVX2 and SSE4, B 64 and 128), not on the scalar baseline.
-bool StepForwardKernelPays(int hidden, bool double_precision);
+// w_h is (H, gates H) row-major (4 gates for an LSTM, 3 for a GRU); packs W_h^T. Call again
+// whenever W_h or the target changes.
+void PackRecurrentBackward(const float* w_h, int hidden, int gates, WeightPanels<float>* out);
+void PackRecurrentBackward(const double* w_h, int hidden, int gates, WeightPanels<double>* out);
 
-// w_h is (H, 4H) row-major; packs W_h^T. Call again whenever W_h or the target changes.
-void PackRecurrentBackward(const float* w_h, int hidden, WeightPanels<float>* out);
-void PackRecurrentBackward(const double* w_h, int hidden, WeightPanels<double>* out);
-
-// dh (B, H) = dgates (B, 4H) W_h^T, dh overwritten.
-void LstmRecurrentBackward(const WeightPanels<float>& w_h_t, const float* dgates, float* dh,
-                           int batch);
-void LstmRecurrentBackward(const WeightPanels<double>& w_h_t, const double* dgates, double* dh,
-                           int batch);
+// dh (B, H) = [dh +] dgates (B, gates H) W_h^T: overwritten, or added to with `accumulate` (each
+// element's chain then starts from dh's value).
+void RecurrentStepBackward(const WeightPanels<float>& w_h_t, const float* dgates, float* dh,
+                           int batch, bool accumulate);
+void RecurrentStepBackward(const WeightPanels<double>& w_h_t, const double* dgates, double* dh,
+                           int batch, bool accumulate);
 
 // w is (rows, cols) row-major ([W_x; W_h] of an LSTM, W_h of a GRU), cols a multiple of the
-// target's vector length (4H and 3H are where StepForwardKernelPays(H)). Call again whenever w or
+// target's vector length (4H and 3H are where RecurrentKernelPays(H)). Call again whenever w or
 // the target changes.
 void PackStepForward(const float* w, int rows, int cols, WeightPanels<float>* out);
 void PackStepForward(const double* w, int rows, int cols, WeightPanels<double>* out);

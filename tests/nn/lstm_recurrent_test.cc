@@ -1,8 +1,8 @@
-// The LSTM's per-step kernels on packed panels (backward dh = dgates W_h^T, forward gates = b +
-// [x | h] [W_x; W_h]) on every SIMD target this CPU runs, the scalar baseline included, against
-// double-precision products written out here (error relative to the sum of the terms' magnitudes,
-// the scale a dot product's rounding has), and against the one summation order they promise (one
-// multiply-add chain over k per element, onto the bias forward).
+// The recurrent layers' per-step kernels on packed panels (backward dh [+]= dgates W_h^T, forward
+// gates = b + [x | h] [W_x; W_h]) on every SIMD target this CPU runs, the scalar baseline included,
+// against double-precision products written out here (error relative to the sum of the terms'
+// magnitudes, the scale a dot product's rounding has), and against the one summation order they
+// promise (one multiply-add chain over k per element, onto the bias forward).
 #include "nn/lstm_recurrent.h"
 
 #include <gtest/gtest.h>
@@ -20,9 +20,16 @@ namespace {
 
 using seqtrain::testing::ForEachSimdTarget;
 
-// out[b][n] = init[n] + sum over k < K of a(b, k) w(k, n) (init empty: 0), in double, with the sum
-// of the terms' magnitudes beside it: a float sum of K terms is exact to a few units of rounding
-// of that, in any order.
+// Where a product's sums start: nothing, a bias (one value per column) or the output's values.
+template <typename T>
+T InitOf(const std::vector<T>& init, size_t N, int b, size_t n) {
+  if (init.empty()) return T(0);
+  return init.size() == N ? init[n] : init[b * N + n];
+}
+
+// out[b][n] = init + sum over k < K of a(b, k) w(k, n), in double, with the sum of the terms'
+// magnitudes beside it: a float sum of K terms is exact to a few units of rounding of that, in any
+// order.
 template <typename T, typename A, typename W>
 std::vector<double> ReferenceProduct(int B, size_t N, int K, A a, W w, const std::vector<T>& init,
                                      std::vector<double>* magnitude) {
@@ -30,7 +37,7 @@ std::vector<double> ReferenceProduct(int B, size_t N, int K, A a, W w, const std
   magnitude->assign(out.size(), 0.0);
   for (int b = 0; b < B; ++b) {
     for (size_t n = 0; n < N; ++n) {
-      double sum = init.empty() ? 0.0 : init[n], abs_sum = std::fabs(sum);
+      double sum = InitOf(init, N, b, n), abs_sum = std::fabs(sum);
       for (int k = 0; k < K; ++k) {
         const double product = static_cast<double>(a(b, k)) * w(k, n);
         sum += product;
@@ -50,7 +57,7 @@ std::vector<T> ChainProduct(int B, size_t N, int K, A a, W w, const std::vector<
   std::vector<T> out(static_cast<size_t>(B) * N);
   for (int b = 0; b < B; ++b) {
     for (size_t n = 0; n < N; ++n) {
-      T acc = init.empty() ? T(0) : init[n];
+      T acc = InitOf(init, N, b, n);
       for (int k = 0; k < K; ++k) {
         const T x = a(b, k), v = w(k, n);
         if (fused) {
@@ -66,35 +73,53 @@ std::vector<T> ChainProduct(int B, size_t N, int K, A a, W w, const std::vector<
   return out;
 }
 
+// The backward product: dh (B, H) [+]= dgates (B, gates H) W_h^T. An LSTM's has 4 gates and
+// overwrites dh; a GRU's 3 and adds to it (dh_0 set: the chain starts from it).
 template <typename T>
 struct Problem {
-  int B, H;
-  std::vector<T> w_h;     // (H, 4H)
-  std::vector<T> dgates;  // (B, 4H)
-  Problem(int batch, int hidden, uint64_t seed) : B(batch), H(hidden) {
+  int B, H, gates;
+  std::vector<T> w_h;     // (H, gates H)
+  std::vector<T> dgates;  // (B, gates H)
+  std::vector<T> dh_0;    // (B, H), empty: overwrite dh
+  Problem(int batch, int hidden, uint64_t seed, int gate_count = 4, bool accumulate = false)
+      : B(batch), H(hidden), gates(gate_count) {
     Rng rng(seed);
-    w_h.resize(static_cast<size_t>(H) * 4 * H);
-    dgates.resize(static_cast<size_t>(B) * 4 * H);
+    w_h.resize(static_cast<size_t>(H) * K());
+    dgates.resize(static_cast<size_t>(B) * K());
     for (T& w : w_h) w = static_cast<T>(rng.Uniform(-1, 1));
     for (T& g : dgates) g = static_cast<T>(rng.Uniform(-1, 1));
+    if (accumulate) {
+      dh_0.resize(static_cast<size_t>(B) * H);
+      for (T& v : dh_0) v = static_cast<T>(rng.Uniform(-1, 1));
+    }
   }
-  // dh[b][j] = sum_k dgates[b][k] w_h[j][k].
+  int K() const { return gates * H; }
+  // dh[b][j] = dh_0[b][j] + sum_k dgates[b][k] w_h[j][k].
   std::vector<double> Reference(std::vector<double>* magnitude) const {
-    return ReferenceProduct<T>(B, H, 4 * H, DgatesAt(), WhTransposedAt(), {}, magnitude);
+    return ReferenceProduct<T>(B, H, K(), DgatesAt(), WhTransposedAt(), dh_0, magnitude);
   }
   std::vector<T> Chain(bool fused) const {
-    return ChainProduct<T>(B, H, 4 * H, DgatesAt(), WhTransposedAt(), {}, fused);
+    return ChainProduct<T>(B, H, K(), DgatesAt(), WhTransposedAt(), dh_0, fused);
   }
   auto DgatesAt() const {
-    return [this](int b, int k) { return dgates[static_cast<size_t>(b) * 4 * H + k]; };
+    return [this](int b, int k) { return dgates[static_cast<size_t>(b) * K() + k]; };
   }
   auto WhTransposedAt() const {
-    return [this](int k, size_t j) { return w_h[j * 4 * H + k]; };
+    return [this](int k, size_t j) { return w_h[j * K() + k]; };
+  }
+  std::vector<T> Run() const {
+    WeightPanels<T> panels;
+    PackRecurrentBackward(w_h.data(), H, gates, &panels);
+    // Overwritten, not added to, unless accumulating.
+    std::vector<T> dh = dh_0.empty() ? std::vector<T>(static_cast<size_t>(B) * H, T(12345)) : dh_0;
+    RecurrentStepBackward(panels, dgates.data(), dh.data(), B, !dh_0.empty());
+    return dh;
   }
 };
 
 // Hidden sizes: one vector of units, an odd number of vectors (a last panel one vector wide), the
-// reference shape; batches below, at and past a tile's rows, and the reference batch.
+// reference shape; batches below, at and past a tile's rows, and the reference batch; the LSTM's
+// product (4 gates, overwriting) and the GRU's (3, adding).
 template <typename T>
 void ExpectMatchesReference(double tolerance) {
   ForEachSimdTarget([&](const simd::Target& target) {
@@ -103,63 +128,56 @@ void ExpectMatchesReference(double tolerance) {
         ADD_FAILURE() << "hidden " << H << " unsupported on " << target.name;
         continue;
       }
-      for (int B : {1, 5, 8, 13, 64}) {
-        SCOPED_TRACE("H " + std::to_string(H) + ", B " + std::to_string(B));
-        const Problem<T> p(B, H, 100 + H + B);
-        WeightPanels<T> panels;
-        PackRecurrentBackward(p.w_h.data(), H, &panels);
-        std::vector<T> dh(static_cast<size_t>(B) * H, T(12345));  // overwritten, not added to
-        LstmRecurrentBackward(panels, p.dgates.data(), dh.data(), B);
-        std::vector<double> magnitude;
-        const std::vector<double> ref = p.Reference(&magnitude);
-        double worst = 0;  // error relative to the sum of the terms' magnitudes
-        for (size_t i = 0; i < ref.size(); ++i) {
-          worst = std::max(worst, std::fabs(dh[i] - ref[i]) / magnitude[i]);
+      for (const auto [gates, accumulate] : {std::pair<int, bool>{4, false}, {3, true}}) {
+        for (int B : {1, 5, 8, 13, 64}) {
+          SCOPED_TRACE("gates " + std::to_string(gates) + ", H " + std::to_string(H) + ", B " +
+                       std::to_string(B));
+          const Problem<T> p(B, H, 100 + H + B, gates, accumulate);
+          const std::vector<T> dh = p.Run();
+          std::vector<double> magnitude;
+          const std::vector<double> ref = p.Reference(&magnitude);
+          double worst = 0;  // error relative to the sum of the terms' magnitudes
+          for (size_t i = 0; i < ref.size(); ++i) {
+            worst = std::max(worst, std::fabs(dh[i] - ref[i]) / magnitude[i]);
+          }
+          EXPECT_LT(worst, tolerance);
+          // One chain over k in order per element: the bits of the fused chain on targets with
+          // FMA, of the unfused one on the others, for every element alike.
+          const std::vector<T> fused = p.Chain(true), unfused = p.Chain(false);
+          EXPECT_TRUE(dh == fused || dh == unfused);
         }
-        EXPECT_LT(worst, tolerance);
-        // One chain over k in order per element: the bits of the fused chain on targets with
-        // FMA, of the unfused one on the others, for every element alike.
-        const std::vector<T> fused = p.Chain(true), unfused = p.Chain(false);
-        EXPECT_TRUE(dh == fused || dh == unfused);
       }
     }
   });
 }
 
-TEST(LstmRecurrentBackward, FloatMatchesDoubleReferenceOnEveryTarget) {
+TEST(RecurrentStepBackward, FloatMatchesDoubleReferenceOnEveryTarget) {
   ExpectMatchesReference<float>(1e-6);
 }
 
-TEST(LstmRecurrentBackward, DoubleMatchesReferenceOnEveryTarget) {
+TEST(RecurrentStepBackward, DoubleMatchesReferenceOnEveryTarget) {
   ExpectMatchesReference<double>(1e-14);
 }
 
 // Panels are per target: the best target's layout differs from the baseline's, and each one's
 // kernel reads its own correctly after packing again (the layer packs in every Backward).
-TEST(LstmRecurrentBackward, RepackingForAnotherTargetGivesTheSameResult) {
+TEST(RecurrentStepBackward, RepackingForAnotherTargetGivesTheSameResult) {
   const Problem<float> p(8, 32, 5);
   std::vector<std::vector<float>> results;
-  ForEachSimdTarget([&](const simd::Target&) {
-    WeightPanels<float> panels;
-    PackRecurrentBackward(p.w_h.data(), p.H, &panels);
-    std::vector<float> dh(static_cast<size_t>(p.B) * p.H);
-    LstmRecurrentBackward(panels, p.dgates.data(), dh.data(), p.B);
-    results.push_back(dh);
-  });
+  ForEachSimdTarget([&](const simd::Target&) { results.push_back(p.Run()); });
   const std::vector<float> fused = p.Chain(true), unfused = p.Chain(false);
   for (const std::vector<float>& dh : results) EXPECT_TRUE(dh == fused || dh == unfused);
 }
 
-// The layer's gate: not on the scalar baseline, only where the vector length divides H, and
-// past H 256 only with 32 registers (AVX-512).
-TEST(LstmRecurrentBackward, PaysWhereItMeasuredFaster) {
+// The layers' gate, forward and backward: every vector target where the vector length divides H,
+// at every H (past 256 too with 16 registers), never the scalar baseline.
+TEST(RecurrentKernels, PayOnEveryVectorTarget) {
   ForEachSimdTarget([&](const simd::Target& target) {
-    EXPECT_EQ(RecurrentKernelPays(128, false), target.name != "scalar");
-    EXPECT_EQ(RecurrentKernelPays(256, true), target.name != "scalar");
+    for (int H : {128, 512, 1024}) {
+      EXPECT_EQ(RecurrentKernelPays(H, false), target.name != "scalar") << H;
+      EXPECT_EQ(RecurrentKernelPays(H, true), target.name != "scalar") << H;
+    }
     EXPECT_FALSE(RecurrentKernelPays(0, false));
-    if (target.name == "avx512") EXPECT_TRUE(RecurrentKernelPays(512, false));
-    if (target.name == "avx2" || target.name == "sse4")
-      EXPECT_FALSE(RecurrentKernelPays(512, false));
     if (target.name == "avx512" || target.name == "avx2") {
       EXPECT_FALSE(RecurrentKernelPays(5, false));
       EXPECT_FALSE(RecurrentKernelSupports(5, true));
@@ -278,16 +296,6 @@ TEST(RecurrentStepForward, RepackingForAnotherTargetGivesTheSameResult) {
   ForEachSimdTarget([&](const simd::Target&) { results.push_back(p.Run()); });
   const std::vector<float> fused = p.Chain(true), unfused = p.Chain(false);
   for (const std::vector<float>& gates : results) EXPECT_TRUE(gates == fused || gates == unfused);
-}
-
-TEST(RecurrentStepForward, PaysOnEveryVectorTarget) {
-  ForEachSimdTarget([&](const simd::Target& target) {
-    EXPECT_EQ(StepForwardKernelPays(128, false), target.name != "scalar");
-    EXPECT_EQ(StepForwardKernelPays(512, true), target.name != "scalar");
-    EXPECT_FALSE(StepForwardKernelPays(0, false));
-    if (target.name == "avx512" || target.name == "avx2")
-      EXPECT_FALSE(StepForwardKernelPays(5, false));
-  });
 }
 
 }  // namespace
