@@ -2,16 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 
 #include "nn/gru_kernels.h"
 #include "nn/input_projection.h"
-#include "nn/lstm_recurrent.h"
 #include "simd/array_kernels.h"
 #include "tensor/blas.h"
-#include "tensor/gemm_profile.h"
-#include "tensor/rows.h"
-#include "tensor/transpose.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
 
@@ -66,12 +61,9 @@ void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, i
   std::fill(hidden_.begin(), hidden_.begin() + hidden_block(), T(0));
 
   ProjectInputs(x, w.w_x, w.b_x, rows, I, G, gates_.data());
-  // h_{t-1} W_h on the LSTM's per-step kernel where it pays, W_h packed from this call's
-  // parameters (a Forward never sees stale panels).
-  const bool own_kernel = RecurrentKernelPays(H, std::is_same_v<T, double>);
-  if (own_kernel) {
+  {
     ScopedPhase timer(Phase::kForwardGemm);
-    PackStepForward(w.w_h, H, G, &w_h_panels_);
+    step_forward_.Prepare(w.w_h, H, G, H);
   }
 
   const size_t step_hidden = hidden_block();
@@ -81,21 +73,8 @@ void GruLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, i
     T* h = hidden_.data() + (t + 1) * step_hidden;
     {
       ScopedPhase timer(Phase::kForwardGemm);
-      if (own_kernel) {
-        if (t > 0) {
-          tensor::TimeAsGemm(batch, G, H, [&] {
-            RecurrentStepForward(w_h_panels_, h_prev, H, H, w.b_h, hproj_.data(), batch);
-          });
-        } else {  // h_0 = 0: the bias alone
-          RecurrentStepForward(w_h_panels_, h_prev, H, 0, w.b_h, hproj_.data(), batch);
-        }
-      } else {
-        tensor::BroadcastRow(w.b_h, static_cast<size_t>(G), static_cast<size_t>(batch),
-                             hproj_.data());
-        if (t > 0) {
-          Gemm(false, false, batch, G, H, T(1), h_prev, H, w.w_h, G, T(1), hproj_.data(), G);
-        }
-      }
+      // h_0 = 0: the bias alone at the first step.
+      step_forward_.Apply(h_prev, H, t > 0 ? H : 0, w.b_h, hproj_.data(), batch);
     }
     ScopedPhase timer(Phase::kGateMath);
     GruGatesForward(gates_.data() + t * step_gates, hproj_.data(), h_prev,
@@ -118,15 +97,9 @@ void GruLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T
   dh_.assign(step_hidden, T(0));
   dh_prev_.resize(step_hidden);
   dgates_h_.resize(rows * G);
-  // Packed or transposed here, from this call's parameters: a Backward never sees stale weights.
-  const bool own_kernel = steps > 1 && RecurrentKernelPays(H, std::is_same_v<T, double>);
-  if (own_kernel) {
+  if (steps > 1) {
     ScopedPhase timer(Phase::kBackwardGemm);
-    PackRecurrentBackward(w.w_h, H, 3, &w_h_panels_t_);
-  } else if (steps > 1) {
-    ScopedPhase timer(Phase::kBackwardGemm);
-    w_h_t_.resize(static_cast<size_t>(G) * H);
-    tensor::Transpose(w.w_h, H, G, w_h_t_.data());
+    step_backward_.Prepare(w.w_h, H, 3);
   }
 
   for (int t = steps - 1; t >= 0; --t) {
@@ -144,13 +117,7 @@ void GruLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, T
     }
     if (t > 0) {
       ScopedPhase timer(Phase::kBackwardGemm);
-      if (own_kernel) {
-        tensor::TimeAsGemm(batch, H, G, [&] {
-          RecurrentStepBackward(w_h_panels_t_, dgh, dh_prev_.data(), batch, true);
-        });
-      } else {
-        Gemm(false, false, batch, H, G, T(1), dgh, G, w_h_t_.data(), H, T(1), dh_prev_.data(), H);
-      }
+      step_backward_.Apply(dgh, dh_prev_.data(), batch, true);
     }
     dh_.swap(dh_prev_);
   }

@@ -8,7 +8,7 @@
 //
 // The input projection of all T steps is one GEMM (the n gate keeps x W_x and h W_h apart, so
 // the LSTM's one [x_t | h_{t-1}] GEMM per step does not apply); per step the recurrent product
-// (on the LSTM's step kernel, nn/lstm_recurrent.h, where it pays) and the gate math remain;
+// (nn/step_products.h: on our own step kernel where it pays) and the gate math remain;
 // backward computes dW_x and dW_h as one GEMM each over all steps.
 // With lengths, a padded row's h is copied on after each step and its gate gradients zeroed.
 #pragma once
@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "config.pb.h"
-#include "nn/lstm_recurrent.h"
 #include "nn/padded_batch.h"
 #include "nn/recurrent_layer.h"
+#include "nn/step_products.h"
 
 namespace seqtrain::nn {
 
@@ -56,18 +56,15 @@ class GruLayer final : public RecurrentLayer<T> {
   int hidden_size_;
   PaddedBatch shape_;  // of the last Forward
   const T* x_ = nullptr;
-  std::vector<T> gates_;        // (T, B, 3H) r, z, n; Backward: the gradients on x W_x + b_x
-  std::vector<T> dgates_h_;     // (T, B, 3H) Backward: the gradients on h W_h + b_h
-  std::vector<T> hproj_;        // (B, 3H) h_{t-1} W_h + b_h of the step being run
-  std::vector<T> hn_;           // (T, B, H) the n block of h_{t-1} W_h + b_h
-  std::vector<T> hidden_;       // (T+1, B, H) h_0 = 0, h_1 .. h_T
-  std::vector<T> dh_;           // (B, H) gradient reaching h_t
-  std::vector<T> dh_prev_;      // (B, H) gradient reaching h_{t-1}
-  WeightPanels<T> w_h_panels_;  // W_h packed for the forward's step kernel, once per Forward
-  // dh_{t-1} += dhproj W_h^T: on W_h^T packed for the backward kernel where it pays, else on W_h
-  // transposed for OpenBLAS; either made once per Backward.
-  WeightPanels<T> w_h_panels_t_;
-  std::vector<T> w_h_t_;  // (3H, H)
+  std::vector<T> gates_;     // (T, B, 3H) r, z, n; Backward: the gradients on x W_x + b_x
+  std::vector<T> dgates_h_;  // (T, B, 3H) Backward: the gradients on h W_h + b_h
+  std::vector<T> hproj_;     // (B, 3H) h_{t-1} W_h + b_h of the step being run
+  std::vector<T> hn_;        // (T, B, H) the n block of h_{t-1} W_h + b_h
+  std::vector<T> hidden_;    // (T+1, B, H) h_0 = 0, h_1 .. h_T
+  std::vector<T> dh_;        // (B, H) gradient reaching h_t
+  std::vector<T> dh_prev_;   // (B, H) gradient reaching h_{t-1}
+  StepForwardProduct<T> step_forward_;    // b_h + h_{t-1} W_h, prepared once per Forward
+  StepBackwardProduct<T> step_backward_;  // dh_{t-1} += dhproj W_h^T, once per Backward
 };
 
 extern template class GruLayer<float>;

@@ -2,21 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 
 #include "nn/lstm_kernels.h"
 #include "simd/array_kernels.h"
 #include "tensor/blas.h"
-#include "tensor/gemm_profile.h"
 #include "tensor/rows.h"
-#include "tensor/transpose.h"
 #include "util/error.h"
 #include "util/phase_timer.h"
 
 namespace seqtrain::nn {
 
 using tensor::Gemm;
-using tensor::Transpose;
 
 template <typename T>
 LstmLayer<T>::LstmLayer(const ModelConfig& model, int input_size)
@@ -73,11 +69,9 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
     tensor::CopyRows(x, I, rows, I, inputs_hidden_.data(), IH);
   }
 
-  // Packed here, from this call's parameters: a Forward never sees stale panels.
-  const bool own_kernel = RecurrentKernelPays(H, std::is_same_v<T, double>);
-  if (own_kernel) {
+  {
     ScopedPhase timer(Phase::kForwardGemm);
-    PackStepForward(w.w_x, IH, G, &w_panels_);
+    step_forward_.Prepare(w.w_x, IH, G, H);
   }
 
   const size_t step_hidden = hidden_block();
@@ -92,15 +86,7 @@ void LstmLayer<T>::Forward(const T* params, const T* x, const int32_t* lengths, 
       // (T, B, 4H) to L3 first (76-91% of its sgemm rate in the step). h_0 = 0 adds nothing.
       ScopedPhase timer(Phase::kForwardGemm);
       const T* inputs = inputs_hidden_.data() + t * step_inputs_hidden;
-      const int k = t > 0 ? IH : I;
-      if (own_kernel) {
-        tensor::TimeAsGemm(batch, G, k, [&] {
-          RecurrentStepForward(w_panels_, inputs, IH, k, w.b, gates, batch);
-        });
-      } else {
-        tensor::BroadcastRow(w.b, static_cast<size_t>(G), static_cast<size_t>(batch), gates);
-        Gemm(false, false, batch, G, k, T(1), inputs, IH, w.w_x, G, T(1), gates, G);
-      }
+      step_forward_.Apply(inputs, IH, t > 0 ? IH : I, w.b, gates, batch);
     }
     T* h = hidden_.data() + (t + 1) * step_hidden;
     {
@@ -136,18 +122,9 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
   dh_.assign(step_hidden, T(0));
   dc_.assign(step_hidden, T(0));
   std::fill(grads.b, grads.b + G, T(0));
-  // Packed here, from this call's parameters: a Backward never sees stale panels.
-  const bool own_kernel = steps > 1 && RecurrentKernelPays(H, std::is_same_v<T, double>);
-  if (own_kernel) {
+  if (steps > 1) {
     ScopedPhase timer(Phase::kBackwardGemm);
-    PackRecurrentBackward(w.w_h, H, 4, &w_h_panels_);
-  } else if (steps > 1) {
-    // dgates W_h^T made OpenBLAS pack W_h transposed in each of the 27 steps (sgemm_incopy, 2.5% of
-    // a step in perf); W_h^T made once here (~20 us) packs as a plain operand: same bits, faster
-    // GEMM.
-    ScopedPhase timer(Phase::kBackwardGemm);
-    w_h_t_.resize(static_cast<size_t>(G) * H);
-    Transpose(w.w_h, H, G, w_h_t_.data());
+    step_backward_.Prepare(w.w_h, H, 4);
   }
 
   // The gate gradients overwrite the activations step by step (the kernel runs in place): a
@@ -172,13 +149,7 @@ void LstmLayer<T>::Backward(const T* params, const T* dh_seq, const T* dh_last, 
     // Gradient reaching h_{t-1} through W_h.
     if (t > 0) {
       ScopedPhase timer(Phase::kBackwardGemm);
-      if (own_kernel) {
-        tensor::TimeAsGemm(batch, H, G, [&] {
-          RecurrentStepBackward(w_h_panels_, dgates, dh_.data(), batch, false);
-        });
-      } else {
-        Gemm(false, false, batch, H, G, T(1), dgates, G, w_h_t_.data(), H, T(0), dh_.data(), H);
-      }
+      step_backward_.Apply(dgates, dh_.data(), batch, false);
     }
   }
 

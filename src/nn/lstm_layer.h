@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "config.pb.h"
-#include "nn/lstm_recurrent.h"
 #include "nn/padded_batch.h"
 #include "nn/recurrent_layer.h"
+#include "nn/step_products.h"
 
 namespace seqtrain::nn {
 
@@ -62,12 +62,8 @@ class LstmLayer final : public RecurrentLayer<T> {
   std::vector<T> inputs_hidden_;  // (T, B, I+H) [x_t | h_{t-1}], the h part unset at t = 0
   std::vector<T> dh_;             // (B, H) gradient reaching h_t through the recurrence
   std::vector<T> dc_;             // (B, H) gradient reaching c_t from step t+1
-  // [W_x; W_h] packed for lstm_recurrent.h's forward kernel when it pays, once per Forward.
-  WeightPanels<T> w_panels_;
-  // dh = dgates W_h^T: on W_h^T packed for lstm_recurrent.h's kernel when it pays, else on W_h
-  // transposed for OpenBLAS (a no-transpose GEMM); either is made once per Backward.
-  WeightPanels<T> w_h_panels_;
-  std::vector<T> w_h_t_;  // (4H, H)
+  StepForwardProduct<T> step_forward_;    // on [W_x; W_h], prepared once per Forward
+  StepBackwardProduct<T> step_backward_;  // dh = dgates W_h^T, prepared once per Backward
 };
 
 extern template class LstmLayer<float>;
