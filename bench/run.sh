@@ -9,6 +9,7 @@
 #     then one run each of seqtrain with the in-step GEMM profile (SEQTRAIN_GEMM_PROFILE=1);
 # (c) medians, ratios side by side, % of roofline, in-step vs microbenchmark GFLOP/s per GEMM shape,
 #     the per-phase breakdown of a step, peak RSS, time to first step;
+# --isa native clears inherited ISA switches (SEQTRAIN_SIMD, OPENBLAS_CORETYPE, ...) and names them;
 # --isa avx2 forces the AVX2 class everywhere (seqtrain's kernels, OpenBLAS, PyTorch, oneDNN), so an
 #     AVX-512 machine also measures AVX2-only nodes;
 # --sweep adds hidden 64/128/256/512 x 1, 2 layers x per-rank batch 64, 128 on 2 ranks;
@@ -40,8 +41,16 @@ if [ $# -ne 1 ] || [ ! -d "$1" ]; then
   echo "$usage" >&2
   exit 2
 fi
+isa_switches=(SEQTRAIN_SIMD OPENBLAS_CORETYPE ATEN_CPU_CAPABILITY ONEDNN_MAX_CPU_ISA)
+cleared=
 case "$isa" in
-  native) ;;
+  native)
+    # An inherited switch would make "native" a capped run (seen: a host exporting
+    # OPENBLAS_CORETYPE=Haswell on a Zen 5, which halved every GEMM): clear them and say so.
+    for name in "${isa_switches[@]}"; do
+      [ -z "${!name+x}" ] || cleared+=" $name=${!name}"
+      unset "$name"
+    done ;;
   avx2)
     # Each library's own switch; each caps the ISA, so on an AVX2 machine they change nothing.
     export SEQTRAIN_SIMD=avx2 OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 ;;
@@ -109,6 +118,7 @@ roofline_json() { "$build/bench/gemm_roofline" "$@"; }
   echo "isa: --isa $isa; CPU has AVX-512: $(has avx512f); AVX2: $(has avx2)"
   echo "env: SEQTRAIN_SIMD=${SEQTRAIN_SIMD:-} OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}" \
     "ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY:-} ONEDNN_MAX_CPU_ISA=${ONEDNN_MAX_CPU_ISA:-}"
+  [ -z "$cleared" ] || echo "env: cleared for --isa native (inherited):$cleared"
   echo
   echo "## (a) sgemm roofline (1 thread, the model's GEMM shapes)"
   roofline_json --rows-per-rank 128 --rows-per-rank 64 | tee "$raw/roofline.jsonl" | cut -c1-240

@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <memory>
 #include <sstream>
 
@@ -9,6 +10,8 @@
 #include "dist/watchdog.h"
 #include "export/init_weights.h"
 #include "simd/simd_target.h"
+#include "tensor/blas.h"
+#include "tensor/blas_kernel_class.h"
 #include "train/build_info.h"
 #include "train/memory_preflight.h"
 #include "train/stop_signal.h"
@@ -144,6 +147,9 @@ int RunTrain(const TrainRequest& request, dist::Communicator& comm) {
   log->Info(Describe(config, comm, *trainer, blas_threads, memory));
   log->Info("seqtrain: " + simd::TargetSummary());
   log->Info("seqtrain: build: " + train::BuildInfoLine(train::CurrentBuildInfo()));
+  const std::string blas_note = tensor::BlasKernelNote(
+      tensor::BlasCoreName(), simd::ActiveTargetName(), std::getenv("OPENBLAS_CORETYPE"));
+  if (!blas_note.empty()) log->Info(blas_note);
   log->Info("seqtrain: " + watchdog.Describe());
   // One more collective, so that a stop signal received while starting (loading data or a
   // checkpoint) stops every rank here instead of after a step.

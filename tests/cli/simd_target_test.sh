@@ -41,6 +41,21 @@ IFS=', ' read -r -a supported <<<"${BASH_REMATCH[2]}"
 [ "${supported[0]:-}" = "$best" ] || fail "auto chose $best, not the first of ${supported[*]}"
 [ "${supported[-1]:-}" = scalar ] || fail "the scalar baseline should always be supported: ${supported[*]}"
 grep -q "\"simd_target\":\"$best\"" "$SCRATCH/auto.jsonl" || fail "final line lacks simd_target $best"
+# OpenBLAS held to a narrower class than the kernels (an inherited OPENBLAS_CORETYPE) is named
+# once at start; OpenBLAS as wide as them is not.
+if [ "$best" = avx512 ] || [ "$best" = avx2 ]; then
+  OPENBLAS_CORETYPE=Nehalem "$MPIEXEC" -n 2 -x OPENBLAS_CORETYPE "$SEQTRAIN" "${TRAIN[@]}" \
+    >"$SCRATCH/narrow.out" 2>&1 || fail "OPENBLAS_CORETYPE=Nehalem run failed: $(cat "$SCRATCH/narrow.out")"
+  note="^seqtrain: note: OpenBLAS runs its Nehalem \(sse4\) kernels while this CPU runs seqtrain's"
+  note+=" $best kernels, because OPENBLAS_CORETYPE=Nehalem is set: unset it for the full GEMM rate$"
+  [ "$(grep -cE "$note" "$SCRATCH/narrow.out")" -eq 1 ] \
+    || fail "no (or repeated) OpenBLAS note: $(grep -i openblas "$SCRATCH/narrow.out")"
+  wide=$([ "$best" = avx512 ] && echo SkylakeX || echo Haswell)
+  OPENBLAS_CORETYPE=$wide "$MPIEXEC" -n 2 -x OPENBLAS_CORETYPE "$SEQTRAIN" "${TRAIN[@]}" \
+    >"$SCRATCH/wide.out" 2>&1 || fail "OPENBLAS_CORETYPE=$wide run failed: $(cat "$SCRATCH/wide.out")"
+  grep -q "^seqtrain: note: OpenBLAS" "$SCRATCH/wide.out" && fail "OPENBLAS_CORETYPE=$wide: a note"
+  echo "ok: OpenBLAS kernel class against $best"
+fi
 for target in "${supported[@]}"; do
   SEQTRAIN_SIMD=$target "$MPIEXEC" -n 2 "$SEQTRAIN" "${TRAIN[@]}" --metrics "$SCRATCH/$target.jsonl" \
     >"$SCRATCH/$target.out" 2>&1 || fail "SEQTRAIN_SIMD=$target failed: $(cat "$SCRATCH/$target.out")"
