@@ -113,7 +113,7 @@ def main():
     if dnnl[64]:
         d = dnnl[64][0]
         print(f"oneDNN {d['dnnl']}, implementation fwd {d['impl_fwd']} / bwd {d['impl_bwd']}, "
-              f"max ISA {d['max_cpu_isa']}")
+              f"max ISA {d['max_cpu_isa']}, JIT ISA {d.get('effective_isa', 'not reported')}")
     print()
     print("| | 1 rank x 1 thread (batch 128) | 2 ranks x 1 thread (64 each) |")
     print("|---|---|---|")
