@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 
 #include "util/atomic_file.h"
 #include "util/crc32c.h"
@@ -128,9 +129,10 @@ bool ReadCacheFile(const std::string& path, const FileChecksum& source, LabeledI
   return true;
 }
 
-std::string Serialize(const FileChecksum& source, const LabeledImages& set) {
+// The header alone: the packed pixels follow it in the file, written from the set itself.
+std::string SerializeHeader(const FileChecksum& source, const LabeledImages& set) {
   std::string bytes(kMagic, sizeof kMagic);
-  bytes.reserve(kHeaderBytes + set.packed.size());
+  bytes.reserve(kHeaderBytes);
   AppendLittleEndian(&bytes, source.size, 8);
   AppendLittleEndian(&bytes, source.crc32c, 4);
   AppendLittleEndian(&bytes, static_cast<uint64_t>(set.rows), 4);
@@ -140,7 +142,6 @@ std::string Serialize(const FileChecksum& source, const LabeledImages& set) {
   AppendLittleEndian(&bytes, set.packed.size(), 8);
   AppendLittleEndian(&bytes, Crc32c(set.packed.data(), set.packed.size()), 4);
   AppendLittleEndian(&bytes, Crc32c(bytes.data(), bytes.size()), 4);
-  bytes.append(reinterpret_cast<const char*>(set.packed.data()), set.packed.size());
   return bytes;
 }
 
@@ -180,7 +181,10 @@ std::string WritePackedCache(const std::string& images_path, const FileChecksum&
     std::string problem = MakeWritableFolder(ParentOf(path));
     if (problem.empty()) {
       try {
-        WriteFileAtomically(path, Serialize(source, set));
+        const std::string header = SerializeHeader(source, set);
+        WriteFileAtomically(
+            path, {header, std::string_view(reinterpret_cast<const char*>(set.packed.data()),
+                                            set.packed.size())});
         return "";
       } catch (const Error& e) {
         problem = e.what();

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -56,6 +57,11 @@ std::string TemporaryPathFor(const std::string& path) {
 }
 
 void WriteFileAtomically(const std::string& path, const std::string& bytes, const WriteHook& hook) {
+  WriteFileAtomically(path, std::vector<std::string_view>{bytes}, hook);
+}
+
+void WriteFileAtomically(const std::string& path, const std::vector<std::string_view>& pieces,
+                         const WriteHook& hook) {
   const std::string dir = DirName(path);
   const std::string tmp = TemporaryPathFor(path);
   auto at = [&](WritePhase phase) {
@@ -84,19 +90,28 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes, cons
     ::unlink(tmp.c_str());
     throw Error(path + ": " + what + ": " + reason);
   };
+  size_t total = 0;
+  for (std::string_view piece : pieces) total += piece.size();
+  // Writes bytes [from, to) of the pieces' concatenation.
   auto write_range = [&](size_t from, size_t to) {
-    while (from < to) {
-      const ssize_t n = ::write(fd.get(), bytes.data() + from, to - from);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        fail("cannot write " + tmp);
+    size_t piece_begin = 0;
+    for (std::string_view piece : pieces) {
+      const size_t piece_end = piece_begin + piece.size();
+      while (from < to && from < piece_end) {
+        const size_t end = std::min(to, piece_end);
+        const ssize_t n = ::write(fd.get(), piece.data() + (from - piece_begin), end - from);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          fail("cannot write " + tmp);
+        }
+        from += static_cast<size_t>(n);
       }
-      from += static_cast<size_t>(n);
+      piece_begin = piece_end;
     }
   };
-  write_range(0, bytes.size() / 2);
+  write_range(0, total / 2);
   at(WritePhase::kMidWrite);
-  write_range(bytes.size() / 2, bytes.size());
+  write_range(total / 2, total);
   if (::fsync(fd.get()) != 0) fail("cannot fsync " + tmp);
   at(WritePhase::kBeforeRename);
   // Renamed while still open and locked, so no cleaner sees an unlocked temporary; the fsync

@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace seqtrain {
 
@@ -27,6 +29,10 @@ std::string TemporaryPathFor(const std::string& path);
 // device (ENOSPC)"); the temporary file is removed on failure. hook, when set,
 // is called at each phase.
 void WriteFileAtomically(const std::string& path, const std::string& bytes,
+                         const WriteHook& hook = nullptr);
+// The same for content in pieces, written in order, so a large buffer (the decoded-image cache)
+// is not copied behind a header first.
+void WriteFileAtomically(const std::string& path, const std::vector<std::string_view>& pieces,
                          const WriteHook& hook = nullptr);
 
 // Deletes temporary, a file left by WriteFileAtomically, unless its writer

@@ -430,6 +430,20 @@ TEST(ModelTensors, TensorsAreCheckedAgainstTheConfigBeforeBuilding) {
             "the model has [28, 16]");
 }
 
+TEST_F(CheckpointFileTest, AtomicWriteOfPiecesWritesThemInOrderHalfBeforeTheMidPoint) {
+  const std::string path = dir_ + "/f";
+  const std::string big(1001, 'b');
+  uintmax_t size_at_mid = 0;
+  WriteFileAtomically(path, {"head", "", big, "tail"},
+                      [&](WritePhase phase, const std::string& tmp) {
+                        if (phase == WritePhase::kMidWrite) size_at_mid = fs::file_size(tmp);
+                      });
+  EXPECT_EQ(ReadWholeFile(path, 2000), "head" + big + "tail");
+  EXPECT_EQ(size_at_mid, (4 + 1001 + 4) / 2);  // the fault-injection point splits the whole file
+  WriteFileAtomically(path, std::vector<std::string_view>{});
+  EXPECT_EQ(ReadWholeFile(path, 10), "");
+}
+
 TEST_F(CheckpointFileTest, AtomicWriteReplacesWholeFilesAndCleansUp) {
   const std::string path = dir_ + "/f";
   WriteFileAtomically(path, "old content");
