@@ -241,9 +241,8 @@ int main(int argc, char** argv) {
     std::printf(
         "{\"peer\":\"onednn_lstm\",\"dnnl\":\"%d.%d.%d\",\"impl_fwd\":\"%s\",\"impl_bwd\":\"%s\","
         "\"max_cpu_isa\":\"%s\",\"effective_isa\":\"%s\",\"batch\":%d,\"hidden\":%d,\"layers\":%d,"
-        "\"steps\":%d,\"inputs\":%"
-        "d,"
-        "\"samples_per_sec_per_core\":%.1f,\"min\":%.1f,\"max\":%.1f,\"gflops\":%.2f}\n",
+        "\"steps\":%d,\"inputs\":%d,\"samples_per_sec_per_core\":%.1f,\"min\":%.1f,\"max\":%.1f,"
+        "\"gflops\":%.2f}\n",
         dnnl::version()->major, dnnl::version()->minor, dnnl::version()->patch,
         net[0].fwd_pd.impl_info_str(), net[0].bwd_pd.impl_info_str(), isa ? isa : "default",
         EffectiveIsaName(), batch, hidden, layers, steps, inputs, rates[2], rates[0], rates[4],

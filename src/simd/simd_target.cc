@@ -18,20 +18,15 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 
-#include <cctype>
 #include <cstdlib>
 
+#include "util/ascii_case.h"
 #include "util/error.h"
 
 namespace seqtrain::simd {
 HWY_EXPORT(DispatchedTarget);
 
 namespace {
-
-std::string Lowercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 std::string NameOf(int64_t bits) {
   switch (bits) {

@@ -1,8 +1,8 @@
 #include "tensor/blas_kernel_class.h"
 
-#include <algorithm>
-#include <array>
-#include <cctype>
+#include <utility>
+
+#include "util/ascii_case.h"
 
 namespace seqtrain::tensor {
 namespace {
@@ -12,28 +12,19 @@ int Rank(const std::string& cls) {
   if (cls == "sse4") return 1;
   return 0;
 }
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 }  // namespace
 
 std::string BlasKernelClass(const std::string& corename) {
   // OpenBLAS 0.3.x's DYNAMIC_ARCH x86-64 core names, by the widest FMA their sgemm kernel uses.
-  static const std::array<const char*, 3> kAvx512 = {"skylakex", "cooperlake", "sapphirerapids"};
-  static const std::array<const char*, 5> kAvx2 = {"haswell", "zen", "skylake", "excavator",
-                                                   "steamroller"};
-  static const std::array<const char*, 5> kSse4 = {"nehalem", "sandybridge", "bulldozer",
-                                                   "piledriver", "barcelona"};
-  const std::string name = Lower(corename);
-  for (const char* c : kAvx512)
-    if (name == c) return "avx512";
-  for (const char* c : kAvx2)
-    if (name == c) return "avx2";
-  for (const char* c : kSse4)
-    if (name == c) return "sse4";
+  static const std::pair<const char*, const char*> kClassOf[] = {
+      {"skylakex", "avx512"},  {"cooperlake", "avx512"}, {"sapphirerapids", "avx512"},
+      {"haswell", "avx2"},     {"zen", "avx2"},          {"skylake", "avx2"},
+      {"excavator", "avx2"},   {"steamroller", "avx2"},  {"nehalem", "sse4"},
+      {"sandybridge", "sse4"}, {"bulldozer", "sse4"},    {"piledriver", "sse4"},
+      {"barcelona", "sse4"}};
+  const std::string name = Lowercase(corename);
+  for (const auto& [core, cls] : kClassOf)
+    if (name == core) return cls;
   return "";
 }
 
